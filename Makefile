@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install demo test lint bench clean
+
+# torch is installed first and pinned: 2.13.0 is the CPU wheel on this machine's disk, any
+# other release would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/rag ingest seeds/
+	$(BIN)/rag stats
+	$(BIN)/rag search "who offered Musk political asylum" -k 3
+
+test: install
+	$(BIN)/ruff check rag tests bench
+	$(BIN)/mypy rag
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check rag tests bench
+	$(BIN)/ruff format --check rag tests bench
+	$(BIN)/mypy rag
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+clean:
+	rm -rf $(VENV) index/*.sqlite* index/*.faiss index/write.lock

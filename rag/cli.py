@@ -1,0 +1,285 @@
+"""The `rag` command: a thin layer that turns flags into calls of the core functions."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from rag.embed import Embedder
+    from rag.store import Store
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Cited answers, briefings and evaluations over your news articles, offline.",
+)
+
+IndexOption = Annotated[
+    Path | None,
+    typer.Option("--index", help="Index folder [env RAG_INDEX; default ./index]", show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+def command(function: Callable[..., None]) -> Callable[..., None]:
+    """Register a command whose user errors print one line and exit 2, never a traceback."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            function(*args, **kwargs)
+        except RagError as exc:
+            _err(f"error: {exc}")
+            raise typer.Exit(2) from None
+
+    app.command()(run)
+    return run
+
+
+def _err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _embedder() -> Embedder:
+    import os
+
+    from rag.embed import load_embedder
+
+    return load_embedder(os.environ.get("RAG_EMBEDDER", "minilm"))
+
+
+def _open_store(index: Path | None, embedder: Embedder) -> Store:
+    from rag.chunk import ChunkParams
+    from rag.indexer import manifest_for
+    from rag.settings import index_dir
+    from rag.store import Store
+
+    return Store.open(index_dir(index), manifest_for(embedder, ChunkParams()))
+
+
+@command
+def ingest(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (.txt .md .html .jsonl).")
+    ] = None,
+    index: IndexOption = None,
+    prune: Annotated[bool, typer.Option("--prune", help="Remove articles whose files are gone.")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the FAISS index from SQLite.")] = False,
+    reembed: Annotated[
+        bool, typer.Option("--reembed", help="Re-chunk and re-embed every stored article.")
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for another writer instead of stopping.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Add articles to the index; unchanged files are skipped, changed ones replaced."""
+    from rag.chunk import ChunkParams
+    from rag.indexer import IngestReport, manifest_for
+    from rag.indexer import ingest as run_ingest
+    from rag.indexer import reembed as run_reembed
+    from rag.settings import index_dir
+    from rag.store import DB_NAME, Store
+
+    paths = paths or []
+    if not paths and not (rebuild or reembed or prune):
+        raise RagError("nothing to ingest; give files or folders, e.g. `rag ingest seeds/`")
+    directory = index_dir(index)
+    existed = (directory / DB_NAME).exists()
+    if paths and not any(p.exists() for p in paths):
+        missing = ", ".join(str(p) for p in paths)
+        raise RagError(f"no such file or folder: {missing}; check the path")
+    embedder = _embedder()
+    params = ChunkParams()
+    store = Store.open(directory, manifest_for(embedder, params), create=True, check=not reembed)
+    try:
+        store.acquire_lock(wait=wait)
+        with _progress(enabled=not as_json) as progress:
+            if reembed:
+                report = run_reembed(store, embedder, params, progress)
+            else:
+                report = IngestReport()
+            if paths or prune:
+                report = run_ingest(store, embedder, paths, params, prune=prune, progress=progress)
+            if rebuild:
+                store.rebuild_faiss()
+    finally:
+        store.close()
+    if not existed and not report.ingested_anything:
+        _remove_index(directory)
+    _report_ingest(report, as_json)
+    if paths and not report.ingested_anything:
+        raise typer.Exit(1)
+
+
+def _remove_index(directory: Path) -> None:
+    for child in directory.iterdir():
+        if child.is_file():
+            child.unlink()
+    if not any(directory.iterdir()):
+        directory.rmdir()
+
+
+def _report_ingest(report: Any, as_json: bool) -> None:
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    for skipped in report.skipped:
+        _err(f"skipped {skipped.path}: {skipped.reason}")
+    for warning in report.warnings:
+        _err(f"warning: {warning}")
+    if not report.ingested_anything and not report.pruned and not report.chunks:
+        if report.skipped:
+            _err("error: nothing could be ingested; fix the files above and run again")
+        return
+    if not (report.added or report.updated or report.duplicates or report.pruned or report.chunks):
+        typer.echo(f"Nothing to do: {report.unchanged} articles unchanged.")
+        return
+    rate = f" ({report.chunks / report.seconds:.1f} chunks/s)" if report.seconds and report.chunks else ""
+    typer.echo(
+        f"Ingested: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.duplicates} duplicates, {report.pruned} pruned; {report.chunks} chunks embedded "
+        f"in {report.seconds:.1f} s{rate}."
+    )
+    for article, original in report.duplicate_pairs:
+        typer.echo(f"  {article} is a near-duplicate of {original}: recorded, not embedded again")
+
+
+class _progress:
+    """A rich progress line with chunks/s on a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("embedding: {task.fields[chunks]} chunks from {task.fields[articles]} articles"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        self._bar.start()
+        task = self._bar.add_task("ingest", chunks=0, articles=0, rate="")
+        import time
+
+        started = time.perf_counter()
+
+        def update(chunks: int, articles: int) -> None:
+            elapsed = time.perf_counter() - started
+            rate = f"{chunks / elapsed:.1f} chunks/s" if elapsed > 0 else ""
+            self._bar.update(task, chunks=chunks, articles=articles, rate=rate)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+@command
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", help="How many passages.", min=1, max=100)] = 5,
+    index: IndexOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show the passages that best match a query, with their article, outlet and date."""
+    from rag.retrieve import RetrievalParams, retrieve
+
+    _check_question(query)
+    embedder = _embedder()
+    with _open_store(index, embedder) as store:
+        result = retrieve(store, embedder, query, RetrievalParams(k=k, relevance_floor=-1.0))
+    rows = [
+        {
+            "article_id": hit.doc_id,
+            "chunk_id": hit.chunk_id,
+            "title": hit.title,
+            "source": hit.source,
+            "date": hit.date,
+            "text": hit.text,
+            "score": round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
+        }
+        for hit in result.hits
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    if not rows:
+        typer.echo("No passages found.")
+    for rank, row in enumerate(rows, start=1):
+        meta = " · ".join(str(v) for v in (row["source"], row["date"]) if v)
+        typer.echo(f"{rank}. {row['title']}" + (f" ({meta})" if meta else "") + f"  score {row['score']:.3f}")
+        typer.echo(f"   {row['text']}\n")
+
+
+def _check_question(text: str) -> None:
+    from rag.text import words
+
+    if not text.strip():
+        raise RagError('the question is empty; ask something, e.g. rag ask "who offered asylum?"')
+    if len(text) > 4000:
+        raise RagError(f"the question is {len(text)} characters long; keep it under 4,000")
+    if not words(text):
+        raise RagError("the question has no words in it; ask in words")
+
+
+@command
+def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
+    """Articles, chunks, duplicates, model and size of the index."""
+    from rag.settings import index_dir
+    from rag.store import Store
+
+    directory = index_dir(index)
+    manifest = Store.read_manifest(directory)
+    if manifest is None:
+        raise RagError(f"no index at {directory}; build one with `rag ingest PATH --index {directory}`")
+    with Store.open(directory, manifest) as store:
+        figures: dict[str, Any] = {
+            **store.counts(),
+            "model": manifest.fingerprint,
+            "dimension": manifest.dimension,
+            "chunking": manifest.chunking,
+            "bytes": store.size_bytes(),
+            "index": str(directory),
+        }
+    if as_json:
+        _print_json(figures)
+        return
+    for name in ("index", "articles", "duplicates", "chunks", "model", "dimension", "chunking", "bytes"):
+        typer.echo(f"{name:>10}: {figures[name]}")
+
+
+def main() -> None:
+    try:
+        app()
+    except RagError as exc:
+        _err(f"error: {exc}")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,258 @@
+"""Ingest: read files, skip what is unchanged, record near-duplicates, chunk, embed, store.
+
+Work is committed a batch at a time, each batch one SQLite transaction holding whole articles
+with all their chunks, so an ingest killed at any moment keeps what it finished and a rerun
+does only the rest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rag import dedupe
+from rag.chunk import ChunkParams, chunk_text
+from rag.embed import Embedder
+from rag.ingest import Skipped, read_paths
+from rag.store import Manifest, Store
+from rag.types import Article, Chunk
+
+BATCH_CHUNKS = 256
+
+Progress = Callable[[int, int], None]
+"""Called with (chunks embedded so far, articles read so far)."""
+
+
+@dataclass
+class IngestReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    pruned: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicate_pairs: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "pruned": self.pruned,
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+            "chunks_per_second": round(self.chunks / self.seconds, 1) if self.seconds else 0.0,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "warnings": self.warnings,
+            "duplicate_of": [{"article": a, "original": b} for a, b in self.duplicate_pairs],
+        }
+
+    @property
+    def ingested_anything(self) -> bool:
+        return bool(self.added or self.updated or self.duplicates or self.unchanged)
+
+
+def manifest_for(embedder: Embedder, params: ChunkParams) -> Manifest:
+    return Manifest(
+        model=embedder.name,
+        fingerprint=embedder.fingerprint(),
+        dimension=embedder.dimension,
+        chunking={**params.as_dict(), "max_tokens": embedder.max_tokens},
+    )
+
+
+@dataclass
+class _Pending:
+    replace_ids: list[int] = field(default_factory=list)
+    articles: list[tuple[Article, bytes, int | None]] = field(default_factory=list)
+    chunks: list[tuple[int, Chunk]] = field(default_factory=list)
+
+
+class _Writer:
+    """One ingest run: the open index, its in-memory FAISS copy and the duplicate signatures.
+
+    Signatures of articles not yet written carry provisional negative ids; a copy of such an
+    article forces a flush first, so `duplicate_of` always names a stored article.
+    """
+
+    def __init__(
+        self, store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.params = params
+        self.progress = progress
+        self.index = store.faiss_index()
+        self.known = store.articles_by_key()
+        self.doc_ids = {a.id: a.doc_id for a in self.known.values()}
+        self.sig_ids, self.sigs = store.signatures()
+        self.pending = _Pending()
+        self.embedded = 0
+        self.seen = 0
+
+    def offer(self, article: Article, report: IngestReport) -> None:
+        self.seen += 1
+        previous = self.known.get(article.key)
+        if previous is not None and previous.content_hash == article.content_hash:
+            report.unchanged += 1
+            return
+        if previous is not None and previous.id in self.pending.replace_ids:
+            return  # the same key twice in one run: the first one wins
+        signature = dedupe.signature(article.text)
+        original = self._original_of(signature, previous.id if previous else None)
+        if original is not None and original < 0:
+            self.flush(report)
+            original = self._original_of(signature, previous.id if previous else None)
+        if previous is not None:
+            self.pending.replace_ids.append(previous.id)
+            report.updated += 1
+        elif original is None:
+            report.added += 1
+        if original is not None:
+            report.duplicates += 1
+            report.duplicate_pairs.append((article.doc_id, self.doc_ids.get(original, "?")))
+        position = len(self.pending.articles)
+        self.pending.articles.append((article, dedupe.to_blob(signature), original))
+        if original is None:
+            self._add_signature(-(position + 1), signature)
+            self.pending.chunks.extend(
+                (position, chunk) for chunk in chunk_text(article.text, self.embedder, self.params)
+            )
+        if len(self.pending.chunks) >= BATCH_CHUNKS:
+            self.flush(report)
+
+    def _original_of(self, signature: np.ndarray, replacing: int | None) -> int | None:
+        if self.sigs.size == 0:
+            return None
+        similarity = dedupe.similarity(signature, self.sigs)
+        if replacing is not None:
+            similarity[self.sig_ids == replacing] = 0.0
+        best = int(np.argmax(similarity))
+        return int(self.sig_ids[best]) if similarity[best] >= dedupe.DUPLICATE_SIMILARITY else None
+
+    def _add_signature(self, article_id: int, signature: np.ndarray) -> None:
+        self.sig_ids = np.append(self.sig_ids, np.int64(article_id))
+        row = signature[None, :]
+        self.sigs = row if self.sigs.size == 0 else np.vstack([self.sigs, row])
+
+    def _drop_signatures(self, article_ids: list[int]) -> None:
+        if self.sigs.size:
+            keep = ~np.isin(self.sig_ids, article_ids)
+            self.sig_ids, self.sigs = self.sig_ids[keep], self.sigs[keep]
+
+    def flush(self, report: IngestReport) -> None:
+        pending, self.pending = self.pending, _Pending()
+        if not (pending.articles or pending.replace_ids):
+            return
+        texts = [chunk.text for _, chunk in pending.chunks]
+        vectors = self.embedder.embed(texts)
+        result = self.store.write_batch(pending.replace_ids, pending.articles, pending.chunks, vectors)
+        self._update_index(result.removed, result.chunk_ids, vectors)
+        report.chunks += len(result.chunk_ids)
+        self.embedded += len(result.chunk_ids)
+        self._drop_signatures(pending.replace_ids)
+        provisional = self.sig_ids < 0
+        self.sig_ids[provisional] = [result.article_ids[-i - 1] for i in self.sig_ids[provisional]]
+        self.known = self.store.articles_by_key()
+        self.doc_ids = {a.id: a.doc_id for a in self.known.values()}
+        if self.progress:
+            self.progress(self.embedded, self.seen)
+
+    def _update_index(self, removed: list[int], new_ids: list[int], vectors: np.ndarray) -> None:
+        if removed:
+            self.index.remove_ids(np.array(removed, dtype=np.int64))  # type: ignore[arg-type]
+        if new_ids:
+            self.index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.array(new_ids, dtype=np.int64)
+            )
+
+    def prune(self, present_keys: set[str], report: IngestReport) -> None:
+        """Remove articles whose file no longer exists."""
+        gone = [
+            a.id
+            for key, a in self.known.items()
+            if key not in present_keys and a.path and not Path(a.path).exists()
+        ]
+        if gone:
+            removed = self.store.delete_articles(gone)
+            self._update_index(removed, [], np.zeros((0, 0), dtype=np.float32))
+            self._drop_signatures(gone)
+            report.pruned += len(gone)
+
+    def embed_unembedded(self, report: IngestReport) -> None:
+        """Embed stored articles that have no chunks yet: copies whose original was removed,
+        or everything after `clear_chunks`."""
+        batch: list[tuple[int, Chunk]] = []
+        articles: list[int] = []
+        for article_id, text in self.store.unembedded_articles():
+            batch.extend((article_id, c) for c in chunk_text(text, self.embedder, self.params))
+            articles.append(article_id)
+            if len(batch) >= BATCH_CHUNKS:
+                self._store_chunks(batch, articles, report)
+                batch, articles = [], []
+        if articles:
+            self._store_chunks(batch, articles, report)
+
+    def _store_chunks(
+        self, batch: list[tuple[int, Chunk]], articles: list[int], report: IngestReport
+    ) -> None:
+        vectors = self.embedder.embed([c.text for _, c in batch])
+        new_ids = self.store.add_chunks(batch, vectors, articles)
+        self._update_index([], new_ids, vectors)
+        report.chunks += len(new_ids)
+        self.embedded += len(new_ids)
+        if self.progress:
+            self.progress(self.embedded, self.seen)
+
+    def finish(self) -> None:
+        self.store.save_faiss(self.index)
+
+
+def ingest(
+    store: Store,
+    embedder: Embedder,
+    paths: Iterable[Path],
+    params: ChunkParams,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Bring the index up to date with `paths`; the caller holds the store's write lock."""
+    started = time.perf_counter()
+    report = IngestReport()
+    writer = _Writer(store, embedder, params, progress)
+    keys: set[str] = set()
+    for result in read_paths(paths):
+        report.skipped.extend(result.skipped)
+        report.warnings.extend(result.warnings)
+        for article in result.articles:
+            keys.add(article.key)
+            writer.offer(article, report)
+    writer.flush(report)
+    if prune:
+        writer.prune(keys, report)
+    writer.embed_unembedded(report)
+    writer.finish()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def reembed(
+    store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None = None
+) -> IngestReport:
+    """Re-chunk and re-embed every stored article (after a model or parameter change)."""
+    started = time.perf_counter()
+    report = IngestReport()
+    store.clear_chunks()
+    writer = _Writer(store, embedder, params, progress)
+    writer.embed_unembedded(report)
+    writer.finish()
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,106 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (FTS5 bm25) rankings fused by reciprocal rank,
+capped per article, de-duplicated, filtered, with a relevance floor for abstaining."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from rag.embed import Embedder
+from rag.store import Filters, Store
+from rag.text import content_words
+from rag.types import Hit
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class RetrievalParams:
+    k: int = 8
+    per_article: int = 2
+    candidates: int = 64
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    # Below this cosine between the question and its best passage, nothing is relevant.
+    # Calibrated on the seed gold set and squad2_dev (see eval/thresholds.json).
+    relevance_floor: float = 0.25
+    duplicate_overlap: float = 0.8
+    filters: Filters = field(default_factory=Filters)
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: str
+    hits: tuple[Hit, ...]
+    best_dense: float
+
+    @property
+    def relevant(self) -> bool:
+        return bool(self.hits)
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 OR-query of the question's content words, each quoted so that no user text is
+    read as FTS5 syntax: 'Who offered Musk asylum?' → '"offered" OR "musk" OR "asylum"'."""
+    seen: list[str] = []
+    for word in content_words(text):
+        token = word.replace('"', "")
+        if token and token not in seen and len(seen) < 32:
+            seen.append(token)
+    return " OR ".join(f'"{w}"' for w in seen)
+
+
+def retrieve(store: Store, embedder: Embedder, query: str, params: RetrievalParams) -> Retrieval:
+    query_vector = embedder.embed([query])
+    scores, ids = store.dense_search(query_vector, params.candidates, params.filters)
+    dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+    lexical = store.lexical_search(fts_query(query), params.candidates, params.filters)
+    best_dense = dense[0][1] if dense else 0.0
+    if best_dense < params.relevance_floor:
+        return Retrieval(query, (), best_dense)
+    fused = fuse(
+        [[i for i, _ in dense], [i for i, _ in lexical]],
+        [params.dense_weight, params.lexical_weight],
+    )
+    dense_scores = dict(dense)
+    lexical_ranks = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical)}
+    ordered = [chunk_id for chunk_id, _ in fused]
+    hits = store.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
+    hits = [
+        replace(h, dense_score=dense_scores.get(h.chunk_id), lexical_rank=lexical_ranks.get(h.chunk_id))
+        for h in hits
+    ]
+    return Retrieval(query, tuple(select(hits, params)), best_dense)
+
+
+def fuse(rankings: list[list[int]], weights: list[float]) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: score(d) = Σ w / (60 + rank), best first, ties by id."""
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, chunk_id in enumerate(ranking):
+            scores[chunk_id] = scores.get(chunk_id, 0.0) + weight / (RRF_K + rank + 1)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def select(hits: list[Hit], params: RetrievalParams) -> list[Hit]:
+    """Apply the per-article cap and drop passages that repeat one already chosen."""
+    chosen: list[Hit] = []
+    per_article: dict[int, int] = {}
+    chosen_words: list[set[str]] = []
+    for hit in hits:
+        if per_article.get(hit.article_id, 0) >= params.per_article:
+            continue
+        words = set(content_words(hit.text))
+        if any(_overlap(words, other) >= params.duplicate_overlap for other in chosen_words):
+            continue
+        chosen.append(hit)
+        chosen_words.append(words)
+        per_article[hit.article_id] = per_article.get(hit.article_id, 0) + 1
+        if len(chosen) >= params.k:
+            break
+    return chosen
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))

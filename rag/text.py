@@ -1,0 +1,124 @@
+"""Sentence splitting with exact character offsets, and the word-level helpers built on it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+# Words after which a full stop rarely ends a sentence in news text.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof gen sen rep gov lt col capt sgt st jr sr vs etc inc corp co ltd
+    jan feb mar apr jun jul aug sep sept oct nov dec no fig approx dept est u.s u.k u.n e.g i.e
+    a.m p.m""".split()
+)
+_BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?:\d{1,3}(?=\s))?")
+_WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves also said says say according did
+    does which whose per via s t""".split()
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) of each sentence; `text[start:end]` has no surrounding whitespace.
+
+    >>> t = 'Mr. Smith met U.S. officials. "Fine," he said!\\nNext line'
+    >>> [t[s:e] for s, e in sentence_spans(t)]
+    ['Mr. Smith met U.S. officials.', '"Fine," he said!', 'Next line']
+    """
+    spans: list[tuple[int, int]] = []
+    for line_start, line_end in _line_spans(text):
+        start = line_start
+        for match in _BOUNDARY.finditer(text, line_start, line_end):
+            end = match.end()
+            if end >= line_end:
+                break
+            if _is_sentence_end(text, match.start(), end, line_end):
+                spans.append(_strip(text, start, end))
+                start = end
+        if start < line_end:
+            spans.append(_strip(text, start, line_end))
+    return [s for s in spans if s[1] > s[0]]
+
+
+def _line_spans(text: str) -> Iterator[tuple[int, int]]:
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        content = line.rstrip("\r\n\u2028\u2029\x0b\x0c\x1c\x1d\x1e\x85")
+        start, end = _strip(text, pos, pos + len(content))
+        if end > start:
+            yield start, end
+        pos += len(line)
+
+
+def _strip(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _is_sentence_end(text: str, mark: int, end: int, line_end: int) -> bool:
+    if end < line_end and not text[end].isspace():
+        return False
+    nxt = end
+    while nxt < line_end and text[nxt].isspace():
+        nxt += 1
+    if nxt >= line_end:
+        return True
+    following = text[nxt]
+    if following.islower() or following in ",;:":
+        return False
+    if text[mark] == ".":
+        word_start = mark
+        while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] == "."):
+            word_start -= 1
+        word = text[word_start:mark].lower()
+        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+            return False
+        if word.isdigit() and following.isdigit():
+            return False
+    return True
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def normalize(text: str) -> str:
+    """Lower-case, fold accents and quotes, collapse whitespace: for comparing, never for storing."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = folded.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return " ".join(folded.lower().split())
+
+
+def words(text: str) -> list[str]:
+    """Word tokens of normalised text: `words("U.S.-based Tesla's CEO")` → ['u.s', 'based', ...]."""
+    return [w.strip(".'") for w in _WORD.findall(normalize(text)) if w.strip(".'")]
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper, enough to match 'offers'/'offered'/'offering' to 'offer'."""
+    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "s", "ly"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            base = word[: -len(suffix)]
+            return base + "y" if suffix in ("ies", "ied") else base
+    return word
+
+
+def content_stems(text: str) -> list[str]:
+    return [stem(w) for w in content_words(text)]

@@ -1,0 +1,82 @@
+"""Typed values passed between the pipeline's stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article as read from a file or a JSONL record.
+
+    `key` identifies where it came from (a resolved file path, or `jsonl-path#id`), so that a
+    changed file replaces its earlier version; `content_hash` is the identity of its text.
+    """
+
+    key: str
+    doc_id: str
+    title: str
+    text: str
+    content_hash: str
+    source: str | None = None
+    date: str | None = None
+    url: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A window of an article: `article.text[start:end] == text`."""
+
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    n_tokens: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved passage with everything needed to cite it."""
+
+    chunk_id: int
+    article_id: int
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    text: str
+    score: float
+    start: int = 0
+    end: int = 0
+    dense_score: float | None = None
+    lexical_rank: int | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A passage as cited in an answer: its key in the prompt and the exact span quoted."""
+
+    key: int
+    hit: Hit
+    quote: str
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+    support_score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    sentences: tuple[AnswerSentence, ...]
+    sources: tuple[Source, ...]
+    invalid_citations: tuple[int, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)

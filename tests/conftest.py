@@ -1,0 +1,77 @@
+"""Shared fixtures: an isolated environment, a deterministic embedder, and the real seed index
+built once per test session and copied for each test that needs it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.chunk import ChunkParams
+from rag.embed import Embedder, HashEmbedder, MiniLMEmbedder
+from rag.indexer import ingest, manifest_for
+from rag.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(home / "hf"))
+    for name in ("RAG_INDEX", "RAG_BACKEND", "RAG_MODEL", "RAG_BASE_URL", "RAG_EMBEDDER",
+                 "OPENAI_API_KEY", "RAG_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def hash_embedder() -> HashEmbedder:
+    return HashEmbedder()
+
+
+@pytest.fixture
+def params() -> ChunkParams:
+    return ChunkParams(target_tokens=24, overlap_sentences=1)
+
+
+def open_store(directory: Path, embedder: Embedder, params: ChunkParams) -> Store:
+    store = Store.open(directory, manifest_for(embedder, params), create=True)
+    store.acquire_lock()
+    return store
+
+
+@pytest.fixture(scope="session")
+def minilm() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seed_index_master(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder) -> Path:
+    """The seed articles embedded with the real model, built once per session."""
+    directory = tmp_path_factory.mktemp("seed-index")
+    store = open_store(directory, minilm, ChunkParams())
+    try:
+        ingest(store, minilm, [SEEDS], ChunkParams())
+    finally:
+        store.close()
+    return directory
+
+
+@pytest.fixture
+def seed_index(seed_index_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the seed index that a test may change."""
+    copy = tmp_path / "index"
+    shutil.copytree(seed_index_master, copy)
+    return copy
+
+
+@pytest.fixture
+def seed_store(seed_index: Path, minilm: MiniLMEmbedder):  # type: ignore[no-untyped-def]
+    store = Store.open(seed_index, manifest_for(minilm, ChunkParams()))
+    yield store
+    store.close()

@@ -1,0 +1,197 @@
+"""The index: idempotent ingest, updates, pruning, duplicates, and SQLite/FAISS consistency."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.chunk import ChunkParams, chunk_text
+from rag.embed import HashEmbedder
+from rag.errors import IndexBusyError, IndexMismatchError
+from rag.indexer import ingest, manifest_for, reembed
+from rag.store import Filters, Store
+
+from conftest import SEEDS, open_store
+
+ARTICLE = (
+    "Title: Asylum offer\nSource: Outlet A\nDate: 2025-06-06\n\n"
+    "Russia could offer Musk political asylum, Dmitry Novikov said. He spoke to TASS on Friday. "
+    "The Kremlin called the feud a domestic issue. Peskov declined to say more about it.\n"
+)
+
+
+def vector_ids(store: Store) -> set[int]:
+    index = store.faiss_index()
+    return {int(index.id_map.at(i)) for i in range(index.ntotal)}
+
+
+def chunk_ids(store: Store) -> set[int]:
+    return {r[0] for r in store.db.execute("SELECT id FROM chunks")}
+
+
+def assert_consistent(store: Store) -> None:
+    assert vector_ids(store) == chunk_ids(store)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text(ARTICLE)
+    (folder / "b.txt").write_text("Medvedev joked about a peace deal between D and E. He wanted Starlink shares.")
+    return folder
+
+
+@pytest.fixture
+def store(tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams):  # type: ignore[no-untyped-def]
+    store = open_store(tmp_path / "index", hash_embedder, params)
+    yield store
+    store.close()
+
+
+def test_first_ingest_adds_every_article(store: Store, hash_embedder: HashEmbedder, params: ChunkParams,
+                                         corpus: Path) -> None:
+    report = ingest(store, hash_embedder, [corpus], params)
+    assert (report.added, report.unchanged, report.chunks) == (2, 0, len(chunk_ids(store)))
+    assert_consistent(store)
+
+
+def test_second_ingest_of_the_same_files_does_no_work(store: Store, hash_embedder: HashEmbedder,
+                                                      params: ChunkParams, corpus: Path) -> None:
+    ingest(store, hash_embedder, [corpus], params)
+    calls = hash_embedder.calls
+    report = ingest(store, hash_embedder, [corpus], params)
+    assert (report.added, report.updated, report.unchanged, report.chunks) == (0, 0, 2, 0)
+    assert hash_embedder.calls == calls
+
+
+def test_a_changed_file_replaces_its_chunks_and_vectors(store: Store, hash_embedder: HashEmbedder,
+                                                        params: ChunkParams, corpus: Path) -> None:
+    ingest(store, hash_embedder, [corpus], params)
+    (corpus / "b.txt").write_text("Rogozin invited Musk to join a drone unit. Musk did not answer.")
+    report = ingest(store, hash_embedder, [corpus], params)
+    assert (report.updated, report.unchanged) == (1, 1)
+    texts = " ".join(r[0] for r in store.db.execute("SELECT text FROM chunks"))
+    assert "Rogozin" in texts and "Medvedev" not in texts
+    assert_consistent(store)
+
+
+def test_prune_removes_articles_whose_files_are_gone(store: Store, hash_embedder: HashEmbedder,
+                                                     params: ChunkParams, corpus: Path) -> None:
+    ingest(store, hash_embedder, [corpus], params)
+    (corpus / "b.txt").unlink()
+    report = ingest(store, hash_embedder, [corpus], params, prune=True)
+    assert report.pruned == 1
+    assert store.counts()["articles"] == 1
+    assert_consistent(store)
+
+
+def test_a_syndicated_copy_is_recorded_as_duplicate_and_not_embedded(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
+    (corpus / "copy.txt").write_text(ARTICLE.replace("Outlet A", "Outlet B") + "Reporting by staff.\n")
+    report = ingest(store, hash_embedder, [corpus], params)
+    assert (report.added, report.duplicates) == (2, 1)
+    counts = store.counts()
+    assert (counts["articles"], counts["duplicates"]) == (3, 1)
+    copy_id = store.db.execute("SELECT id FROM articles WHERE doc_id='copy'").fetchone()[0]
+    assert store.db.execute("SELECT COUNT(*) FROM chunks WHERE article_id=?", (copy_id,)).fetchone()[0] == 0
+
+
+def test_a_copy_is_embedded_once_its_original_is_pruned(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
+    (corpus / "z_copy.txt").write_text(ARTICLE + "Reporting by staff.\n")
+    ingest(store, hash_embedder, [corpus], params)
+    (corpus / "a.txt").unlink()
+    ingest(store, hash_embedder, [corpus], params, prune=True)
+    texts = " ".join(r[0] for r in store.db.execute("SELECT text FROM chunks"))
+    assert "Novikov" in texts
+    assert_consistent(store)
+
+
+def test_a_missing_faiss_file_is_rebuilt_from_sqlite(tmp_path: Path, hash_embedder: HashEmbedder,
+                                                     params: ChunkParams, corpus: Path) -> None:
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    ingest(store, hash_embedder, [corpus], params)
+    store.close()
+    for path in (tmp_path / "ix").glob("*.faiss"):
+        path.unlink()
+    reopened = Store.open(tmp_path / "ix", manifest_for(hash_embedder, params))
+    assert_consistent(reopened)
+    assert list((tmp_path / "ix").glob("vectors-*.faiss"))
+
+
+def test_a_truncated_faiss_file_is_rebuilt(tmp_path: Path, hash_embedder: HashEmbedder,
+                                           params: ChunkParams, corpus: Path) -> None:
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    ingest(store, hash_embedder, [corpus], params)
+    store.close()
+    [path] = (tmp_path / "ix").glob("*.faiss")
+    path.write_bytes(path.read_bytes()[:100])
+    reopened = Store.open(tmp_path / "ix", manifest_for(hash_embedder, params))
+    assert_consistent(reopened)
+    assert len(chunk_ids(reopened)) > 0
+
+
+def test_a_different_model_is_refused_with_the_fix(tmp_path: Path, hash_embedder: HashEmbedder,
+                                                   params: ChunkParams, corpus: Path) -> None:
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    ingest(store, hash_embedder, [corpus], params)
+    store.close()
+    with pytest.raises(IndexMismatchError, match="--reembed"):
+        Store.open(tmp_path / "ix", manifest_for(HashEmbedder(dimension=32), params))
+    with pytest.raises(IndexMismatchError, match="target_tokens"):
+        Store.open(tmp_path / "ix", manifest_for(hash_embedder, ChunkParams(target_tokens=99)))
+
+
+def test_reembed_rewrites_vectors_for_new_parameters(tmp_path: Path, hash_embedder: HashEmbedder,
+                                                     params: ChunkParams, corpus: Path) -> None:
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    ingest(store, hash_embedder, [corpus], params)
+    store.close()
+    wider = ChunkParams(target_tokens=200)
+    store = Store.open(tmp_path / "ix", manifest_for(hash_embedder, wider), check=False)
+    store.acquire_lock()
+    reembed(store, hash_embedder, wider)
+    store.close()
+    reopened = Store.open(tmp_path / "ix", manifest_for(hash_embedder, wider))
+    texts = [r[0] for r in reopened.db.execute("SELECT text FROM articles")]
+    expected = sum(len(chunk_text(t, hash_embedder, wider)) for t in texts)
+    assert reopened.counts()["chunks"] == expected < sum(len(chunk_text(t, hash_embedder, params)) for t in texts)
+    assert_consistent(reopened)
+
+
+def test_a_second_writer_is_told_the_index_is_busy(store: Store, hash_embedder: HashEmbedder,
+                                                   params: ChunkParams) -> None:
+    other = Store.open(store.directory, manifest_for(hash_embedder, params))
+    with pytest.raises(IndexBusyError, match="being written by pid"):
+        other.acquire_lock()
+    other.close()
+
+
+def test_dense_search_respects_source_and_date_filters(store: Store, hash_embedder: HashEmbedder,
+                                                       params: ChunkParams, corpus: Path) -> None:
+    ingest(store, hash_embedder, [corpus], params)
+    query = hash_embedder.embed(["Novikov asylum"])
+    _, ids = store.dense_search(query, 10, Filters(sources=("outlet a",)))
+    sources = {h.source for h in store.hits([int(i) for i in ids[0] if i >= 0])}
+    assert sources == {"Outlet A"}
+    _, ids = store.dense_search(query, 10, Filters(since="2026-01-01"))
+    assert ids.size == 0 or (ids < 0).all()
+
+
+def test_seed_ingest_is_consistent_and_complete(tmp_path: Path, hash_embedder: HashEmbedder) -> None:
+    params = ChunkParams()
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    report = ingest(store, hash_embedder, [SEEDS], params)
+    assert report.added == 5
+    assert_consistent(store)
+    for article_id, text in store.db.execute("SELECT id, text FROM articles"):
+        for start, end, chunk in store.db.execute(
+            "SELECT start, end, text FROM chunks WHERE article_id=?", (article_id,)
+        ):
+            assert text[start:end] == chunk
+    vectors = np.frombuffer(store.db.execute("SELECT vector FROM chunks LIMIT 1").fetchone()[0], np.float32)
+    assert abs(float(np.linalg.norm(vectors)) - 1.0) < 1e-5
+    store.close()

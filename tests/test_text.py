@@ -1,0 +1,35 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rag.text import content_words, sentence_spans, sentences
+
+
+def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
+    text = "Mr. Smith met U.S. officials on Jan. 5. They agreed. Then Dr. Who left."
+    assert sentences(text) == ["Mr. Smith met U.S. officials on Jan. 5.", "They agreed.", "Then Dr. Who left."]
+
+
+def test_keeps_closing_quotes_and_footnote_digits_with_their_sentence() -> None:
+    text = 'He said, "We will handle it."12 This is next.'
+    assert sentences(text) == ['He said, "We will handle it."12', "This is next."]
+
+
+def test_line_breaks_end_sentences() -> None:
+    assert sentences("Headline without a stop\nBody text here.") == ["Headline without a stop", "Body text here."]
+
+
+def test_lowercase_continuation_is_not_a_new_sentence() -> None:
+    assert sentences("It cost 3.5 billion. and more") == ["It cost 3.5 billion. and more"]
+
+
+@given(st.text())
+def test_spans_are_ordered_trimmed_and_disjoint(text: str) -> None:
+    previous_end = 0
+    for start, end in sentence_spans(text):
+        assert previous_end <= start < end <= len(text)
+        assert text[start:end] == text[start:end].strip()
+        previous_end = end
+
+
+def test_content_words_drop_stopwords_and_fold_case() -> None:
+    assert content_words("Who offered Musk political asylum?") == ["offered", "musk", "political", "asylum"]
