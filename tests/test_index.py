@@ -150,15 +150,15 @@ def test_reembed_rewrites_vectors_for_new_parameters(tmp_path: Path, hash_embedd
     store = open_store(tmp_path / "ix", hash_embedder, params)
     ingest(store, hash_embedder, [corpus], params)
     store.close()
-    wider = ChunkParams(target_tokens=200)
-    store = Store.open(tmp_path / "ix", manifest_for(hash_embedder, wider), check=False)
+    narrower = ChunkParams(target_tokens=8)
+    store = Store.open(tmp_path / "ix", manifest_for(hash_embedder, narrower), check=False)
     store.acquire_lock()
-    reembed(store, hash_embedder, wider)
+    reembed(store, hash_embedder, narrower)
     store.close()
-    reopened = Store.open(tmp_path / "ix", manifest_for(hash_embedder, wider))
+    reopened = Store.open(tmp_path / "ix", manifest_for(hash_embedder, narrower))
     texts = [r[0] for r in reopened.db.execute("SELECT text FROM articles")]
-    expected = sum(len(chunk_text(t, hash_embedder, wider)) for t in texts)
-    assert reopened.counts()["chunks"] == expected < sum(len(chunk_text(t, hash_embedder, params)) for t in texts)
+    expected = sum(len(chunk_text(t, hash_embedder, narrower)) for t in texts)
+    assert reopened.counts()["chunks"] == expected > sum(len(chunk_text(t, hash_embedder, params)) for t in texts)
     assert_consistent(reopened)
 
 

@@ -1,0 +1,36 @@
+"""Integration: the real embedding model on the seed articles (index built once per session)."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.embed import MiniLMEmbedder
+from rag.retrieve import RetrievalParams, retrieve
+from rag.store import Store
+
+pytestmark = pytest.mark.integration
+
+
+def test_who_offered_asylum_ranks_a_novikov_passage_first(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+    result = retrieve(seed_store, minilm, "who offered Musk political asylum", RetrievalParams(k=5))
+    assert "Novikov" in result.hits[0].text
+
+
+def test_every_seed_chunk_fits_the_model(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+    texts = [r[0] for r in seed_store.db.execute("SELECT text FROM chunks")]
+    assert all(len(tokens) <= minilm.max_tokens for tokens in minilm.token_spans(texts))
+
+
+def test_stored_vectors_match_a_fresh_encoding(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+    import numpy as np
+
+    text, blob = seed_store.db.execute("SELECT text, vector FROM chunks LIMIT 1").fetchone()
+    stored = np.frombuffer(blob, dtype=np.float32)
+    assert float(stored @ minilm.embed([text])[0]) > 0.999
+
+
+def test_the_seed_index_records_the_model_fingerprint(seed_index: Path) -> None:
+    manifest = Store.read_manifest(seed_index)
+    assert manifest is not None
+    assert manifest.fingerprint.startswith("sentence-transformers/all-MiniLM-L6-v2@")
+    assert manifest.chunking["max_tokens"] == 254
