@@ -73,18 +73,12 @@ def _open_store(index: Path | None, embedder: Embedder) -> Store:
 
 @command
 def ingest(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders (.txt .md .html .jsonl).")
-    ] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt .md .html .jsonl).")] = None,
     index: IndexOption = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove articles whose files are gone.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the FAISS index from SQLite.")] = False,
-    reembed: Annotated[
-        bool, typer.Option("--reembed", help="Re-chunk and re-embed every stored article.")
-    ] = False,
-    wait: Annotated[
-        bool, typer.Option("--wait", help="Wait for another writer instead of stopping.")
-    ] = False,
+    reembed: Annotated[bool, typer.Option("--reembed", help="Re-chunk and re-embed every stored article.")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="Wait for another writer instead of stopping.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Add articles to the index; unchanged files are skipped, changed ones replaced."""
@@ -231,6 +225,99 @@ def search(
         meta = " · ".join(str(v) for v in (row["source"], row["date"]) if v)
         typer.echo(f"{rank}. {row['title']}" + (f" ({meta})" if meta else "") + f"  score {row['score']:.3f}")
         typer.echo(f"   {row['text']}\n")
+
+
+@command
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question, in words.")],
+    index: IndexOption = None,
+    backend: Annotated[
+        str | None, typer.Option(help="extractive (offline) or openai [env RAG_BACKEND]", show_default=False)
+    ] = None,
+    model: Annotated[str | None, typer.Option(help="Model name on the server [env RAG_MODEL]")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL [env RAG_BASE_URL]")] = None,
+    k: Annotated[int, typer.Option("-k", help="Passages to give the model.", min=1, max=50)] = 8,
+    source: Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles dated on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles dated on or before YYYY-MM-DD.")] = None,
+    show_context: Annotated[bool, typer.Option(help="Print the packed context given to the model.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Answer a question from the articles, every sentence cited and checked."""
+    from rag.answer import answer_json
+    from rag.answer import ask as run_ask
+    from rag.llm import make_llm, resolve_backend
+    from rag.prompt import Prompts
+    from rag.retrieve import RetrievalParams
+
+    _check_question(question)
+    filters = _filters(source, since, until)
+    prompts = Prompts.load()
+    embedder = _embedder()
+    llm = make_llm(resolve_backend(backend, model, base_url), embedder)
+    streaming = not as_json and llm.name != "extractive" and sys.stdout.isatty()
+    with _open_store(index, embedder) as store:
+        result = run_ask(
+            question,
+            store,
+            embedder,
+            llm,
+            RetrievalParams(k=k, filters=filters),
+            prompts,
+            on_token=(lambda t: typer.echo(t, nl=False)) if streaming else None,
+        )
+    if as_json:
+        payload = answer_json(result.answer)
+        if show_context:
+            payload["context"] = result.context.text
+        _print_json(payload)
+        return
+    if show_context:
+        typer.echo(f"--- context ({result.context.tokens} tokens, {result.context.dropped} passages dropped)")
+        typer.echo(result.context.text)
+        typer.echo("---\n")
+    if streaming:
+        typer.echo("\n")
+    _render_answer(result.answer, streamed=streaming)
+
+
+def _render_answer(answer: Any, streamed: bool) -> None:
+    if answer.abstained:
+        typer.echo(answer.text)
+        return
+    if not streamed:
+        for sentence in answer.sentences:
+            marks = "".join(f"[{k}]" for k in sentence.citations)
+            flag = "" if sentence.supported else ("  ⚠ unsupported" if sentence.citations else "  ⚠ uncited")
+            typer.echo(f"{sentence.text} {marks}{flag}".replace(" " + "  ", "  ").rstrip())
+    else:
+        for sentence in answer.sentences:
+            if not sentence.supported:
+                typer.echo(f"⚠ not supported by its sources: {sentence.text}")
+    if answer.invalid_citations:
+        keys = ", ".join(f"[{k}]" for k in answer.invalid_citations)
+        typer.echo(f"⚠ removed citations that name no source: {keys}")
+    if answer.sources:
+        typer.echo("\nSources:")
+    for item in answer.sources:
+        hit = item.hit
+        meta = ", ".join(str(v) for v in (hit.source, hit.date) if v)
+        typer.echo(f"[{item.key}] {hit.title}" + (f" ({meta})" if meta else "") + (f" {hit.url}" if hit.url else ""))
+        if item.quote:
+            typer.echo(f'    "{item.quote}"')
+
+
+def _filters(source: list[str] | None, since: str | None, until: str | None) -> Any:
+    from rag.ingest import parse_date
+    from rag.store import Filters
+
+    dates = []
+    for name, value in (("--since", since), ("--until", until)):
+        parsed = parse_date(value) if value else None
+        if value and parsed is None:
+            raise RagError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
+        dates.append(parsed)
+    return Filters(tuple(source or ()), dates[0], dates[1])
 
 
 def _check_question(text: str) -> None:

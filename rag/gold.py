@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rag.errors import RagError
 
@@ -48,7 +49,7 @@ class GoldSet:
         return self.directory.name
 
 
-def _lines(path: Path) -> list[tuple[int, dict[str, object]]]:
+def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
     records = []
     try:
         handle = path.open(encoding="utf-8")
@@ -68,7 +69,7 @@ def _lines(path: Path) -> list[tuple[int, dict[str, object]]]:
     return records
 
 
-def _need(record: dict[str, object], name: str, kind: type | tuple[type, ...], where: str) -> object:
+def _need(record: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
     if name not in record:
         raise RagError(f"{where}: missing field {name!r}")
     value = record[name]
@@ -94,12 +95,12 @@ def load_gold(directory: Path) -> GoldSet:
     questions = []
     for number, record in _lines(questions_path):
         where = f"{questions_path}:{number}"
-        supporting = tuple(str(s) for s in _need(record, "supporting_ids", list, where))  # type: ignore[union-attr]
+        supporting = tuple(str(s) for s in _need(record, "supporting_ids", list, where))
         for doc_id in supporting:
             if doc_id not in corpus_ids:
                 raise RagError(f"{where}: supporting id {doc_id!r} is not in corpus.jsonl")
         evidence = []
-        for item in record.get("evidence") or []:  # type: ignore[union-attr]
+        for item in record.get("evidence") or []:
             if not isinstance(item, dict) or "doc_id" not in item or "fact" not in item:
                 raise RagError(f"{where}: each evidence item needs doc_id and fact")
             evidence.append(Evidence(str(item["doc_id"]), str(item["fact"])))
@@ -107,7 +108,7 @@ def load_gold(directory: Path) -> GoldSet:
             Question(
                 id=str(_need(record, "id", (str, int), where)),
                 question=str(_need(record, "question", str, where)),
-                answers=tuple(str(a) for a in _need(record, "answers", list, where)),  # type: ignore[union-attr]
+                answers=tuple(str(a) for a in _need(record, "answers", list, where)),
                 supporting_ids=supporting,
                 answerable=bool(_need(record, "answerable", bool, where)),
                 kind=str(_need(record, "kind", str, where)),
@@ -119,7 +120,7 @@ def load_gold(directory: Path) -> GoldSet:
     if stories_path.exists():
         for number, record in _lines(stories_path):
             where = f"{stories_path}:{number}"
-            ids = tuple(str(s) for s in _need(record, "article_ids", list, where))  # type: ignore[union-attr]
+            ids = tuple(str(s) for s in _need(record, "article_ids", list, where))
             for doc_id in ids:
                 if doc_id not in corpus_ids:
                     raise RagError(f"{where}: article id {doc_id!r} is not in corpus.jsonl")

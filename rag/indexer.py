@@ -83,9 +83,7 @@ class _Writer:
     article forces a flush first, so `duplicate_of` always names a stored article.
     """
 
-    def __init__(
-        self, store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None
-    ) -> None:
+    def __init__(self, store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None) -> None:
         self.store = store
         self.embedder = embedder
         self.params = params
@@ -170,16 +168,12 @@ class _Writer:
         if removed:
             self.index.remove_ids(np.array(removed, dtype=np.int64))  # type: ignore[arg-type]
         if new_ids:
-            self.index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32), np.array(new_ids, dtype=np.int64)
-            )
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(new_ids, dtype=np.int64))
 
     def prune(self, present_keys: set[str], report: IngestReport) -> None:
         """Remove articles whose file no longer exists."""
         gone = [
-            a.id
-            for key, a in self.known.items()
-            if key not in present_keys and a.path and not Path(a.path).exists()
+            a.id for key, a in self.known.items() if key not in present_keys and a.path and not Path(a.path).exists()
         ]
         if gone:
             removed = self.store.delete_articles(gone)
@@ -201,9 +195,7 @@ class _Writer:
         if articles:
             self._store_chunks(batch, articles, report)
 
-    def _store_chunks(
-        self, batch: list[tuple[int, Chunk]], articles: list[int], report: IngestReport
-    ) -> None:
+    def _store_chunks(self, batch: list[tuple[int, Chunk]], articles: list[int], report: IngestReport) -> None:
         vectors = self.embedder.embed([c.text for _, c in batch])
         new_ids = self.store.add_chunks(batch, vectors, articles)
         self._update_index([], new_ids, vectors)
@@ -244,9 +236,7 @@ def ingest(
     return report
 
 
-def reembed(
-    store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None = None
-) -> IngestReport:
+def reembed(store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None = None) -> IngestReport:
     """Re-chunk and re-embed every stored article (after a model or parameter change)."""
     started = time.perf_counter()
     report = IngestReport()

@@ -145,11 +145,7 @@ def read_file(path: Path) -> ReadResult:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         return ReadResult(
-            skipped=[
-                Skipped(
-                    str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl"
-                )
-            ]
+            skipped=[Skipped(str(path), f"unsupported file type {suffix or '(none)'}; use .txt, .md, .html or .jsonl")]
         )
     try:
         size = path.stat().st_size
@@ -286,9 +282,7 @@ def _title_from_text(text: str) -> str:
 def _html_article(path: Path, html: str) -> Article | None:
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(
-        html, with_metadata=True, include_comments=False, include_tables=False
-    )
+    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, include_tables=False)
     if extracted is None:
         return None
     document = extracted if isinstance(extracted, dict) else extracted.as_dict()

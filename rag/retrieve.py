@@ -72,8 +72,7 @@ def retrieve(store: Store, embedder: Embedder, query: str, params: RetrievalPara
     ordered = [chunk_id for chunk_id, _ in fused]
     hits = store.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
     hits = [
-        replace(h, dense_score=dense_scores.get(h.chunk_id), lexical_rank=lexical_ranks.get(h.chunk_id))
-        for h in hits
+        replace(h, dense_score=dense_scores.get(h.chunk_id), lexical_rank=lexical_ranks.get(h.chunk_id)) for h in hits
     ]
     return Retrieval(query, tuple(select(hits, params)), best_dense)
 

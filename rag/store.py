@@ -243,17 +243,13 @@ class Store:
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray]:
         """(article ids, MinHash signatures) of the articles that are not duplicates."""
-        rows = self.db.execute(
-            "SELECT id, minhash FROM articles WHERE duplicate_of IS NULL ORDER BY id"
-        ).fetchall()
+        rows = self.db.execute("SELECT id, minhash FROM articles WHERE duplicate_of IS NULL ORDER BY id").fetchall()
         ids = np.array([r[0] for r in rows], dtype=np.int64)
         sigs = np.array([np.frombuffer(r[1], dtype=np.uint64) for r in rows], dtype=np.uint64)
         return ids, sigs.reshape(len(rows), -1) if rows else np.zeros((0, 0), dtype=np.uint64)
 
     def counts(self) -> dict[str, int]:
-        articles, duplicates = self.db.execute(
-            "SELECT COUNT(*), COUNT(duplicate_of) FROM articles"
-        ).fetchone()
+        articles, duplicates = self.db.execute("SELECT COUNT(*), COUNT(duplicate_of) FROM articles").fetchone()
         (chunks,) = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()
         return {"articles": articles, "duplicates": duplicates, "chunks": chunks}
 
@@ -429,16 +425,12 @@ class Store:
                 marks = ",".join("?" * len(replace_ids))
                 removed = [
                     r[0]
-                    for r in self.db.execute(
-                        f"SELECT id FROM chunks WHERE article_id IN ({marks})", list(replace_ids)
-                    )
+                    for r in self.db.execute(f"SELECT id FROM chunks WHERE article_id IN ({marks})", list(replace_ids))
                 ]
                 self.db.execute(f"DELETE FROM articles WHERE id IN ({marks})", list(replace_ids))
             article_ids = [self._insert_article(*entry) for entry in new_articles]
             new_ids = self._insert_chunks([(article_ids[p], c) for p, c in chunks], vectors)
-            embedded = [
-                aid for aid, (_, _, dup) in zip(article_ids, new_articles, strict=True) if dup is None
-            ]
+            embedded = [aid for aid, (_, _, dup) in zip(article_ids, new_articles, strict=True) if dup is None]
             self._mark_embedded(embedded)
             self._bump_generation()
         return BatchResult(removed, article_ids, new_ids)
@@ -447,8 +439,7 @@ class Store:
         ids = []
         for (article_id, chunk), vector in zip(chunks, vectors, strict=True):
             cursor = self.db.execute(
-                "INSERT INTO chunks(article_id, ordinal, start, end, text, n_tokens, vector) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO chunks(article_id, ordinal, start, end, text, n_tokens, vector) VALUES (?,?,?,?,?,?,?)",
                 (
                     article_id,
                     chunk.ordinal,
@@ -586,8 +577,7 @@ def _write_manifest(connection: sqlite3.Connection, manifest: Manifest) -> None:
         }
     )
     connection.execute(
-        "INSERT INTO meta(key, value) VALUES ('manifest', ?) "
-        "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        "INSERT INTO meta(key, value) VALUES ('manifest', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
         (value,),
     )
 

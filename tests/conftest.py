@@ -24,8 +24,16 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
     monkeypatch.setenv("HF_HOME", str(home / "hf"))
-    for name in ("RAG_INDEX", "RAG_BACKEND", "RAG_MODEL", "RAG_BASE_URL", "RAG_EMBEDDER",
-                 "OPENAI_API_KEY", "RAG_API_KEY", "OPENAI_BASE_URL"):
+    for name in (
+        "RAG_INDEX",
+        "RAG_BACKEND",
+        "RAG_MODEL",
+        "RAG_BASE_URL",
+        "RAG_EMBEDDER",
+        "OPENAI_API_KEY",
+        "RAG_API_KEY",
+        "OPENAI_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

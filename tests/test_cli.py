@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, SEEDS
 from typer.testing import CliRunner
 
 from rag.cli import app
-
-from conftest import ROOT, SEEDS
 
 runner = CliRunner()
 
@@ -96,8 +95,9 @@ def test_searching_without_an_index_names_the_fix(hash_env: Path) -> None:
     assert "rag ingest" in result.stderr
 
 
-def test_an_index_built_with_another_model_is_refused_in_one_line(hash_env: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_index_built_with_another_model_is_refused_in_one_line(
+    hash_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     runner.invoke(app, ["ingest", str(SEEDS)])
     monkeypatch.setenv("RAG_EMBEDDER", "minilm")
     result = runner.invoke(app, ["search", "asylum"])
@@ -117,8 +117,19 @@ def test_empty_or_wordless_questions_are_refused(hash_env: Path) -> None:
 def test_the_installed_command_prints_no_traceback_for_user_errors(tmp_path: Path) -> None:
     env = {**os.environ, "RAG_EMBEDDER": "hash"}
     result = subprocess.run(
-        [sys.executable, "-m", "rag.cli", "ingest", str(tmp_path / "missing"), "--index", str(tmp_path / "ix")],
-        capture_output=True, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "rag.cli",
+            "ingest",
+            str(tmp_path / "missing"),
+            "--index",
+            str(tmp_path / "ix"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

@@ -4,14 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SEEDS, open_store
 
 from rag.chunk import ChunkParams, chunk_text
 from rag.embed import HashEmbedder
 from rag.errors import IndexBusyError, IndexMismatchError
 from rag.indexer import ingest, manifest_for, reembed
 from rag.store import Filters, Store
-
-from conftest import SEEDS, open_store
 
 ARTICLE = (
     "Title: Asylum offer\nSource: Outlet A\nDate: 2025-06-06\n\n"
@@ -49,15 +48,17 @@ def store(tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams):  # 
     store.close()
 
 
-def test_first_ingest_adds_every_article(store: Store, hash_embedder: HashEmbedder, params: ChunkParams,
-                                         corpus: Path) -> None:
+def test_first_ingest_adds_every_article(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     report = ingest(store, hash_embedder, [corpus], params)
     assert (report.added, report.unchanged, report.chunks) == (2, 0, len(chunk_ids(store)))
     assert_consistent(store)
 
 
-def test_second_ingest_of_the_same_files_does_no_work(store: Store, hash_embedder: HashEmbedder,
-                                                      params: ChunkParams, corpus: Path) -> None:
+def test_second_ingest_of_the_same_files_does_no_work(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     ingest(store, hash_embedder, [corpus], params)
     calls = hash_embedder.calls
     report = ingest(store, hash_embedder, [corpus], params)
@@ -65,8 +66,9 @@ def test_second_ingest_of_the_same_files_does_no_work(store: Store, hash_embedde
     assert hash_embedder.calls == calls
 
 
-def test_a_changed_file_replaces_its_chunks_and_vectors(store: Store, hash_embedder: HashEmbedder,
-                                                        params: ChunkParams, corpus: Path) -> None:
+def test_a_changed_file_replaces_its_chunks_and_vectors(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     ingest(store, hash_embedder, [corpus], params)
     (corpus / "b.txt").write_text("Rogozin invited Musk to join a drone unit. Musk did not answer.")
     report = ingest(store, hash_embedder, [corpus], params)
@@ -76,8 +78,9 @@ def test_a_changed_file_replaces_its_chunks_and_vectors(store: Store, hash_embed
     assert_consistent(store)
 
 
-def test_prune_removes_articles_whose_files_are_gone(store: Store, hash_embedder: HashEmbedder,
-                                                     params: ChunkParams, corpus: Path) -> None:
+def test_prune_removes_articles_whose_files_are_gone(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     ingest(store, hash_embedder, [corpus], params)
     (corpus / "b.txt").unlink()
     report = ingest(store, hash_embedder, [corpus], params, prune=True)
@@ -110,8 +113,9 @@ def test_a_copy_is_embedded_once_its_original_is_pruned(
     assert_consistent(store)
 
 
-def test_a_missing_faiss_file_is_rebuilt_from_sqlite(tmp_path: Path, hash_embedder: HashEmbedder,
-                                                     params: ChunkParams, corpus: Path) -> None:
+def test_a_missing_faiss_file_is_rebuilt_from_sqlite(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     store = open_store(tmp_path / "ix", hash_embedder, params)
     ingest(store, hash_embedder, [corpus], params)
     store.close()
@@ -122,8 +126,9 @@ def test_a_missing_faiss_file_is_rebuilt_from_sqlite(tmp_path: Path, hash_embedd
     assert list((tmp_path / "ix").glob("vectors-*.faiss"))
 
 
-def test_a_truncated_faiss_file_is_rebuilt(tmp_path: Path, hash_embedder: HashEmbedder,
-                                           params: ChunkParams, corpus: Path) -> None:
+def test_a_truncated_faiss_file_is_rebuilt(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     store = open_store(tmp_path / "ix", hash_embedder, params)
     ingest(store, hash_embedder, [corpus], params)
     store.close()
@@ -134,8 +139,9 @@ def test_a_truncated_faiss_file_is_rebuilt(tmp_path: Path, hash_embedder: HashEm
     assert len(chunk_ids(reopened)) > 0
 
 
-def test_a_different_model_is_refused_with_the_fix(tmp_path: Path, hash_embedder: HashEmbedder,
-                                                   params: ChunkParams, corpus: Path) -> None:
+def test_a_different_model_is_refused_with_the_fix(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     store = open_store(tmp_path / "ix", hash_embedder, params)
     ingest(store, hash_embedder, [corpus], params)
     store.close()
@@ -145,8 +151,9 @@ def test_a_different_model_is_refused_with_the_fix(tmp_path: Path, hash_embedder
         Store.open(tmp_path / "ix", manifest_for(hash_embedder, ChunkParams(target_tokens=99)))
 
 
-def test_reembed_rewrites_vectors_for_new_parameters(tmp_path: Path, hash_embedder: HashEmbedder,
-                                                     params: ChunkParams, corpus: Path) -> None:
+def test_reembed_rewrites_vectors_for_new_parameters(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     store = open_store(tmp_path / "ix", hash_embedder, params)
     ingest(store, hash_embedder, [corpus], params)
     store.close()
@@ -162,16 +169,18 @@ def test_reembed_rewrites_vectors_for_new_parameters(tmp_path: Path, hash_embedd
     assert_consistent(reopened)
 
 
-def test_a_second_writer_is_told_the_index_is_busy(store: Store, hash_embedder: HashEmbedder,
-                                                   params: ChunkParams) -> None:
+def test_a_second_writer_is_told_the_index_is_busy(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams
+) -> None:
     other = Store.open(store.directory, manifest_for(hash_embedder, params))
     with pytest.raises(IndexBusyError, match="being written by pid"):
         other.acquire_lock()
     other.close()
 
 
-def test_dense_search_respects_source_and_date_filters(store: Store, hash_embedder: HashEmbedder,
-                                                       params: ChunkParams, corpus: Path) -> None:
+def test_dense_search_respects_source_and_date_filters(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
     ingest(store, hash_embedder, [corpus], params)
     query = hash_embedder.embed(["Novikov asylum"])
     _, ids = store.dense_search(query, 10, Filters(sources=("outlet a",)))

@@ -3,9 +3,9 @@
 import json
 from pathlib import Path
 
-from rag.ingest import parse_date, read_file, read_paths
-
 from conftest import SEEDS
+
+from rag.ingest import parse_date, read_file, read_paths
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -37,7 +37,10 @@ def test_txt_header_lines_give_source_date_and_url(tmp_path: Path) -> None:
     )
     [article] = read_file(path).articles
     assert (article.title, article.source, article.date, article.url) == (
-        "Kremlin keeps distance", "Reuters", "2025-06-06", "https://x.test/a"
+        "Kremlin keeps distance",
+        "Reuters",
+        "2025-06-06",
+        "https://x.test/a",
     )
     assert article.text == "Peskov said it was a domestic issue."
 
@@ -67,7 +70,12 @@ def test_jsonl_records_carry_their_metadata(tmp_path: Path) -> None:
     record = {"id": "a1", "title": "T", "source": "AP", "date": "2025-06-06", "url": "u", "text": "Body."}
     [article] = read_file(write(tmp_path / "c.jsonl", json.dumps(record) + "\n")).articles
     assert (article.doc_id, article.title, article.source, article.date, article.url, article.text) == (
-        "a1", "T", "AP", "2025-06-06", "u", "Body."
+        "a1",
+        "T",
+        "AP",
+        "2025-06-06",
+        "u",
+        "Body.",
     )
 
 

