@@ -13,6 +13,7 @@ from rag.text import content_stems, normalize, sentence_spans
 from rag.types import AnswerSentence, Hit, Source
 
 _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+_GLUED_MARKER = re.compile(r"([.!?][\"'”’)]*)(\[\s*\d)")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 
 
@@ -43,6 +44,7 @@ def parse_citations(answer: str) -> list[ParsedSentence]:
     [ParsedSentence(text='Novikov offered asylum.', keys=(1,)), \
 ParsedSentence(text='Peskov declined.', keys=(2, 3)), ParsedSentence(text='Done.', keys=(4, 1))]
     """
+    answer = _GLUED_MARKER.sub(r"\1 \2", answer)
     parsed: list[ParsedSentence] = []
     for start, end in sentence_spans(answer):
         raw = answer[start:end]

@@ -1,0 +1,138 @@
+"""A local OpenAI-compatible chat-completions server for tests, with fault injection.
+
+Each request takes the next scenario from `server.scenarios` (default "ok"):
+ok, slow, 429 (Retry-After: 1), 500, malformed (invalid JSON), cut (a stream that stops early).
+A wrong key gets 401 and an unknown model 404, as real servers answer.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class FakeOpenAI(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, key: str = "test-key", models: tuple[str, ...] = ("test-model",)) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.key = key
+        self.models = models
+        self.reply = "Novikov offered asylum [1]."
+        self.reply_fn: Callable[[dict[str, Any]], str] | None = None
+        self.scenarios: list[str] = []
+        self.requests: list[dict[str, Any]] = []
+        self.headers_seen: list[dict[str, str]] = []
+        self.request_times: list[float] = []
+        self.slow_seconds = 3.0
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that time out hang up mid-reply; that is expected here, not an error."""
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def next_scenario(self) -> str:
+        return self.scenarios.pop(0) if self.scenarios else "ok"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeOpenAI
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps({"error": {"message": message, "type": "error", "code": status}}).encode()
+        self._send(status, body, headers)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        server = self.server
+        server.requests.append(payload)
+        server.headers_seen.append(dict(self.headers))
+        server.request_times.append(time.monotonic())
+        if self.headers.get("Authorization") != f"Bearer {server.key}":
+            return self._error(401, "Incorrect API key provided")
+        if payload.get("model") not in server.models:
+            return self._error(404, f"The model {payload.get('model')} does not exist")
+        scenario = server.next_scenario()
+        if scenario == "429":
+            return self._error(429, "Rate limit reached", {"Retry-After": "1"})
+        if scenario == "500":
+            return self._error(500, "internal error")
+        if scenario == "slow":
+            time.sleep(server.slow_seconds)
+        if scenario == "malformed":
+            return self._send(200, b'{"id": "x", "choices": [ {"message": ')
+        reply = server.reply_fn(payload) if server.reply_fn else server.reply
+        if payload.get("stream"):
+            return self._stream(payload, reply, cut=scenario == "cut")
+        body = {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": payload["model"],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}],
+        }
+        self._send(200, json.dumps(body).encode())
+
+    def _stream(self, payload: dict[str, Any], reply: str, cut: bool) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        words = reply.split(" ")
+        pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+        if cut:
+            pieces = pieces[: max(1, len(pieces) // 2)]
+        for piece in pieces:
+            chunk = {
+                "id": "chatcmpl-1",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": payload["model"],
+                "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+            }
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+            self.wfile.flush()
+        if not cut:
+            done = {
+                "id": "chatcmpl-1",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": payload["model"],
+                "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+            }
+            self.wfile.write(f"data: {json.dumps(done)}\n\ndata: [DONE]\n\n".encode())
+        self.wfile.flush()
+        self.close_connection = True
+
+
+@contextmanager
+def running_server(**kwargs: Any) -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI(**kwargs)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
