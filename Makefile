@@ -23,6 +23,9 @@ demo: install
 	$(BIN)/rag ingest seeds/
 	$(BIN)/rag stats
 	$(BIN)/rag search "who offered Musk political asylum" -k 3
+	$(BIN)/rag ask "Who offered Musk political asylum?"
+	$(BIN)/rag ask "Did Musk respond to the Russian offers?"
+	$(BIN)/rag ask "What is the capital of Australia?"
 
 test: install
 	$(BIN)/ruff check rag tests bench
@@ -36,6 +39,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/ask.py
 
 clean:
 	rm -rf $(VENV) index/*.sqlite* index/*.faiss index/write.lock

@@ -1,0 +1,107 @@
+"""Warm retrieval and answer latency on the seed index and on a corpus of 2,000+ articles.
+
+    .venv/bin/python bench/ask.py [--articles 2000] [--cache .cache/bench]
+
+Prints JSON with p50/p95 (ms) of retrieval alone and of the whole ask pipeline (retrieve, pack,
+extractive model, citation check), per corpus, beside raw FAISS search and raw query encoding
+on the same machine in the same run. The large index is cached between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from corpus import write_corpus  # noqa: E402
+
+from rag.answer import ask  # noqa: E402
+from rag.chunk import ChunkParams  # noqa: E402
+from rag.embed import MiniLMEmbedder  # noqa: E402
+from rag.gold import load_gold  # noqa: E402
+from rag.indexer import ingest, manifest_for  # noqa: E402
+from rag.llm import ExtractiveLLM  # noqa: E402
+from rag.prompt import Prompts  # noqa: E402
+from rag.retrieve import RetrievalParams, retrieve  # noqa: E402
+from rag.store import Store  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 2),
+    }
+
+
+def build(directory: Path, embedder: MiniLMEmbedder, paths: list[Path]) -> Store:
+    params = ChunkParams()
+    store = Store.open(directory, manifest_for(embedder, params), create=True)
+    store.acquire_lock()
+    ingest(store, embedder, paths, params)
+    store.release_lock()
+    return store
+
+
+def measure(store: Store, embedder: MiniLMEmbedder, questions: list[str]) -> dict[str, object]:
+    params = RetrievalParams()
+    llm = ExtractiveLLM(embedder)
+    prompts = Prompts.load()
+    for question in questions[:3]:
+        retrieve(store, embedder, question, params)
+    encode, dense, retrieval, answer = [], [], [], []
+    for question in questions:
+        started = time.perf_counter()
+        vector = embedder.embed([question])
+        encode.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        store.faiss_index().search(vector, params.candidates)
+        dense.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        retrieve(store, embedder, question, params)
+        retrieval.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        ask(question, store, embedder, llm, params, prompts)
+        answer.append(time.perf_counter() - started)
+    return {
+        "chunks": store.counts()["chunks"],
+        "questions": len(questions),
+        "raw_query_encode": percentiles(encode),
+        "raw_faiss_search": percentiles(dense),
+        "retrieval": percentiles(retrieval),
+        "ask_extractive": percentiles(answer),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
+    args = parser.parse_args()
+    embedder = MiniLMEmbedder()
+    questions = [q.question for q in load_gold(ROOT / "eval" / "seeds").questions]
+    args.cache.mkdir(parents=True, exist_ok=True)
+    seeds = build(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
+    corpus = args.cache / f"corpus-{args.articles}.jsonl"
+    if not corpus.exists():
+        write_corpus(corpus, args.articles)
+    large = build(args.cache / f"index-{args.articles}", embedder, [corpus])
+    print(
+        json.dumps(
+            {"seeds": measure(seeds, embedder, questions), f"{args.articles}_articles": measure(large, embedder, questions)},
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
