@@ -97,7 +97,10 @@ def main() -> None:
     large = build(args.cache / f"index-{args.articles}", embedder, [corpus])
     print(
         json.dumps(
-            {"seeds": measure(seeds, embedder, questions), f"{args.articles}_articles": measure(large, embedder, questions)},
+            {
+                "seeds": measure(seeds, embedder, questions),
+                f"{args.articles}_articles": measure(large, embedder, questions),
+            },
             indent=2,
         )
     )

@@ -12,7 +12,7 @@ from rag.llm import LLM
 from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store import Store
-from rag.types import Answer
+from rag.types import Answer, Hit
 
 DEFAULT_BUDGET = 3000
 
@@ -38,11 +38,26 @@ def ask(
 
     With `on_token`, the model's reply is streamed to it as it arrives.
     """
-    timings: dict[str, float] = {}
     started = time.perf_counter()
     retrieval = retrieve(store, embedder, question, params)
-    timings["retrieve"] = time.perf_counter() - started
-    context = pack(retrieval.hits, budget)
+    timings = {"retrieve": time.perf_counter() - started}
+    return answer_from_hits(question, list(retrieval.hits), embedder, llm, prompts, budget, on_token, support, timings)
+
+
+def answer_from_hits(
+    question: str,
+    hits: list[Hit],
+    embedder: Embedder,
+    llm: LLM,
+    prompts: Prompts,
+    budget: int = DEFAULT_BUDGET,
+    on_token: Callable[[str], None] | None = None,
+    support: SupportSettings | None = None,
+    timings: dict[str, float] | None = None,
+) -> AskResult:
+    """The part of `ask` after retrieval: pack, generate, check."""
+    timings = dict(timings or {})
+    context = pack(hits, budget)
     if not context.passages:
         answer = Answer(question, ABSTAIN, True, (), (), timings=timings)
         return AskResult(answer, context)

@@ -151,7 +151,8 @@ def check_answer(
             elif key not in quotes:
                 quotes[key] = (-0.5, result.quote)
         best = max((r.score for r in results.values()), default=0.0)
-        checked.append(AnswerSentence(sentence.text, valid, supported, best))
+        supporters = tuple(k for k, r in results.items() if r.supported)
+        checked.append(AnswerSentence(sentence.text, valid, supported, best, supporters))
     cited = sorted({k for s in checked for k in s.citations})
     sources = tuple(Source(k, by_key[k], quotes.get(k, (0.0, ""))[1]) for k in cited)
     text = " ".join(

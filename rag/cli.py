@@ -246,6 +246,7 @@ def ask(
     """Answer a question from the articles, every sentence cited and checked."""
     from rag.answer import answer_json
     from rag.answer import ask as run_ask
+    from rag.embed import CachingEmbedder
     from rag.llm import make_llm, resolve_backend
     from rag.prompt import Prompts
     from rag.retrieve import RetrievalParams
@@ -253,7 +254,7 @@ def ask(
     _check_question(question)
     filters = _filters(source, since, until)
     prompts = Prompts.load()
-    embedder = _embedder()
+    embedder = CachingEmbedder(_embedder())
     llm = make_llm(resolve_backend(backend, model, base_url), embedder)
     streaming = not as_json and llm.name != "extractive" and sys.stdout.isatty()
     with _open_store(index, embedder) as store:
@@ -305,6 +306,91 @@ def _render_answer(answer: Any, streamed: bool) -> None:
         typer.echo(f"[{item.key}] {hit.title}" + (f" ({meta})" if meta else "") + (f" {hit.url}" if hit.url else ""))
         if item.quote:
             typer.echo(f'    "{item.quote}"')
+
+
+@command
+def eval(  # noqa: A001 - the command is called eval
+    dataset: Annotated[Path, typer.Argument(help="A gold-set folder (corpus.jsonl, questions.jsonl).")],
+    backend: Annotated[str | None, typer.Option(help="extractive or openai [env RAG_BACKEND]")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name on the server [env RAG_MODEL]")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL [env RAG_BASE_URL]")] = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.", min=1)] = None,
+    kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds, e.g. single,unanswerable")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON report to this file.")] = None,
+    compare: Annotated[Path | None, typer.Option(help="An earlier JSON report to show deltas against.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure retrieval, answers, abstention and citations on a gold set, offline."""
+    from rag.chunk import ChunkParams
+    from rag.embed import CachingEmbedder
+    from rag.evaluate import eval_index, markdown, run_eval, summarize
+    from rag.gold import load_gold
+    from rag.llm import make_llm, resolve_backend
+    from rag.prompt import Prompts
+    from rag.retrieve import RetrievalParams
+
+    gold = load_gold(dataset)
+    previous = _read_report(compare) if compare else None
+    embedder = CachingEmbedder(_embedder())
+    llm = make_llm(resolve_backend(backend, model, base_url), embedder)
+    prompts = Prompts.load()
+    with _progress(enabled=not as_json) as progress:
+        store = eval_index(gold, embedder.inner, ChunkParams(), progress)
+    with store, _question_progress(enabled=not as_json) as on_question:
+        results = run_eval(
+            gold,
+            store,
+            embedder,
+            llm,
+            RetrievalParams(),
+            prompts,
+            limit,
+            [k.strip() for k in kinds.split(",") if k.strip()] if kinds else (),
+            on_question,
+        )
+    if not results:
+        raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
+    report = {"dataset": gold.name, "backend": llm.name, **summarize(results)}
+    if out:
+        out.write_text(json.dumps(report, indent=2) + "\n")
+    if as_json:
+        _print_json(report)
+    else:
+        typer.echo(markdown(report, previous))
+
+
+def _read_report(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise RagError(f"cannot read the report to compare against, {path}: {exc}") from None
+    if not isinstance(value, dict) or "n" not in value:
+        raise RagError(f"{path} is not a report written by `rag eval --json`/`--out`")
+    return value
+
+
+class _question_progress:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self._bar = Progress(transient=True)
+        self._bar.start()
+        task = self._bar.add_task("questions", total=None)
+
+        def update(done: int, total: int) -> None:
+            self._bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
 
 
 def _filters(source: list[str] | None, since: str | None, until: str | None) -> Any:

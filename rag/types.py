@@ -65,10 +65,13 @@ class Source:
 
 @dataclass(frozen=True)
 class AnswerSentence:
+    """One sentence of an answer: the keys it cites, and which of them support it."""
+
     text: str
     citations: tuple[int, ...]
     supported: bool
     support_score: float = 0.0
+    supported_by: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

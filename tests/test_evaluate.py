@@ -1,0 +1,96 @@
+"""The evaluation harness: metric definitions, gold-set validation, and the CLI report."""
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from rag.cli import app
+from rag.errors import RagError
+from rag.evaluate import answer_accuracy, retrieval_scores, token_f1
+from rag.gold import Evidence, Question, load_gold
+from rag.types import Hit
+
+runner = CliRunner()
+
+
+def hits(*doc_ids: str) -> list[Hit]:
+    return [Hit(i, i, d, "", None, None, None, f"text of {d}", 1.0) for i, d in enumerate(doc_ids)]
+
+
+def question(*supporting: str, evidence: tuple[Evidence, ...] = ()) -> Question:
+    return Question("q", "?", ("x",), supporting, True, "single", evidence)
+
+
+def test_retrieval_scores_follow_the_usual_definitions() -> None:
+    scores = retrieval_scores(question("b", "z"), hits("a", "b", "b", "c"))
+    assert scores["hit@1"] == 0.0 and scores["hit@5"] == 1.0 and scores["hit@10"] == 1.0
+    assert scores["mrr@10"] == 0.5
+    assert scores["recall@10"] == 0.5
+    assert scores["ndcg@10"] == pytest.approx((1 / 1.5849625) / (1 + 1 / 1.5849625), rel=1e-4)
+
+
+def test_evidence_hit_needs_the_evidence_sentence_in_a_retrieved_chunk() -> None:
+    q = question("b", evidence=(Evidence("b", "text of b"),))
+    assert retrieval_scores(q, hits("a", "b"))["evidence-hit@1"] == 0.0
+    assert retrieval_scores(q, hits("a", "b"))["evidence-hit@5"] == 1.0
+
+
+def test_answer_accuracy_is_containment_after_normalisation() -> None:
+    assert answer_accuracy("It was the Bars-Sarmat unit.", ["bars-sarmat"]) == 1.0
+    assert answer_accuracy("No idea.", ["Novikov"]) == 0.0
+
+
+def test_token_f1_is_squad_style() -> None:
+    assert token_f1("the RNA interference pathway", ["RNA interference"]) == pytest.approx(0.8)
+    assert token_f1("nothing", ["RNA"]) == 0.0
+
+
+def test_gold_problems_are_reported_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "corpus.jsonl").write_text('{"id": "a", "title": "", "source": "s", "date": null, "text": "t"}\n')
+    (tmp_path / "questions.jsonl").write_text(
+        '{"id": "1", "question": "?", "answers": [], "supporting_ids": [], "answerable": false, "kind": "u"}\n'
+        '{"id": "2", "question": "?", "answers": ["x"], "supporting_ids": ["zzz"], "answerable": true, "kind": "s"}\n'
+    )
+    with pytest.raises(RagError, match=r"questions.jsonl:2: supporting id 'zzz' is not in corpus.jsonl"):
+        load_gold(tmp_path)
+    (tmp_path / "questions.jsonl").write_text('{"id": "1", "question": "?"\n')
+    with pytest.raises(RagError, match=r"questions.jsonl:1: bad JSON"):
+        load_gold(tmp_path)
+    (tmp_path / "questions.jsonl").write_text('{"id": "1", "answers": [], "supporting_ids": []}\n')
+    with pytest.raises(RagError, match=r"questions.jsonl:1: missing field 'question'"):
+        load_gold(tmp_path)
+
+
+def test_the_shipped_gold_sets_are_valid() -> None:
+    for name in ("seeds", "multihoprag_dev", "squad2_dev"):
+        assert load_gold(ROOT / "eval" / name).questions
+
+
+def test_eval_json_has_the_documented_shape_and_compare_shows_deltas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "report.json"
+    result = runner.invoke(app, ["eval", str(ROOT / "eval" / "seeds"), "--json", "--out", str(out), "--limit", "12"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["n"] == 12
+    assert {"hit@1", "hit@5", "hit@10", "recall@10", "mrr@10", "ndcg@10"} <= set(report["retrieval"])
+    assert {"accuracy", "f1"} <= set(report["answers"])
+    assert {"precision", "recall", "f1", "false_abstain_rate"} <= set(report["abstention"])
+    assert {"recall", "precision"} <= set(report["citations"])
+    assert "single" in report["by_kind"]
+    assert json.loads(out.read_text()) == report
+    again = runner.invoke(app, ["eval", str(ROOT / "eval" / "seeds"), "--limit", "12", "--compare", str(out)])
+    assert "(+0.000)" in again.stdout
+    assert len(list((tmp_path / "cache" / "eval").iterdir())) == 1
+
+
+def test_eval_of_a_folder_that_is_not_a_gold_set_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "is not a gold set: corpus.jsonl is missing" in result.stderr
