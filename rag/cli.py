@@ -282,6 +282,43 @@ def ask(
     _render_answer(result.answer, streamed=streaming)
 
 
+@command
+def brief(
+    topic: Annotated[str | None, typer.Argument(help="A topic or question; none = the whole index.")] = None,
+    index: IndexOption = None,
+    backend: Annotated[str | None, typer.Option(help="extractive (offline) or openai [env RAG_BACKEND]")] = None,
+    model: Annotated[str | None, typer.Option(help="Model name on the server [env RAG_MODEL]")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server URL [env RAG_BASE_URL]")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Only articles dated on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Only articles dated on or before YYYY-MM-DD.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the briefing to this file as well.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A consolidated briefing: agreements, differences, single-source claims, timeline, people."""
+    from rag.brief import briefing_json, briefing_markdown, build_briefing
+    from rag.embed import CachingEmbedder
+    from rag.llm import make_llm, resolve_backend
+    from rag.prompt import BriefPrompts
+
+    if topic is not None:
+        _check_question(topic)
+    filters = _filters(source, since, until)
+    embedder = CachingEmbedder(_embedder())
+    llm = make_llm(resolve_backend(backend, model, base_url), embedder)
+    prompts = BriefPrompts.load() if llm.name != "extractive" else None
+    with _open_store(index, embedder) as store:
+        briefing = build_briefing(store, embedder, topic, filters, llm=llm, prompts=prompts)
+    rendered = (
+        json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2) + "\n"
+        if as_json
+        else briefing_markdown(briefing)
+    )
+    if out:
+        out.write_text(rendered, encoding="utf-8")
+    typer.echo(rendered, nl=False)
+
+
 def _render_answer(answer: Any, streamed: bool) -> None:
     if answer.abstained:
         typer.echo(answer.text)

@@ -38,6 +38,7 @@ _STATED_DATE = re.compile(
     r"(\d{4}-\d{2}-\d{2}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4})",
     re.IGNORECASE,
 )
+_LEADING_DATE = re.compile(r"^\s*(?:date|dated|published)[:\s]+\d{4}-\d{2}-\d{2}\s+", re.IGNORECASE)
 _HEADER_LINE = re.compile(r"^(title|source|outlet|publisher|date|published|url|author)\s*:\s*(.+)$", re.I)
 
 
@@ -224,6 +225,8 @@ def _text_article(path: Path, text: str, markdown: bool) -> Article | None:
         return None
     title = meta.get("title") or (_markdown_title(body) if markdown else None)
     date = parse_date(meta.get("date") or meta.get("published") or "") or _stated_date(body)
+    # A leading "date 2025-06-07" is metadata, not the article's first words.
+    body = _LEADING_DATE.sub("", body, count=1)
     return make_article(
         key=str(path.resolve()),
         doc_id=path.stem,

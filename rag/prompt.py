@@ -8,7 +8,7 @@ import html
 import string
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
 from rag.text import sentence_spans
@@ -152,3 +152,54 @@ def answer_messages(prompts: Prompts, question: str, context: PackedContext) -> 
         {"role": "system", "content": prompts.system.render(keys=keys)},
         {"role": "user", "content": prompts.answer.render(sources=context.text, question=question)},
     ]
+
+
+@dataclass(frozen=True)
+class BriefPrompts:
+    """Templates of the LLM briefing: map (claims per article) and reduce (the summary)."""
+
+    map: Template
+    reduce: Template
+    budget: int = 6000
+
+    @classmethod
+    def load(cls, directory: Path | None = None) -> BriefPrompts:
+        return cls(
+            map=load_template("brief_map", {"title", "outlet", "date", "text"}, directory),
+            reduce=load_template("brief_reduce", {"topic", "agreements", "discrepancies"}, directory),
+        )
+
+    def map_messages(self, source: Any, text: str) -> list[dict[str, str]]:
+        text = _fit(text, self.budget)
+        content = self.map.render(title=source.title, outlet=source.source or "", date=source.date or "", text=text)
+        return [{"role": "user", "content": content}]
+
+    def reduce_messages(self, topic: str | None, agreements: Any, discrepancies: Any) -> list[dict[str, str]]:
+        agreed = (
+            "\n".join(f"- {a.text} " + "".join(f"[{k}]" for k in a.citations) for a in agreements[:30]) or "- (none)"
+        )
+        differ = (
+            "\n".join(
+                f"- {d.about}: "
+                + " / ".join(p.text + " " + "".join(f"[{k}]" for k in p.citations) for p in d.positions)
+                for d in discrepancies[:15]
+            )
+            or "- (none)"
+        )
+        content = self.reduce.render(
+            topic=f" about {topic}" if topic else "", agreements=_fit(agreed, self.budget), discrepancies=differ
+        )
+        return [{"role": "user", "content": content}]
+
+
+def _fit(text: str, budget: int) -> str:
+    """The longest run of whole sentences from the start that fits `budget` tokens."""
+    if count_tokens(text) <= budget:
+        return text
+    kept = ""
+    for _start, end in sentence_spans(text):
+        candidate = text[:end]
+        if count_tokens(candidate) > budget:
+            break
+        kept = candidate
+    return kept

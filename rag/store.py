@@ -107,6 +107,17 @@ class StoredArticle:
 
 
 @dataclass(frozen=True)
+class StoredText:
+    id: int
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class BatchResult:
     removed: list[int]
     article_ids: list[int]
@@ -234,6 +245,25 @@ class Store:
             "SELECT id, key, doc_id, content_hash, title, source, date, url, path, duplicate_of FROM articles"
         )
         return {row[1]: StoredArticle(*row) for row in rows}
+
+    def articles(self, ids: Sequence[int] | None = None, filters: Filters | None = None) -> list[StoredText]:
+        """Articles that are not duplicates, with their text: the given ids in that order, or all
+        (filtered) by date then id."""
+        columns = "a.id, a.doc_id, a.title, a.source, a.date, a.url, a.text"
+        if ids is not None:
+            if not ids:
+                return []
+            marks = ",".join("?" * len(ids))
+            rows = self.db.execute(f"SELECT {columns} FROM articles a WHERE a.id IN ({marks})", list(ids))
+            by_id = {row[0]: StoredText(*row) for row in rows}
+            return [by_id[i] for i in ids if i in by_id]
+        clauses, params = _filter_sql(filters or Filters())
+        rows = self.db.execute(
+            f"SELECT {columns} FROM articles a WHERE a.duplicate_of IS NULL AND {clauses} "
+            "ORDER BY a.date IS NULL, a.date, a.id",
+            params,
+        )
+        return [StoredText(*row) for row in rows]
 
     def article_text(self, article_id: int) -> str:
         row = self.db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()

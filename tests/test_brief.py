@@ -1,0 +1,176 @@
+"""`rag brief` on the seed articles: agreements, differences, single-source claims, timeline."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rag.brief import Briefing, briefing_json, build_briefing, claim_sentences
+from rag.embed import CachingEmbedder, MiniLMEmbedder
+from rag.entities import dates, is_negated, people, roles
+from rag.llm import ScriptedLLM
+from rag.prompt import BriefPrompts
+from rag.store import Store
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def seed_briefing(seed_index_master: Path, minilm: MiniLMEmbedder) -> Briefing:
+    from rag.chunk import ChunkParams
+    from rag.indexer import manifest_for
+
+    with Store.open(seed_index_master, manifest_for(minilm, ChunkParams())) as store:
+        return build_briefing(store, CachingEmbedder(minilm))
+
+
+def doc(briefing: Briefing, key: int) -> str:
+    return next(s.article_id for s in briefing.sources if s.key == key)
+
+
+@pytest.mark.integration
+def test_the_asylum_offer_by_novikov_is_agreed_by_at_least_four_outlets(seed_briefing: Briefing) -> None:
+    offers = [a for a in seed_briefing.agreements if "asylum" in a.text and "Novikov" in a.text]
+    assert max(a.source_count for a in offers) >= 4
+
+
+@pytest.mark.integration
+def test_peskov_domestic_issue_and_medvedev_joke_are_agreed(seed_briefing: Briefing) -> None:
+    texts = [a.text for a in seed_briefing.agreements]
+    assert any("Peskov" in t and "domestic issue" in t for t in texts)
+    assert any('"D and E"' in t or "“D and E”" in t for t in texts)
+
+
+@pytest.mark.integration
+def test_at_least_three_real_discrepancies_are_found(seed_briefing: Briefing) -> None:
+    abouts = {d.about: d for d in seed_briefing.discrepancies}
+    assert "whether Elon Musk responded" in abouts
+    assert "Donald Trump's title" in abouts
+    assert "Dmitry Novikov's title" in abouts
+    responded = abouts["whether Elon Musk responded"]
+    texts = " ".join(p.text for p in responded.positions)
+    assert "emoji" in texts and "has not responded" in texts
+    trump = " / ".join(p.text for p in abouts["Donald Trump's title"].positions)
+    assert "former U.S. President" in trump
+
+
+@pytest.mark.integration
+def test_every_discrepancy_has_two_sides_from_different_articles(seed_briefing: Briefing) -> None:
+    for discrepancy in seed_briefing.discrepancies:
+        assert len(discrepancy.positions) >= 2
+        sides = [set(p.citations) for p in discrepancy.positions]
+        assert sides[0] != sides[1]
+
+
+@pytest.mark.integration
+def test_the_300_million_donation_is_flagged_as_single_source(seed_briefing: Briefing) -> None:
+    donation = [s for s in seed_briefing.single_source if "$300 million" in s.text]
+    assert donation and len(donation[0].citations) == 1
+    assert doc(seed_briefing, donation[0].citations[0]).startswith("003_")
+
+
+@pytest.mark.integration
+def test_the_timeline_puts_the_end_of_the_stint_before_the_june_events(seed_briefing: Briefing) -> None:
+    dated = [(e.date, e.event) for e in seed_briefing.timeline]
+    stint = next(i for i, (_, event) in enumerate(dated) if "May 30" in event)
+    june = [i for i, (date, _) in enumerate(dated) if date[:7] == "2025-06" and "05" <= date[8:] <= "07"]
+    assert dated[stint][0] == "2025-05-30"
+    assert june and all(stint < i for i in june)
+
+
+@pytest.mark.integration
+def test_people_note_conflicting_descriptions(seed_briefing: Briefing) -> None:
+    by_name = {p.name: p for p in seed_briefing.people}
+    assert by_name["Dmitry Novikov"].conflicting
+    assert any("Kremlin spokesman" == d.text for d in by_name["Dmitry Peskov"].descriptions)
+
+
+@pytest.mark.integration
+def test_every_citation_names_a_listed_source(seed_briefing: Briefing) -> None:
+    keys = {s.key for s in seed_briefing.sources}
+    payload = briefing_json(seed_briefing)
+    cited = [
+        k
+        for section in ("summary", "agreements", "single_source", "timeline")
+        for item in payload[section]
+        for k in item["citations"]
+    ]
+    cited += [k for d in payload["discrepancies"] for p in d["positions"] for k in p["citations"]]
+    assert cited and set(cited) <= keys
+
+
+@pytest.mark.integration
+def test_brief_json_and_markdown_from_the_command_line(seed_index: Path, tmp_path: Path) -> None:
+    from rag.cli import app
+
+    result = runner.invoke(app, ["brief", "--index", str(seed_index), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"topic", "summary", "agreements", "discrepancies", "single_source", "timeline", "sources"} <= set(payload)
+    assert {"about", "positions"} <= set(payload["discrepancies"][0])
+    assert {"date", "event", "citations"} <= set(payload["timeline"][0])
+    out = tmp_path / "brief.md"
+    result = runner.invoke(app, ["brief", "Kremlin reaction", "--index", str(seed_index), "--out", str(out)])
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert text.startswith("# Briefing: Kremlin reaction") and "## Where sources differ" in text and "[^1]:" in text
+
+
+@pytest.mark.integration
+def test_a_topic_nothing_bears_on_is_a_clear_error(seed_index: Path) -> None:
+    from rag.cli import app
+
+    result = runner.invoke(app, ["brief", "quantum chromodynamics lattice gauge", "--index", str(seed_index)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: no articles bear on that topic")
+
+
+@pytest.mark.integration
+def test_the_llm_path_maps_claims_as_validated_json_and_retries(
+    seed_index_master: Path, minilm: MiniLMEmbedder
+) -> None:
+    from rag.chunk import ChunkParams
+    from rag.indexer import manifest_for
+
+    with Store.open(seed_index_master, manifest_for(minilm, ChunkParams())) as store:
+        texts = {a.doc_id: a.text for a in store.articles()}
+        replies = []
+        for doc_id in sorted(texts, key=lambda d: [a.doc_id for a in store.articles()].index(d)):
+            first = claim_sentences(texts[doc_id])[0]
+            replies.append("not json at all")
+            replies.append(
+                json.dumps(
+                    {"claims": [{"text": first, "quote": first}, {"text": "Invented", "quote": "never said this"}]}
+                )
+            )
+        replies.append("Russia offered Musk asylum [1][2].")
+        scripted = ScriptedLLM(list(replies), name="openai")
+        briefing = build_briefing(store, CachingEmbedder(minilm), llm=scripted, prompts=BriefPrompts.load())
+    assert len(scripted.calls) == 2 * len(texts) + 1
+    assert "That reply was invalid" in scripted.calls[1][-1]["content"]
+    assert all("Invented" not in a.text for a in briefing.agreements)
+    assert briefing.summary
+
+
+def test_entity_helpers() -> None:
+    assert people("Kremlin spokesman Dmitry Peskov met U.S. President Donald Trump.") == [
+        "Dmitry Peskov",
+        "Donald Trump",
+    ]
+    [role] = roles("Kremlin spokesman Dmitry Peskov said so.", ["Dmitry Peskov"])
+    assert role.description == "Kremlin spokesman"
+    assert is_negated("Musk has not responded.") and is_negated("He won't need it.") and not is_negated("He replied.")
+    [when] = dates("It ended on May 30.", None, 2025)
+    assert (when.date, when.inferred_year) == ("2025-05-30", True)
+    [friday] = dates("Novikov spoke on Friday.", "2025-06-07", None)
+    assert friday.date == "2025-06-06"
+
+
+def test_headings_teasers_and_page_chrome_are_not_claims() -> None:
+    text = (
+        "Political News\n\nMusk Silent, Russia Sees Opportunity\nThis website uses cookies.\n"
+        "SpaceX Moves Toward a Historic IPO as Valuation Talks Reach $800 Billion Elon…\n"
+        "Peskov said the feud was a domestic issue of the United States."
+    )
+    assert claim_sentences(text) == ["Peskov said the feud was a domestic issue of the United States."]
