@@ -32,7 +32,8 @@ _ROLE_BEFORE = re.compile(
     r"entrepreneur|President|Chairman|Chancellor|Senator|Minister|Secretary))\s+$"
 )
 _NEGATION = re.compile(
-    r"\b(?:not|never|no longer|nor|neither|without)\b|n[’']t\b|\b(?:silent|denied|denies|deny|refused|refuses|unlikely)\b",
+    r"\b(?:not|never|no longer|nor|neither|without)\b|n[’']t\b"
+    r"|\b(?:silent|denied|denies|deny|refused|refuses|unlikely)\b",
     re.IGNORECASE,
 )
 _MONEY = re.compile(r"[$€£]\s?\d[\d,.]*(?:\s?(?:million|billion|trillion|bn|m|k))?", re.IGNORECASE)
