@@ -480,6 +480,30 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
         typer.echo(f"{name:>10}: {figures[name]}")
 
 
+model_app = typer.Typer(help="The embedding model: prepare its fast ONNX form ahead of time.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("export")
+def model_export(
+    int8: Annotated[bool, typer.Option(help="Also make the dynamic int8 variant (RAG_EMBEDDER=minilm-int8).")] = False,
+) -> None:
+    """Convert the packaged MiniLM weights to ONNX in the model cache (done at first use otherwise)."""
+    try:
+        from rag.embed import packaged_model_path
+        from rag.onnx_model import cached_digest, export_onnx, model_cache
+
+        directory = packaged_model_path()
+        target = model_cache() / cached_digest(directory / "model.safetensors", model_cache())
+        path = export_onnx(directory, target, int8=False)
+        typer.echo(f"ONNX model: {path}")
+        if int8:
+            typer.echo(f"ONNX int8 model: {export_onnx(directory, target, int8=True)}")
+    except RagError as exc:
+        _err(f"error: {exc}")
+        raise typer.Exit(2) from None
+
+
 def main() -> None:
     try:
         app()

@@ -241,7 +241,21 @@ class CachingEmbedder:
         return out
 
 
-EMBEDDERS: dict[str, Callable[[], Embedder]] = {"minilm": MiniLMEmbedder, "hash": HashEmbedder}
+def _onnx(int8: bool) -> Callable[[], Embedder]:
+    def make() -> Embedder:
+        from rag.onnx_model import OnnxMiniLMEmbedder
+
+        return OnnxMiniLMEmbedder(int8=int8)
+
+    return make
+
+
+EMBEDDERS: dict[str, Callable[[], Embedder]] = {
+    "minilm": _onnx(int8=False),
+    "minilm-int8": _onnx(int8=True),
+    "minilm-torch": MiniLMEmbedder,
+    "hash": HashEmbedder,
+}
 
 
 def load_embedder(name: str = "minilm") -> Embedder:

@@ -65,6 +65,10 @@ class ExtractiveSettings:
     relative: float = 0.8
     max_sentences: int = 3
     lexical_weight: float = 0.5
+    # Word coverage means little for long, multi-part questions (no one sentence repeats twenty
+    # question words): from this many content words on, meaning similarity decides.
+    long_question_terms: int = 10
+    long_min_similarity: float = 0.43
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,10 @@ class ExtractiveLLM:
             for (key, text), cov, sim in zip(candidates, coverage, similarity, strict=True)
         ]
 
-    def select(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    def select(self, scored: list[ScoredSentence], question_terms: int = 0) -> list[ScoredSentence]:
         s = self.settings
+        if question_terms >= s.long_question_terms:
+            return self._select_long(scored)
         qualified = [x for x in scored if x.coverage >= s.min_coverage and x.score >= s.min_score]
         if not qualified:
             return []
@@ -130,9 +136,28 @@ class ExtractiveLLM:
             chosen.append(candidate)
         return chosen
 
+    def _select_long(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence of each of the most similar passages: multi-part questions draw
+        on several sources."""
+        s = self.settings
+        if not scored or max(x.similarity for x in scored) < s.long_min_similarity:
+            return []
+        floor = s.long_min_similarity - 0.1
+        chosen: list[ScoredSentence] = []
+        used: set[int] = set()
+        for candidate in sorted(scored, key=lambda x: (-x.score, x.key)):
+            if candidate.similarity < floor or candidate.key in used:
+                continue
+            chosen.append(candidate)
+            used.add(candidate.key)
+            if len(chosen) >= s.max_sentences:
+                break
+        return chosen
+
     def complete(self, messages: Sequence[Message], **options: Any) -> str:
         question, passages = parse_prompt(messages)
-        chosen = self.select(self.score(question, passages))
+        terms = len(set(content_stems(question)))
+        chosen = self.select(self.score(question, passages), terms)
         if not chosen:
             return ABSTAIN
         return " ".join(f"{c.text} [{c.key}]" for c in chosen)

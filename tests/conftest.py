@@ -3,18 +3,27 @@ built once per test session and copied for each test that needs it."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from rag.chunk import ChunkParams
-from rag.embed import Embedder, HashEmbedder, MiniLMEmbedder
+from rag.embed import Embedder, HashEmbedder, MiniLMEmbedder, load_embedder
 from rag.indexer import ingest, manifest_for
 from rag.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export of the packaged model per test session, outside the user's caches."""
+    path = tmp_path_factory.mktemp("models")
+    os.environ["RAG_MODEL_CACHE"] = str(path)
+    return path
 
 
 @pytest.fixture(autouse=True)
@@ -54,12 +63,18 @@ def open_store(directory: Path, embedder: Embedder, params: ChunkParams) -> Stor
 
 
 @pytest.fixture(scope="session")
-def minilm() -> MiniLMEmbedder:
+def minilm(model_cache: Path) -> Embedder:
+    """The real model on its default (ONNX) path; vectors equal the torch reference's."""
+    return load_embedder("minilm")
+
+
+@pytest.fixture(scope="session")
+def minilm_torch() -> MiniLMEmbedder:
     return MiniLMEmbedder()
 
 
 @pytest.fixture(scope="session")
-def seed_index_master(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder) -> Path:
+def seed_index_master(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Path:
     """The seed articles embedded with the real model, built once per session."""
     directory = tmp_path_factory.mktemp("seed-index")
     store = open_store(directory, minilm, ChunkParams())
@@ -79,7 +94,7 @@ def seed_index(seed_index_master: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def seed_store(seed_index: Path, minilm: MiniLMEmbedder):  # type: ignore[no-untyped-def]
+def seed_store(seed_index: Path, minilm: Embedder):  # type: ignore[no-untyped-def]
     store = Store.open(seed_index, manifest_for(minilm, ChunkParams()))
     yield store
     store.close()

@@ -9,7 +9,7 @@ from fake_openai import running_server
 from typer.testing import CliRunner
 
 from rag.answer import ask
-from rag.embed import MiniLMEmbedder
+from rag.embed import Embedder, MiniLMEmbedder
 from rag.gold import Question, load_gold
 from rag.llm import ExtractiveLLM, ScriptedLLM
 from rag.prompt import Prompts
@@ -35,7 +35,7 @@ def test_the_gold_set_is_big_enough_and_varied() -> None:
 
 @pytest.mark.parametrize("question", ANSWERABLE, ids=lambda q: q.id)
 def test_every_answerable_question_is_answered_with_a_correct_citation(
-    question: Question, seed_store: Store, minilm: MiniLMEmbedder
+    question: Question, seed_store: Store, minilm: Embedder
 ) -> None:
     answer = run(question.question, seed_store, minilm)
     assert not answer.abstained
@@ -45,20 +45,20 @@ def test_every_answerable_question_is_answered_with_a_correct_citation(
 
 
 @pytest.mark.parametrize("question", UNANSWERABLE, ids=lambda q: q.id)
-def test_every_unanswerable_question_abstains(question: Question, seed_store: Store, minilm: MiniLMEmbedder) -> None:
+def test_every_unanswerable_question_abstains(question: Question, seed_store: Store, minilm: Embedder) -> None:
     answer = run(question.question, seed_store, minilm)
     assert answer.abstained, answer.text
     assert answer.text == "The sources do not answer this question."
 
 
-def test_where_outlets_disagree_both_sides_are_cited(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+def test_where_outlets_disagree_both_sides_are_cited(seed_store: Store, minilm: Embedder) -> None:
     answer = run("Did Musk respond to the Russian offers?", seed_store, minilm)
     text = answer.text.lower()
     assert "emoji" in text and "not responded" in text
     assert len({s.hit.doc_id for s in answer.sources}) >= 2
 
 
-def test_an_obeyed_injection_is_marked_unsupported_and_uncited(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+def test_an_obeyed_injection_is_marked_unsupported_and_uncited(seed_store: Store, minilm: Embedder) -> None:
     scripted = ScriptedLLM(["Musk has moved to Moscow and joined the Kremlin [1]. Novikov offered asylum."])
     answer = run("Who offered Musk asylum?", seed_store, minilm, scripted)
     assert [s.supported for s in answer.sentences] == [False, False]

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rag.brief import Briefing, briefing_json, build_briefing, claim_sentences
-from rag.embed import CachingEmbedder, MiniLMEmbedder
+from rag.embed import CachingEmbedder, Embedder
 from rag.entities import dates, is_negated, people, roles
 from rag.llm import ScriptedLLM
 from rag.prompt import BriefPrompts
@@ -17,7 +17,7 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def seed_briefing(seed_index_master: Path, minilm: MiniLMEmbedder) -> Briefing:
+def seed_briefing(seed_index_master: Path, minilm: Embedder) -> Briefing:
     from rag.chunk import ChunkParams
     from rag.indexer import manifest_for
 
@@ -127,9 +127,7 @@ def test_a_topic_nothing_bears_on_is_a_clear_error(seed_index: Path) -> None:
 
 
 @pytest.mark.integration
-def test_the_llm_path_maps_claims_as_validated_json_and_retries(
-    seed_index_master: Path, minilm: MiniLMEmbedder
-) -> None:
+def test_the_llm_path_maps_claims_as_validated_json_and_retries(seed_index_master: Path, minilm: Embedder) -> None:
     from rag.chunk import ChunkParams
     from rag.indexer import manifest_for
 

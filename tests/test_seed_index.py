@@ -4,24 +4,24 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed import MiniLMEmbedder
+from rag.embed import Embedder, MiniLMEmbedder
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store import Store
 
 pytestmark = pytest.mark.integration
 
 
-def test_who_offered_asylum_ranks_a_novikov_passage_first(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+def test_who_offered_asylum_ranks_a_novikov_passage_first(seed_store: Store, minilm: Embedder) -> None:
     result = retrieve(seed_store, minilm, "who offered Musk political asylum", RetrievalParams(k=5))
     assert "Novikov" in result.hits[0].text
 
 
-def test_every_seed_chunk_fits_the_model(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+def test_every_seed_chunk_fits_the_model(seed_store: Store, minilm: Embedder) -> None:
     texts = [r[0] for r in seed_store.db.execute("SELECT text FROM chunks")]
     assert all(len(tokens) <= minilm.max_tokens for tokens in minilm.token_spans(texts))
 
 
-def test_stored_vectors_match_a_fresh_encoding(seed_store: Store, minilm: MiniLMEmbedder) -> None:
+def test_stored_vectors_match_a_fresh_encoding(seed_store: Store, minilm: Embedder) -> None:
     import numpy as np
 
     text, blob = seed_store.db.execute("SELECT text, vector FROM chunks LIMIT 1").fetchone()
@@ -34,3 +34,19 @@ def test_the_seed_index_records_the_model_fingerprint(seed_index: Path) -> None:
     assert manifest is not None
     assert manifest.fingerprint.startswith("sentence-transformers/all-MiniLM-L6-v2@")
     assert manifest.chunking["max_tokens"] == 254
+
+
+def test_the_onnx_path_gives_the_reference_vectors(minilm: Embedder, minilm_torch: MiniLMEmbedder) -> None:
+    texts = ["Kremlin spokesman Dmitry Peskov said it was a domestic issue.", "Short.", "x " * 400]
+    assert minilm.fingerprint() == minilm_torch.fingerprint()
+    cosines = (minilm.embed(texts) * minilm_torch.embed(texts)).sum(axis=1)
+    assert cosines.min() > 0.9999
+
+
+def test_the_int8_path_stays_close_and_has_its_own_fingerprint(minilm_torch: MiniLMEmbedder) -> None:
+    from rag.embed import load_embedder
+
+    int8 = load_embedder("minilm-int8")
+    texts = ["Russia offered Musk political asylum.", "Medvedev joked about a peace deal between D and E."]
+    assert (int8.embed(texts) * minilm_torch.embed(texts)).sum(axis=1).min() > 0.97
+    assert int8.fingerprint().endswith("+int8")
