@@ -24,7 +24,7 @@ from corpus import write_corpus  # noqa: E402
 
 from rag.answer import ask  # noqa: E402
 from rag.chunk import ChunkParams  # noqa: E402
-from rag.embed import MiniLMEmbedder  # noqa: E402
+from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
 from rag.gold import load_gold  # noqa: E402
 from rag.indexer import ingest, manifest_for  # noqa: E402
 from rag.llm import ExtractiveLLM  # noqa: E402
@@ -43,7 +43,7 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def build(directory: Path, embedder: MiniLMEmbedder, paths: list[Path]) -> Store:
+def build(directory: Path, embedder: Embedder, paths: list[Path]) -> Store:
     params = ChunkParams()
     store = Store.open(directory, manifest_for(embedder, params), create=True)
     store.acquire_lock()
@@ -52,9 +52,9 @@ def build(directory: Path, embedder: MiniLMEmbedder, paths: list[Path]) -> Store
     return store
 
 
-def measure(store: Store, embedder: MiniLMEmbedder, questions: list[str]) -> dict[str, object]:
+def measure(store: Store, embedder: Embedder, questions: list[str]) -> dict[str, object]:
     params = RetrievalParams()
-    llm = ExtractiveLLM(embedder)
+    llm = ExtractiveLLM(CachingEmbedder(embedder))
     prompts = Prompts.load()
     for question in questions[:3]:
         retrieve(store, embedder, question, params)
@@ -87,7 +87,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
     args = parser.parse_args()
-    embedder = MiniLMEmbedder()
+    embedder = load_embedder(os.environ.get("RAG_EMBEDDER", "minilm"))
     questions = [q.question for q in load_gold(ROOT / "eval" / "seeds").questions]
     args.cache.mkdir(parents=True, exist_ok=True)
     seeds = build(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
@@ -95,15 +95,12 @@ def main() -> None:
     if not corpus.exists():
         write_corpus(corpus, args.articles)
     large = build(args.cache / f"index-{args.articles}", embedder, [corpus])
-    print(
-        json.dumps(
-            {
-                "seeds": measure(seeds, embedder, questions),
-                f"{args.articles}_articles": measure(large, embedder, questions),
-            },
-            indent=2,
-        )
-    )
+    report = {
+        "embedder": embedder.name,
+        "seeds": measure(seeds, embedder, questions),
+        f"{args.articles}_articles": measure(large, embedder, questions),
+    }
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":
