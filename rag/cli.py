@@ -36,10 +36,18 @@ def command(function: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> None:
+        import sqlite3
+
         try:
             function(*args, **kwargs)
         except RagError as exc:
             _err(f"error: {exc}")
+            raise typer.Exit(2) from None
+        except sqlite3.DatabaseError as exc:
+            _err(
+                f"error: the index database is unreadable ({exc}); it is corrupted: move the index folder aside "
+                "and re-ingest your files"
+            )
             raise typer.Exit(2) from None
 
     app.command()(run)

@@ -171,10 +171,9 @@ class Store:
             if stored is None:
                 if not create:
                     raise RagError(f"index at {directory} is empty; run `rag ingest PATH` first")
-                # executescript commits by itself, so the schema is one script-level transaction.
-                connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}COMMIT;")
-                with _transaction(connection):
-                    _write_manifest(connection, manifest)
+                # executescript commits by itself: schema and manifest are one script-level transaction,
+                # so a crash leaves either no index or a complete empty one.
+                connection.executescript(f"BEGIN IMMEDIATE;{_SCHEMA}{_manifest_sql(manifest)}COMMIT;")
             elif check:
                 _check_manifest(directory, stored, manifest)
         except sqlite3.DatabaseError as exc:
@@ -381,30 +380,52 @@ class Store:
         return self.directory / f"vectors-{generation}.faiss"
 
     def faiss_index(self) -> faiss.Index:
-        """The FAISS index matching SQLite now: loaded, or rebuilt if missing, stale or corrupt."""
-        generation = self.generation()
-        if self._faiss is not None and self._faiss_generation == generation:
-            return self._faiss
+        """The FAISS index matching SQLite now: loaded, or rebuilt if missing, stale or corrupt.
+
+        Reads happen inside one read transaction, so a writer committing meanwhile cannot make
+        the generation and the vectors come from different moments.
+        """
         import faiss
 
-        path = self.faiss_path(generation)
-        index = None
-        if path.exists():
-            try:
-                index = faiss.read_index(str(path))
-            except RuntimeError:
-                index = None
-            (count,) = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()
-            if index is not None and (index.ntotal != count or index.d != self.manifest.dimension):
-                index = None
-        if index is None:
-            index = self.rebuild_faiss(generation)
+        in_transaction = self.db.in_transaction
+        if not in_transaction:
+            self.db.execute("BEGIN")
+        try:
+            generation = self.generation()
+            if self._faiss is not None and self._faiss_generation == generation:
+                return self._faiss
+            path = self.faiss_path(generation)
+            index = None
+            if path.exists():
+                try:
+                    index = faiss.read_index(str(path))
+                except RuntimeError:
+                    index = None
+                (count,) = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()
+                if index is not None and (index.ntotal != count or index.d != self.manifest.dimension):
+                    index = None
+            if index is None:
+                index = self._build_faiss()
+                self._save_faiss(index, generation)
+            self._faiss, self._faiss_generation = index, generation
+            return index
+        finally:
+            if not in_transaction:
+                self.db.execute("COMMIT")
+
+    def rebuild_faiss(self) -> faiss.Index:
+        """Rebuild the FAISS index from the vectors in SQLite and save it (`rag ingest --rebuild`)."""
+        self.db.execute("BEGIN")
+        try:
+            generation = self.generation()
+            index = self._build_faiss()
+            self._save_faiss(index, generation)
+        finally:
+            self.db.execute("COMMIT")
         self._faiss, self._faiss_generation = index, generation
         return index
 
-    def rebuild_faiss(self, generation: int | None = None) -> faiss.Index:
-        """Build the FAISS index from the vectors in SQLite and save it for `generation`."""
-        generation = self.generation() if generation is None else generation
+    def _build_faiss(self) -> faiss.Index:
         index = self._new_faiss()
         batch_ids: list[int] = []
         batch_vectors: list[bytes] = []
@@ -415,7 +436,6 @@ class Store:
                 self._add(index, batch_ids, batch_vectors)
                 batch_ids, batch_vectors = [], []
         self._add(index, batch_ids, batch_vectors)
-        self._save_faiss(index, generation)
         return index
 
     def _new_faiss(self) -> faiss.Index:
@@ -605,8 +625,8 @@ def _read_manifest(connection: sqlite3.Connection) -> Manifest | None:
     )
 
 
-def _write_manifest(connection: sqlite3.Connection, manifest: Manifest) -> None:
-    value = json.dumps(
+def _manifest_json(manifest: Manifest) -> str:
+    return json.dumps(
         {
             "model": manifest.model,
             "fingerprint": manifest.fingerprint,
@@ -615,6 +635,15 @@ def _write_manifest(connection: sqlite3.Connection, manifest: Manifest) -> None:
             "schema_version": manifest.schema_version,
         }
     )
+
+
+def _manifest_sql(manifest: Manifest) -> str:
+    quoted = _manifest_json(manifest).replace("'", "''")
+    return f"INSERT OR REPLACE INTO meta(key, value) VALUES ('manifest', '{quoted}');"
+
+
+def _write_manifest(connection: sqlite3.Connection, manifest: Manifest) -> None:
+    value = _manifest_json(manifest)
     connection.execute(
         "INSERT INTO meta(key, value) VALUES ('manifest', ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
         (value,),

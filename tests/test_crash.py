@@ -1,0 +1,153 @@
+"""Crashes and concurrency: an ingest killed at random moments always leaves an index that opens,
+whose SQLite rows and FAISS vectors agree, and which a rerun completes."""
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from rag.chunk import ChunkParams
+from rag.embed import HashEmbedder
+from rag.indexer import manifest_for
+from rag.store import Store
+
+TRIALS = 20
+WORDS = "russia musk asylum kremlin peskov medvedev starlink trump novikov duma offer feud tesla".split()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("crash-corpus")
+    rng = random.Random(11)
+    for number in range(400):
+        sentences = [
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14))).capitalize() + f" {number}."
+            for _ in range(12)
+        ]
+        (folder / f"article-{number:03d}.txt").write_text(f"Title: Story {number}\n\n" + " ".join(sentences))
+    return folder
+
+
+def ingest_process(corpus: Path, index: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "RAG_EMBEDDER": "hash"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ingest", str(corpus), "--index", str(index), "--json"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def open_index(index: Path) -> Store:
+    return Store.open(index, manifest_for(HashEmbedder(), ChunkParams()))
+
+
+def assert_consistent(store: Store) -> None:
+    """Within one read snapshot, every vector id maps to a chunk and back."""
+    store.db.execute("BEGIN")
+    try:
+        _check(store)
+    finally:
+        store.db.execute("COMMIT")
+
+
+def _check(store: Store) -> None:
+    faiss_index = store.faiss_index()
+    vector_ids = {int(faiss_index.id_map.at(i)) for i in range(faiss_index.ntotal)}
+    chunk_ids = {r[0] for r in store.db.execute("SELECT id FROM chunks")}
+    assert vector_ids == chunk_ids
+    half_done = store.db.execute(
+        "SELECT COUNT(*) FROM articles a WHERE a.duplicate_of IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM chunks c WHERE c.article_id = a.id)"
+    ).fetchone()[0]
+    assert half_done == 0, "an article was stored without its chunks"
+
+
+@pytest.fixture(scope="module")
+def complete_counts(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+    index = tmp_path_factory.mktemp("reference") / "index"
+    assert ingest_process(corpus, index).wait() == 0
+    with open_index(index) as store:
+        return store.counts()
+
+
+def test_sigkill_at_random_moments_never_breaks_the_index(
+    corpus: Path, complete_counts: dict[str, int], tmp_path: Path
+) -> None:
+    rng = random.Random(2025)
+    killed_mid_ingest = 0
+    for trial in range(TRIALS):
+        index = tmp_path / f"trial-{trial}"
+        process = ingest_process(corpus, index)
+        time.sleep(rng.uniform(0.3, 2.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            killed_mid_ingest += 1
+        process.wait()
+        if Store.read_manifest(index) is not None:  # killed before the index was created: nothing to check
+            with open_index(index) as store:
+                assert_consistent(store)
+        rerun = ingest_process(corpus, index)
+        assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else ""
+        with open_index(index) as store:
+            assert_consistent(store)
+            assert store.counts() == complete_counts
+    assert killed_mid_ingest >= TRIALS // 2
+
+
+def test_a_second_ingest_into_the_same_index_is_told_to_wait(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    first = ingest_process(corpus, index)
+    deadline = time.monotonic() + 30
+    while not (index / "write.lock").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    second = ingest_process(corpus, index)
+    second.wait()
+    first.wait()
+    message = second.stderr.read().decode() if second.stderr else ""
+    if first.returncode == 0 and second.returncode == 2:
+        assert "is being written by pid" in message and "--wait" in message
+    else:  # the first finished before the second started: then the second found nothing to do
+        assert second.returncode == 0
+
+
+def test_queries_during_an_ingest_see_a_consistent_index(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    writer = ingest_process(corpus, index)
+    checks = 0
+    while writer.poll() is None:
+        if (index / "rag.sqlite").exists():
+            try:
+                store = open_index(index)
+            except Exception:  # the schema may not be written yet
+                time.sleep(0.05)
+                continue
+            with store:
+                assert_consistent(store)
+                checks += 1
+        time.sleep(0.05)
+    assert writer.returncode == 0
+    assert checks > 0
+
+
+def test_a_corrupted_database_is_reported_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "rag.sqlite").write_bytes(b"this is not a database" * 100)
+    result = CliRunner().invoke(app, ["search", "asylum", "--index", str(index)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: index database") and "corrupted" in result.stderr
+    assert result.stderr.count("\n") == 1
