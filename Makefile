@@ -26,6 +26,7 @@ demo: install
 	$(BIN)/rag ask "Who offered Musk political asylum?"
 	$(BIN)/rag ask "Did Musk respond to the Russian offers?"
 	$(BIN)/rag ask "What is the capital of Australia?"
+	$(BIN)/rag brief
 
 test: install
 	$(BIN)/ruff check rag tests bench
@@ -40,6 +41,7 @@ lint: install
 bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ask.py
+	$(BIN)/python bench/brief.py
 
 clean:
 	rm -rf $(VENV) index/*.sqlite* index/*.faiss index/write.lock
