@@ -154,6 +154,7 @@ class Store:
         self._faiss: Any = None
         self._faiss_generation = -1
         self._lock_handle: Any = None
+        self.sq8 = False  # 8-bit scalar quantisation once the corpus outgrows exact search
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -399,7 +400,7 @@ class Store:
             if path.exists():
                 try:
                     index = faiss.read_index(str(path))
-                except RuntimeError:
+                except (RuntimeError, MemoryError):
                     index = None
                 (count,) = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()
                 if index is not None and (index.ntotal != count or index.d != self.manifest.dimension):
@@ -426,7 +427,19 @@ class Store:
         return index
 
     def _build_faiss(self) -> faiss.Index:
-        index = self._new_faiss()
+        """An index of the kind the corpus size calls for (see rag.vectors), from SQLite."""
+        from rag import vectors
+
+        (count,) = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()
+        spec = vectors.choose(count, self.sq8)
+        training = None
+        if spec.kind != "flat":
+            step = max(1, count // vectors.TRAIN_SAMPLE)
+            rows = self.db.execute(
+                "SELECT vector FROM chunks WHERE id % ? = 0 LIMIT ?", (step, vectors.TRAIN_SAMPLE)
+            ).fetchall()
+            training = np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
+        index = vectors.empty(self.manifest.dimension, spec, training)
         batch_ids: list[int] = []
         batch_vectors: list[bytes] = []
         for chunk_id, blob in self.db.execute("SELECT id, vector FROM chunks ORDER BY id"):
@@ -437,11 +450,6 @@ class Store:
                 batch_ids, batch_vectors = [], []
         self._add(index, batch_ids, batch_vectors)
         return index
-
-    def _new_faiss(self) -> faiss.Index:
-        import faiss
-
-        return faiss.IndexIDMap2(faiss.IndexFlatIP(self.manifest.dimension))
 
     def _add(self, index: faiss.Index, ids: list[int], blobs: list[bytes]) -> None:
         if ids:
@@ -576,7 +584,13 @@ class Store:
         )
 
     def save_faiss(self, index: faiss.Index) -> None:
-        """Persist an in-memory index that the caller kept in step with SQLite."""
+        """Persist an in-memory index that the caller kept in step with SQLite; one whose kind
+        no longer suits the corpus size (it grew past exact search) is rebuilt instead."""
+        from rag import vectors
+
+        if vectors.spec_of(index).kind != vectors.choose(index.ntotal, self.sq8).kind:
+            self.rebuild_faiss()
+            return
         generation = self.generation()
         self._save_faiss(index, generation)
         self._faiss, self._faiss_generation = index, generation

@@ -16,6 +16,7 @@ from rag.chunk import ChunkParams
 from rag.embed import HashEmbedder
 from rag.indexer import manifest_for
 from rag.store import Store
+from rag.vectors import ids_of
 
 TRIALS = 20
 WORDS = "russia musk asylum kremlin peskov medvedev starlink trump novikov duma offer feud tesla".split()
@@ -59,8 +60,7 @@ def assert_consistent(store: Store) -> None:
 
 
 def _check(store: Store) -> None:
-    faiss_index = store.faiss_index()
-    vector_ids = {int(faiss_index.id_map.at(i)) for i in range(faiss_index.ntotal)}
+    vector_ids = set(ids_of(store.faiss_index()).tolist())
     chunk_ids = {r[0] for r in store.db.execute("SELECT id FROM chunks")}
     assert vector_ids == chunk_ids
     half_done = store.db.execute(

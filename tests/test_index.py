@@ -11,6 +11,7 @@ from rag.embed import HashEmbedder
 from rag.errors import IndexBusyError, IndexMismatchError
 from rag.indexer import ingest, manifest_for, reembed
 from rag.store import Filters, Store
+from rag.vectors import ids_of
 
 ARTICLE = (
     "Title: Asylum offer\nSource: Outlet A\nDate: 2025-06-06\n\n"
@@ -20,8 +21,7 @@ ARTICLE = (
 
 
 def vector_ids(store: Store) -> set[int]:
-    index = store.faiss_index()
-    return {int(index.id_map.at(i)) for i in range(index.ntotal)}
+    return set(ids_of(store.faiss_index()).tolist())
 
 
 def chunk_ids(store: Store) -> set[int]:
@@ -203,4 +203,26 @@ def test_seed_ingest_is_consistent_and_complete(tmp_path: Path, hash_embedder: H
             assert text[start:end] == chunk
     vectors = np.frombuffer(store.db.execute("SELECT vector FROM chunks LIMIT 1").fetchone()[0], np.float32)
     assert abs(float(np.linalg.norm(vectors)) - 1.0) < 1e-5
+    store.close()
+
+
+def test_a_large_corpus_gets_an_ivf_index_that_still_deletes_and_rebuilds(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import vectors
+
+    monkeypatch.setattr(vectors, "EXACT_LIMIT", 40)
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(60):
+        (folder / f"a{number}.txt").write_text(f"Story {number} about asylum number {number}. " * 3 + f"Unique{number}.")
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    ingest(store, hash_embedder, [folder], params)
+    assert vectors.spec_of(store.faiss_index()).kind == "ivf"
+    assert_consistent(store)
+    (folder / "a0.txt").unlink()
+    ingest(store, hash_embedder, [folder], params, prune=True)
+    assert_consistent(store)
+    _, ids = store.dense_search(hash_embedder.embed(["Story 7 about asylum number 7"]), 3)
+    assert any("Unique7" in h.text or "Story 7 " in h.text for h in store.hits([int(i) for i in ids[0] if i >= 0]))
     store.close()
