@@ -115,9 +115,17 @@ class _Claim:
 
 
 def select_articles(
-    store: Store, embedder: Embedder, topic: str | None, filters: Filters, settings: BriefSettings
+    store: Store,
+    embedder: Embedder,
+    topic: str | None,
+    filters: Filters,
+    settings: BriefSettings,
+    doc_ids: Sequence[str] | None = None,
 ) -> list[StoredText]:
-    """Every article bearing on the topic (best passage above the floor), or all of them."""
+    """The articles named, or every article bearing on the topic (best passage above the
+    floor), or all of them."""
+    if doc_ids is not None:
+        return store.articles(ids=store.ids_for_doc_ids(doc_ids))
     if not topic:
         return store.articles(filters=filters)[: settings.max_articles]
     params = RetrievalParams(
@@ -167,9 +175,10 @@ def build_briefing(
     settings: BriefSettings | None = None,
     llm: LLM | None = None,
     prompts: Any = None,
+    doc_ids: Sequence[str] | None = None,
 ) -> Briefing:
     settings = settings or BriefSettings()
-    articles = select_articles(store, embedder, topic, filters or Filters(), settings)
+    articles = select_articles(store, embedder, topic, filters or Filters(), settings, doc_ids)
     if not articles:
         raise RagError("no articles bear on that topic; try broader words, or no topic for the whole index")
     sources = tuple(BriefSource(i, a.doc_id, a.title, a.source, a.date, a.url) for i, a in enumerate(articles, start=1))

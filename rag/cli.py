@@ -396,6 +396,11 @@ def eval(  # noqa: A001 - the command is called eval
     if not results:
         raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
     report = {"dataset": gold.name, "backend": llm.name, **summarize(results)}
+    if gold.stories and not kinds:
+        from rag.evaluate import eval_stories
+
+        with eval_index(gold, embedder.inner, ChunkParams()) as story_store:
+            report["briefing"] = eval_stories(gold, story_store, embedder)
     if out:
         out.write_text(json.dumps(report, indent=2) + "\n")
     if as_json:

@@ -289,6 +289,59 @@ def markdown(report: dict[str, Any], previous: dict[str, Any] | None = None) -> 
             cells.append(cell)
         if any(cells):
             lines.append(f"| {group} {name} | " + " | ".join(cells) + " |")
+    if "briefing" in report:
+        b = report["briefing"]
+        lines.append(
+            f"\nbriefings: {b['stories']} stories, coverage of the reference summaries {b['coverage']}, "
+            f"citation precision {b['citation_precision']}"
+        )
     for stage, figures in report.get("latency_ms", {}).items():
         lines.append(f"\nlatency {stage}: p50 {figures['p50']} ms, p95 {figures['p95']} ms")
     return "\n".join(lines)
+
+
+# -- briefings against reference summaries ------------------------------------------------------
+
+
+def statements_of(briefing: Any) -> list[tuple[str, tuple[int, ...]]]:
+    """Every statement a briefing makes, with the article keys it cites."""
+    found = [(s.text, s.citations) for s in (*briefing.summary, *briefing.single_source)]
+    found += [(a.text, a.citations) for a in briefing.agreements]
+    found += [(e.event, e.citations) for e in briefing.timeline]
+    found += [(p.text, p.citations) for d in briefing.discrepancies for p in d.positions]
+    return found
+
+
+def eval_stories(gold: GoldSet, store: Store, embedder: Embedder) -> dict[str, Any]:
+    """Briefing coverage of each reference summary (share of its sentences that some briefing
+    statement supports, or that support one) and citation precision (share of citations whose
+    article supports the statement)."""
+    from rag.brief import build_briefing
+    from rag.cite import SupportSettings, support
+    from rag.text import sentences
+
+    settings = SupportSettings()
+    coverage: list[float] = []
+    cited = supported = 0
+    for story in gold.stories:
+        briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
+        texts = {
+            s.key: store.article_text(i)
+            for s, i in zip(
+                briefing.sources, store.ids_for_doc_ids([s.article_id for s in briefing.sources]), strict=True
+            )
+        }
+        statements = statements_of(briefing)
+        joined = "\n".join(text for text, _ in statements)
+        reference = sentences(story.reference_summary)
+        matched = sum(support(sentence, joined, embedder, settings).supported for sentence in reference)
+        coverage.append(matched / len(reference) if reference else 0.0)
+        for text, keys in statements:
+            for key in keys:
+                cited += 1
+                supported += support(text, texts[key], embedder, settings).supported
+    return {
+        "stories": len(gold.stories),
+        "coverage": _mean(coverage),
+        "citation_precision": round(supported / cited, 4) if cited else None,
+    }

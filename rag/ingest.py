@@ -131,13 +131,17 @@ def iter_files(paths: Iterable[Path], skipped: list[Skipped]) -> Iterator[Path]:
 
 
 def read_paths(paths: Iterable[Path]) -> Iterator[ReadResult]:
-    """One ReadResult per file: its articles, or why it was skipped."""
+    """ReadResults in file order: one per file, or one per few hundred lines of a JSONL file,
+    so that memory stays flat however large the corpus."""
     skipped: list[Skipped] = []
     for path in iter_files(paths, skipped):
         if skipped:
             yield ReadResult(skipped=skipped[:])
             skipped.clear()
-        yield read_file(path)
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            yield from iter_jsonl(path)
+        else:
+            yield read_file(path)
     if skipped:
         yield ReadResult(skipped=skipped)
 
@@ -306,13 +310,25 @@ def _html_article(path: Path, html: str) -> Article | None:
 
 def read_jsonl(path: Path) -> ReadResult:
     """One article per line (id, title, source, date, url, text); bad lines are reported by number."""
+    whole = ReadResult()
+    for part in iter_jsonl(path):
+        whole.articles.extend(part.articles)
+        whole.skipped.extend(part.skipped)
+        whole.warnings.extend(part.warnings)
+    return whole
+
+
+def iter_jsonl(path: Path, batch: int = 256) -> Iterator[ReadResult]:
+    """`read_jsonl` a few hundred lines at a time."""
     result = ReadResult()
     seen: set[str] = set()
+    empty = True
     try:
         handle = path.open("rb")
     except OSError as exc:
         result.skipped.append(Skipped(str(path), f"cannot read file: {exc.strerror or exc}"))
-        return result
+        yield result
+        return
     with handle:
         for number, raw in enumerate(handle, start=1):
             where = f"{path}:{number}"
@@ -332,6 +348,7 @@ def read_jsonl(path: Path) -> ReadResult:
                 result.skipped.append(Skipped(where, f"duplicate id {doc_id!r}; first one kept"))
                 continue
             seen.add(doc_id)
+            empty = False
             text = record["text"].replace("\r\n", "\n")
             result.articles.append(
                 make_article(
@@ -345,9 +362,12 @@ def read_jsonl(path: Path) -> ReadResult:
                     path=str(path.resolve()),
                 )
             )
-    if not result.articles and not result.skipped:
-        result.skipped.append(Skipped(str(path), "empty file"))
-    return result
+            if len(result.articles) >= batch:
+                yield result
+                result = ReadResult()
+    if empty and not result.skipped:
+        result.skipped.append(Skipped(str(path), "empty file" if path.stat().st_size == 0 else "no articles in file"))
+    yield result
 
 
 def _jsonl_problem(record: object) -> str | None:

@@ -69,6 +69,7 @@ class ExtractiveSettings:
     # question words): from this many content words on, meaning similarity decides.
     long_question_terms: int = 10
     long_min_similarity: float = 0.43
+    max_candidates: int = 24
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,18 @@ class ExtractiveLLM:
         if not candidates or not question_stems:
             return []
         stems = [set(content_stems(s)) for _, s in candidates]
+        if len(candidates) > self.settings.max_candidates and self.embedder is not None:
+            # Embedding is the cost of answering: only sentences sharing most question words
+            # (and every sentence of the top passage) are worth it.
+            first_key = candidates[0][0]
+            overlap = [len(question_stems & s) for s in stems]
+            ranked = sorted(range(len(candidates)), key=lambda i: (-overlap[i], i))
+            keep = sorted(
+                set(ranked[: self.settings.max_candidates])
+                | {i for i, (key, _) in enumerate(candidates) if key == first_key}
+            )
+            candidates = [candidates[i] for i in keep]
+            stems = [stems[i] for i in keep]
         n = len(candidates)
         idf = {
             t: (math.log((n + 1) / (sum(t in s for s in stems) + 0.5)) + 1.0) * (0.25 if t in FRAME_WORDS else 1.0)

@@ -265,6 +265,17 @@ class Store:
         )
         return [StoredText(*row) for row in rows]
 
+    def ids_for_doc_ids(self, doc_ids: Sequence[str]) -> list[int]:
+        """Store ids of the (non-duplicate) articles with these document ids, in that order."""
+        if not doc_ids:
+            return []
+        marks = ",".join("?" * len(doc_ids))
+        rows = self.db.execute(
+            f"SELECT doc_id, COALESCE(duplicate_of, id) FROM articles WHERE doc_id IN ({marks})", list(doc_ids)
+        ).fetchall()
+        by_doc = {doc: article_id for doc, article_id in rows}
+        return list(dict.fromkeys(by_doc[d] for d in doc_ids if d in by_doc))
+
     def article_text(self, article_id: int) -> str:
         row = self.db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
         if row is None:

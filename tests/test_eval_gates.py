@@ -10,7 +10,7 @@ from conftest import ROOT
 
 from rag.chunk import ChunkParams
 from rag.embed import CachingEmbedder, Embedder
-from rag.evaluate import eval_index, run_eval, summarize
+from rag.evaluate import eval_index, eval_stories, run_eval, summarize
 from rag.gold import load_gold
 from rag.llm import ExtractiveLLM
 from rag.prompt import Prompts
@@ -36,7 +36,9 @@ def test_the_gold_set_meets_its_checked_in_thresholds(
     embedder = CachingEmbedder(minilm)
     with eval_index(gold, minilm, ChunkParams()) as store:
         results = run_eval(gold, store, embedder, ExtractiveLLM(embedder), RetrievalParams(), Prompts.load())
-    report = summarize(results)
+        report = summarize(results)
+        if gold.stories:
+            report["briefing"] = eval_stories(gold, store, embedder)
     limits = THRESHOLDS[dataset]
     failures = [
         f"{name} = {figure(report, name):.3f} < {low}"

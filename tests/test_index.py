@@ -215,7 +215,8 @@ def test_a_large_corpus_gets_an_ivf_index_that_still_deletes_and_rebuilds(
     folder = tmp_path / "many"
     folder.mkdir()
     for number in range(60):
-        (folder / f"a{number}.txt").write_text(f"Story {number} about asylum number {number}. " * 3 + f"Unique{number}.")
+        text = f"Story {number} about asylum number {number}. " * 3 + f"Unique{number}."
+        (folder / f"a{number}.txt").write_text(text)
     store = open_store(tmp_path / "ix", hash_embedder, params)
     ingest(store, hash_embedder, [folder], params)
     assert vectors.spec_of(store.faiss_index()).kind == "ivf"
