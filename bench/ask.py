@@ -20,13 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from corpus import write_corpus  # noqa: E402
+from corpus import build_index, write_corpus  # noqa: E402
 
 from rag.answer import ask  # noqa: E402
-from rag.chunk import ChunkParams  # noqa: E402
 from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
 from rag.gold import load_gold  # noqa: E402
-from rag.indexer import ingest, manifest_for  # noqa: E402
 from rag.llm import ExtractiveLLM  # noqa: E402
 from rag.prompt import Prompts  # noqa: E402
 from rag.retrieve import RetrievalParams, retrieve  # noqa: E402
@@ -41,15 +39,6 @@ def percentiles(samples: list[float]) -> dict[str, float]:
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
         "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 2),
     }
-
-
-def build(directory: Path, embedder: Embedder, paths: list[Path]) -> Store:
-    params = ChunkParams()
-    store = Store.open(directory, manifest_for(embedder, params), create=True)
-    store.acquire_lock()
-    ingest(store, embedder, paths, params)
-    store.release_lock()
-    return store
 
 
 def measure(store: Store, embedder: Embedder, questions: list[str]) -> dict[str, object]:
@@ -90,11 +79,11 @@ def main() -> None:
     embedder = load_embedder(os.environ.get("RAG_EMBEDDER", "minilm"))
     questions = [q.question for q in load_gold(ROOT / "eval" / "seeds").questions]
     args.cache.mkdir(parents=True, exist_ok=True)
-    seeds = build(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
+    seeds = build_index(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
     corpus = args.cache / f"corpus-{args.articles}.jsonl"
     if not corpus.exists():
         write_corpus(corpus, args.articles)
-    large = build(args.cache / f"index-{args.articles}", embedder, [corpus])
+    large = build_index(args.cache / f"index-{args.articles}", embedder, [corpus])
     report = {
         "embedder": embedder.name,
         "seeds": measure(seeds, embedder, questions),

@@ -20,23 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from corpus import write_corpus  # noqa: E402
+from corpus import build_index, write_corpus  # noqa: E402
 
 from rag.brief import build_briefing  # noqa: E402
-from rag.chunk import ChunkParams  # noqa: E402
 from rag.embed import CachingEmbedder, MiniLMEmbedder  # noqa: E402
-from rag.indexer import ingest, manifest_for  # noqa: E402
 from rag.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def build(directory: Path, embedder: MiniLMEmbedder, paths: list[Path]) -> Store:
-    store = Store.open(directory, manifest_for(embedder, ChunkParams()), create=True)
-    store.acquire_lock()
-    ingest(store, embedder, paths, ChunkParams())
-    store.release_lock()
-    return store
 
 
 def timed(store: Store, embedder: MiniLMEmbedder, topic: str | None) -> dict[str, object]:
@@ -62,11 +52,11 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     embedder = MiniLMEmbedder()
     embedder.embed(["warm up"])
-    seeds = build(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
+    seeds = build_index(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
     corpus = args.cache / f"corpus-{args.articles}.jsonl"
     if not corpus.exists():
         write_corpus(corpus, args.articles)
-    large = build(args.cache / f"index-{args.articles}", embedder, [corpus])
+    large = build_index(args.cache / f"index-{args.articles}", embedder, [corpus])
     report = {
         "seeds": timed(seeds, embedder, None),
         f"{args.articles}_articles": timed(large, embedder, None),

@@ -67,3 +67,16 @@ def write_corpus(path: Path, n_articles: int, seed: int = 7) -> Path:
         for article in make_corpus(n_articles, seed):
             handle.write(json.dumps(article, ensure_ascii=False) + "\n")
     return path
+
+
+def build_index(directory: Path, embedder: object, paths: list[Path]) -> object:
+    """Open (or make) an index at `directory` and bring it up to date with `paths`."""
+    from rag.chunk import ChunkParams
+    from rag.indexer import ingest, manifest_for
+    from rag.store import Store
+
+    store = Store.open(directory, manifest_for(embedder, ChunkParams()), create=True)  # type: ignore[arg-type]
+    store.acquire_lock()
+    ingest(store, embedder, paths, ChunkParams())  # type: ignore[arg-type]
+    store.release_lock()
+    return store

@@ -503,8 +503,8 @@ def model_export(
 ) -> None:
     """Convert the packaged MiniLM weights to ONNX in the model cache (done at first use otherwise)."""
     try:
-        from rag.embed import packaged_model_path
-        from rag.onnx_model import cached_digest, export_onnx, model_cache
+        from rag.embed import cached_digest, model_cache, packaged_model_path
+        from rag.onnx_model import export_onnx
 
         directory = packaged_model_path()
         target = model_cache() / cached_digest(directory / "model.safetensors", model_cache())

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import MODEL_NAME, WordPieceCounter, packaged_model_path, weights_digest
+from rag.embed import MODEL_NAME, WordPieceCounter, cached_digest, model_cache, packaged_model_path
 from rag.errors import RagError
 
 Notice = Callable[[str], None]
@@ -27,32 +27,6 @@ Notice = Callable[[str], None]
 
 def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def model_cache() -> Path:
-    explicit = os.environ.get("RAG_MODEL_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rag" / "models"
-
-
-def cached_digest(weights: Path, cache: Path) -> str:
-    """The weights' digest, remembered by path, size and mtime so a start does not rehash 90 MB."""
-    stat = weights.stat()
-    key = f"{weights}:{stat.st_size}:{stat.st_mtime_ns}"
-    record = cache / "digests.json"
-    try:
-        known = json.loads(record.read_text())
-    except (OSError, ValueError):
-        known = {}
-    if key not in known:
-        known[key] = weights_digest(weights)
-        cache.mkdir(parents=True, exist_ok=True)
-        temporary = record.with_suffix(f".tmp{os.getpid()}")
-        temporary.write_text(json.dumps(known))
-        os.replace(temporary, record)
-    return str(known[key])
 
 
 def export_onnx(model_dir: Path, target: Path, int8: bool, notice: Notice = _stderr) -> Path:
