@@ -411,8 +411,8 @@ def _negations(
         a, b = claims[i], claims[j]
         if a.key == b.key or negated[i] == negated[j]:
             continue
-        subject = _shared_subject(a.text, b.text, all_people)
         action = _shared_action(a.text, b.text)
+        subject = _shared_subject(a.text, b.text, all_people, action[0] if action else None)
         if not subject or not action:
             continue
         negative, positive_text = (a.text, b.text) if negated[i] else (b.text, a.text)
@@ -433,12 +433,24 @@ def _negations(
     return found
 
 
-def _shared_subject(a: str, b: str, all_people: list[str]) -> str | None:
-    for person in all_people:
-        surname = person.split()[-1]
-        if re.search(rf"\b{re.escape(surname)}\b", a) and re.search(rf"\b{re.escape(surname)}\b", b):
-            return person
-    return None
+def _shared_subject(a: str, b: str, all_people: list[str], action: str | None) -> str | None:
+    """A person both sentences name; the one named last before the action, its likely subject."""
+    shared = [
+        p
+        for p in all_people
+        if re.search(rf"\b{re.escape(p.split()[-1])}\b", a) and re.search(rf"\b{re.escape(p.split()[-1])}\b", b)
+    ]
+    if not shared or action is None:
+        return shared[0] if shared else None
+    words_a = [w.strip(".,;:!?\"'“”’").lower() for w in a.split()]
+    verb_at = next((i for i, w in enumerate(words_a) if stem(w) == action), len(words_a))
+
+    def last_mention_before_verb(person: str) -> int:
+        surname = person.split()[-1].lower()
+        positions = [i for i, w in enumerate(words_a[:verb_at]) if w.removesuffix("'s").removesuffix("’s") == surname]
+        return max(positions, default=-1)
+
+    return max(shared, key=last_mention_before_verb)
 
 
 _GENERIC_VERBS = frozenset(stem(w) for w in "said say says told added made make according feud offer".split())

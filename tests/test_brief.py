@@ -172,3 +172,30 @@ def test_headings_teasers_and_page_chrome_are_not_claims() -> None:
         "Peskov said the feud was a domestic issue of the United States."
     )
     assert claim_sentences(text) == ["Peskov said the feud was a domestic issue of the United States."]
+
+
+@pytest.mark.integration
+def test_a_later_report_that_changes_the_story_is_labelled_an_update(tmp_path: Path, minilm: Embedder) -> None:
+    from rag.chunk import ChunkParams
+    from rag.indexer import ingest, manifest_for
+
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "early.txt").write_text(
+        "Title: Early\nSource: Outlet A\nDate: 2025-06-06\n\n"
+        "Elon Musk has not responded to the asylum offer from Russian lawmaker Dmitry Novikov. "
+        "The Kremlin said the feud was a domestic matter."
+    )
+    (folder / "later.txt").write_text(
+        "Title: Later\nSource: Outlet B\nDate: 2025-06-08\n\n"
+        "Elon Musk responded to the asylum offer from Russian lawmaker Dmitry Novikov with a laughing emoji. "
+        "The Kremlin said the feud was a domestic matter."
+    )
+    store = Store.open(tmp_path / "index", manifest_for(minilm, ChunkParams()), create=True)
+    store.acquire_lock()
+    ingest(store, minilm, [folder], ChunkParams())
+    briefing = build_briefing(store, CachingEmbedder(minilm))
+    store.close()
+    [responded] = [d for d in briefing.discrepancies if d.kind == "negation"]
+    assert responded.about == "whether Elon Musk responded"
+    assert responded.label == "update"
