@@ -18,7 +18,7 @@ from rag import dedupe
 from rag.chunk import ChunkParams, chunk_text
 from rag.embed import Embedder
 from rag.ingest import Skipped, read_paths
-from rag.store import Manifest, Store
+from rag.store import Manifest, Store, StoredArticle
 from rag.types import Article, Chunk
 
 BATCH_CHUNKS = 256
@@ -159,10 +159,29 @@ class _Writer:
         self._drop_signatures(pending.replace_ids)
         provisional = self.sig_ids < 0
         self.sig_ids[provisional] = [result.article_ids[-i - 1] for i in self.sig_ids[provisional]]
-        self.known = self.store.articles_by_key()
-        self.doc_ids = {a.id: a.doc_id for a in self.known.values()}
+        self._remember(pending, result.article_ids)
         if self.progress:
             self.progress(self.embedded, self.seen)
+
+    def _remember(self, pending: _Pending, article_ids: list[int]) -> None:
+        """Keep the key → article map in step without rereading the whole table."""
+        replaced = set(pending.replace_ids)
+        for key in [k for k, a in self.known.items() if a.id in replaced]:
+            del self.known[key]
+        for (article, _, original), article_id in zip(pending.articles, article_ids, strict=True):
+            self.known[article.key] = StoredArticle(
+                article_id,
+                article.key,
+                article.doc_id,
+                article.content_hash,
+                article.title,
+                article.source,
+                article.date,
+                article.url,
+                article.path,
+                original,
+            )
+            self.doc_ids[article_id] = article.doc_id
 
     def _update_index(self, removed: list[int], new_ids: list[int], vectors: np.ndarray) -> None:
         if removed:
