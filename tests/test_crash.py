@@ -71,22 +71,26 @@ def _check(store: Store) -> None:
 
 
 @pytest.fixture(scope="module")
-def complete_counts(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, int]:
+def reference(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, int], float]:
+    """The counts of an uninterrupted ingest, and how long it took on this machine."""
     index = tmp_path_factory.mktemp("reference") / "index"
+    started = time.monotonic()
     assert ingest_process(corpus, index).wait() == 0
+    duration = time.monotonic() - started
     with open_index(index) as store:
-        return store.counts()
+        return store.counts(), duration
 
 
 def test_sigkill_at_random_moments_never_breaks_the_index(
-    corpus: Path, complete_counts: dict[str, int], tmp_path: Path
+    corpus: Path, reference: tuple[dict[str, int], float], tmp_path: Path
 ) -> None:
+    complete_counts, duration = reference
     rng = random.Random(2025)
     killed_mid_ingest = 0
     for trial in range(TRIALS):
         index = tmp_path / f"trial-{trial}"
         process = ingest_process(corpus, index)
-        time.sleep(rng.uniform(0.3, 2.5))
+        time.sleep(rng.uniform(0.1, 0.95) * duration)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
             killed_mid_ingest += 1
@@ -99,7 +103,7 @@ def test_sigkill_at_random_moments_never_breaks_the_index(
         with open_index(index) as store:
             assert_consistent(store)
             assert store.counts() == complete_counts
-    assert killed_mid_ingest >= TRIALS // 2
+    assert killed_mid_ingest >= TRIALS * 3 // 4
 
 
 def test_a_second_ingest_into_the_same_index_is_told_to_wait(corpus: Path, tmp_path: Path) -> None:
