@@ -102,6 +102,7 @@ def ingest(
         raise RagError("nothing to ingest; give files or folders, e.g. `rag ingest seeds/`")
     directory = index_dir(index)
     existed = (directory / DB_NAME).exists()
+    folder_existed = directory.exists()
     if paths and not any(p.exists() for p in paths):
         missing = ", ".join(str(p) for p in paths)
         raise RagError(f"no such file or folder: {missing}; check the path")
@@ -122,17 +123,21 @@ def ingest(
     finally:
         store.close()
     if not existed and not report.ingested_anything:
-        _remove_index(directory)
+        _remove_index(directory, remove_folder=not folder_existed)
     _report_ingest(report, as_json)
     if paths and not report.ingested_anything:
         raise typer.Exit(1)
 
 
-def _remove_index(directory: Path) -> None:
-    for child in directory.iterdir():
-        if child.is_file():
-            child.unlink()
-    if not any(directory.iterdir()):
+def _remove_index(directory: Path, remove_folder: bool) -> None:
+    """Undo an index this run created and filled with nothing: only the files rag writes."""
+    from rag.store import DB_NAME, LOCK_NAME
+
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", LOCK_NAME):
+        (directory / name).unlink(missing_ok=True)
+    for stale in directory.glob("vectors-*.faiss"):
+        stale.unlink()
+    if remove_folder and not any(directory.iterdir()):
         directory.rmdir()
 
 

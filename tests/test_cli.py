@@ -134,3 +134,16 @@ def test_the_installed_command_prints_no_traceback_for_user_errors(tmp_path: Pat
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: no such file or folder")
+
+
+def test_a_failed_first_ingest_into_a_folder_of_other_files_touches_only_its_own(
+    hash_env: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my own notes")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = runner.invoke(app, ["ingest", str(empty), "--index", str(folder)])
+    assert result.exit_code == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
