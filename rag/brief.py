@@ -35,6 +35,7 @@ class BriefSettings:
     max_claims_per_article: int = 40
     relevance_floor: float = 0.25  # cosine to the topic (or story centroid) below which a sentence is off-topic
     topic_article_floor: float = 0.3  # best passage cosine for an article to bear on the topic
+    topic_lexical_floor: float = 0.15  # ... or this much when the passage also shares the topic's words
     cluster_similarity: float = 0.66
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
     contrast_similarity: float = 0.5
@@ -136,7 +137,12 @@ def select_articles(
         filters=filters,
     )
     result = retrieve(store, embedder, topic, params)
-    ids = [h.article_id for h in result.hits if (h.dense_score or 0.0) >= settings.topic_article_floor]
+    ids = [
+        h.article_id
+        for h in result.hits
+        if (h.dense_score or 0.0) >= settings.topic_article_floor
+        or (h.lexical_rank is not None and (h.dense_score or 0.0) >= settings.topic_lexical_floor)
+    ]
     return store.articles(ids=list(dict.fromkeys(ids)))
 
 
