@@ -147,3 +147,28 @@ def test_a_failed_first_ingest_into_a_folder_of_other_files_touches_only_its_own
     result = runner.invoke(app, ["ingest", str(empty), "--index", str(folder)])
     assert result.exit_code == 1
     assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_ask_filters_by_outlet_and_shows_the_packed_context(hash_env: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text(
+        "Source: Outlet A\nDate: 2025-06-06\n\nNovikov offered Musk political asylum on Friday."
+    )
+    (folder / "b.txt").write_text(
+        "Source: Outlet B\nDate: 2025-06-07\n\nRogozin offered Musk political asylum on Saturday."
+    )
+    runner.invoke(app, ["ingest", str(folder)])
+    result = runner.invoke(
+        app, ["ask", "Who offered Musk political asylum?", "--source", "Outlet B", "--json", "--show-context"]
+    )
+    payload = json.loads(result.stdout)
+    assert {s["source"] for s in payload["sources"]} <= {"Outlet B"}
+    assert "Outlet A" not in payload["context"] and 'outlet="Outlet B"' in payload["context"]
+
+
+def test_a_bad_date_filter_is_one_line(hash_env: Path) -> None:
+    runner.invoke(app, ["ingest", str(SEEDS)])
+    result = runner.invoke(app, ["ask", "Who offered asylum?", "--since", "last tuesday"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: --since 'last tuesday' is not a date; use YYYY-MM-DD\n"
