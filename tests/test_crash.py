@@ -18,6 +18,7 @@ from rag.indexer import manifest_for
 from rag.store import Store
 from rag.vectors import ids_of
 
+pytestmark = pytest.mark.slow
 TRIALS = 20
 WORDS = "russia musk asylum kremlin peskov medvedev starlink trump novikov duma offer feud tesla".split()
 

@@ -164,6 +164,7 @@ def test_fuzz_packer_respects_the_budget_and_whole_sentences(texts: list[str], b
 SECRET = "sk-test-SECRET-never-shown-4242"
 
 
+@pytest.mark.integration
 def test_the_api_key_appears_in_no_output_report_log_or_index(
     seed_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
