@@ -96,28 +96,29 @@ def test_ask_on_the_terminal_shows_answer_and_sources(seed_index: Path) -> None:
     assert "illegal alien" in result.stdout and "\nSources:\n" in result.stdout
 
 
+def ask_openai(index: Path, base_url: str, *extra: str) -> list[str]:
+    return [
+        "ask",
+        "Who offered Musk asylum?",
+        "--index",
+        str(index),
+        "--backend",
+        "openai",
+        "--model",
+        "test-model",
+        "--base-url",
+        base_url,
+        *extra,
+    ]
+
+
 def test_ask_through_an_openai_compatible_server(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from rag.cli import app
 
     with running_server() as server:
         server.reply_fn = lambda payload: first_sentence_of_source_1(payload) + " [1]. Musk bought Moscow [9]."
         monkeypatch.setenv("OPENAI_API_KEY", "test-key")
-        result = runner.invoke(
-            app,
-            [
-                "ask",
-                "Who offered Musk asylum?",
-                "--index",
-                str(seed_index),
-                "--backend",
-                "openai",
-                "--model",
-                "test-model",
-                "--base-url",
-                server.base_url,
-                "--json",
-            ],
-        )
+        result = runner.invoke(app, ask_openai(seed_index, server.base_url, "--json"))
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["invalid_citations"] == [9]
@@ -130,21 +131,7 @@ def test_a_wrong_key_is_a_one_line_error_without_the_key(seed_index: Path, monke
 
     with running_server() as server:
         monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-secret")
-        result = runner.invoke(
-            app,
-            [
-                "ask",
-                "Who offered Musk asylum?",
-                "--index",
-                str(seed_index),
-                "--backend",
-                "openai",
-                "--model",
-                "test-model",
-                "--base-url",
-                server.base_url,
-            ],
-        )
+        result = runner.invoke(app, ask_openai(seed_index, server.base_url))
     assert result.exit_code == 2
     assert result.stderr.startswith("error: the server at") and "refused the API key" in result.stderr
     assert "sk-wrong-secret" not in result.output
