@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from corpus import build_index, write_corpus  # noqa: E402
+from corpus import bench_indexes  # noqa: E402
 
 from rag.answer import ask  # noqa: E402
 from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
@@ -78,12 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     embedder = load_embedder(os.environ.get("RAG_EMBEDDER", "minilm"))
     questions = [q.question for q in load_gold(ROOT / "eval" / "seeds").questions]
-    args.cache.mkdir(parents=True, exist_ok=True)
-    seeds = build_index(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
-    corpus = args.cache / f"corpus-{args.articles}.jsonl"
-    if not corpus.exists():
-        write_corpus(corpus, args.articles)
-    large = build_index(args.cache / f"index-{args.articles}", embedder, [corpus])
+    seeds, large = bench_indexes(args.cache, embedder, args.articles)
     report = {
         "embedder": embedder.name,
         "seeds": measure(seeds, embedder, questions),

@@ -20,16 +20,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from corpus import build_index, write_corpus  # noqa: E402
+from corpus import bench_indexes  # noqa: E402
 
 from rag.brief import build_briefing  # noqa: E402
-from rag.embed import CachingEmbedder, MiniLMEmbedder  # noqa: E402
+from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
 from rag.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(store: Store, embedder: MiniLMEmbedder, topic: str | None) -> dict[str, object]:
+def timed(store: Store, embedder: Embedder, topic: str | None) -> dict[str, object]:
     started = time.perf_counter()
     briefing = build_briefing(store, CachingEmbedder(embedder), topic)
     seconds = time.perf_counter() - started
@@ -49,15 +49,11 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
     args = parser.parse_args()
-    args.cache.mkdir(parents=True, exist_ok=True)
-    embedder = MiniLMEmbedder()
+    embedder = load_embedder(os.environ.get("RAG_EMBEDDER", "minilm"))
     embedder.embed(["warm up"])
-    seeds = build_index(args.cache / "seeds-index", embedder, [ROOT / "seeds"])
-    corpus = args.cache / f"corpus-{args.articles}.jsonl"
-    if not corpus.exists():
-        write_corpus(corpus, args.articles)
-    large = build_index(args.cache / f"index-{args.articles}", embedder, [corpus])
+    seeds, large = bench_indexes(args.cache, embedder, args.articles)
     report = {
+        "embedder": embedder.name,
         "seeds": timed(seeds, embedder, None),
         f"{args.articles}_articles": timed(large, embedder, None),
         f"{args.articles}_articles_topic": timed(large, embedder, "Google antitrust trial"),

@@ -80,3 +80,13 @@ def build_index(directory: Path, embedder: object, paths: list[Path]) -> object:
     ingest(store, embedder, paths, ChunkParams())  # type: ignore[arg-type]
     store.release_lock()
     return store
+
+
+def bench_indexes(cache: Path, embedder: object, n_articles: int) -> tuple[object, object]:
+    """The seed index and an index of `n_articles` generated articles, both cached in `cache`."""
+    cache.mkdir(parents=True, exist_ok=True)
+    seeds = build_index(cache / "seeds-index", embedder, [ROOT / "seeds"])
+    corpus = cache / f"corpus-{n_articles}.jsonl"
+    if not corpus.exists():
+        write_corpus(corpus, n_articles)
+    return seeds, build_index(cache / f"index-{n_articles}", embedder, [corpus])

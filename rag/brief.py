@@ -101,7 +101,6 @@ class Briefing:
     timeline: tuple[TimelineEvent, ...]
     people: tuple[PersonEntry, ...]
     sources: tuple[BriefSource, ...]
-    dropped_citations: int = 0
 
 
 @dataclass
@@ -221,7 +220,6 @@ def build_briefing(
     summary = _summary(agreements, claims, settings)
     if llm is not None and llm.name != "extractive":
         summary = _reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
-    dropped = sum(len(c.citations) for c in clusters) - sum(len(a.citations) for a in agreements)
     return Briefing(
         topic=topic,
         summary=tuple(summary),
@@ -231,7 +229,6 @@ def build_briefing(
         timeline=tuple(timeline),
         people=tuple(people_entries),
         sources=sources,
-        dropped_citations=max(0, dropped),
     )
 
 

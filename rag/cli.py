@@ -373,7 +373,7 @@ def eval(  # noqa: A001 - the command is called eval
     """Measure retrieval, answers, abstention and citations on a gold set, offline."""
     from rag.chunk import ChunkParams
     from rag.embed import CachingEmbedder
-    from rag.evaluate import eval_index, markdown, run_eval, summarize
+    from rag.evaluate import eval_index, eval_stories, markdown, run_eval, summarize
     from rag.gold import load_gold
     from rag.llm import make_llm, resolve_backend
     from rag.prompt import Prompts
@@ -398,14 +398,11 @@ def eval(  # noqa: A001 - the command is called eval
             [k.strip() for k in kinds.split(",") if k.strip()] if kinds else (),
             on_question,
         )
-    if not results:
-        raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
-    report = {"dataset": gold.name, "backend": llm.name, **summarize(results)}
-    if gold.stories and not kinds:
-        from rag.evaluate import eval_stories
-
-        with eval_index(gold, embedder.inner, ChunkParams()) as story_store:
-            report["briefing"] = eval_stories(gold, story_store, embedder)
+        if not results:
+            raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
+        report = {"dataset": gold.name, "backend": llm.name, **summarize(results)}
+        if gold.stories and not kinds:
+            report["briefing"] = eval_stories(gold, store, embedder)
     if out:
         out.write_text(json.dumps(report, indent=2) + "\n")
     if as_json:

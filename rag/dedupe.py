@@ -40,7 +40,3 @@ def similarity(signature_a: np.ndarray, signatures: np.ndarray) -> np.ndarray:
 
 def to_blob(sig: np.ndarray) -> bytes:
     return sig.astype(np.uint64).tobytes()
-
-
-def from_blob(blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=np.uint64)

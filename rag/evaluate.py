@@ -313,9 +313,9 @@ def statements_of(briefing: Any) -> list[tuple[str, tuple[int, ...]]]:
 
 
 def eval_stories(gold: GoldSet, store: Store, embedder: Embedder) -> dict[str, Any]:
-    """Briefing coverage of each reference summary (share of its sentences that some briefing
-    statement supports, or that support one) and citation precision (share of citations whose
-    article supports the statement)."""
+    """Briefing coverage of each reference summary (share of its sentences that the briefing's
+    statements support) and citation precision (share of citations whose article supports the
+    statement)."""
     from rag.brief import build_briefing
     from rag.cite import SupportSettings, support
     from rag.text import sentences
@@ -325,12 +325,8 @@ def eval_stories(gold: GoldSet, store: Store, embedder: Embedder) -> dict[str, A
     cited = supported = 0
     for story in gold.stories:
         briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
-        texts = {
-            s.key: store.article_text(i)
-            for s, i in zip(
-                briefing.sources, store.ids_for_doc_ids([s.article_id for s in briefing.sources]), strict=True
-            )
-        }
+        by_doc = {a.doc_id: a.text for a in store.articles(ids=store.ids_for_doc_ids(story.article_ids))}
+        texts = {s.key: by_doc[s.article_id] for s in briefing.sources}
         statements = statements_of(briefing)
         joined = "\n".join(text for text, _ in statements)
         reference = sentences(story.reference_summary)

@@ -39,10 +39,6 @@ class Retrieval:
     hits: tuple[Hit, ...]
     best_dense: float
 
-    @property
-    def relevant(self) -> bool:
-        return bool(self.hits)
-
 
 def fts_query(text: str) -> str:
     """An FTS5 OR-query of the question's content words, each quoted so that no user text is

@@ -276,12 +276,6 @@ class Store:
         by_doc = {doc: article_id for doc, article_id in rows}
         return list(dict.fromkeys(by_doc[d] for d in doc_ids if d in by_doc))
 
-    def article_text(self, article_id: int) -> str:
-        row = self.db.execute("SELECT text FROM articles WHERE id=?", (article_id,)).fetchone()
-        if row is None:
-            raise KeyError(article_id)
-        return str(row[0])
-
     def signatures(self) -> tuple[np.ndarray, np.ndarray]:
         """(article ids, MinHash signatures) of the articles that are not duplicates."""
         rows = self.db.execute("SELECT id, minhash FROM articles WHERE duplicate_of IS NULL ORDER BY id").fetchall()
