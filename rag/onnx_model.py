@@ -98,7 +98,12 @@ class OnnxMiniLMEmbedder:
     dimension = 384
 
     def __init__(
-        self, int8: bool = False, model_dir: Path | None = None, batch_size: int = 32, notice: Notice = _stderr
+        self,
+        int8: bool = False,
+        model_dir: Path | None = None,
+        batch_size: int = 4,
+        workers: int | None = None,
+        notice: Notice = _stderr,
     ) -> None:
         self._dir = model_dir or packaged_model_path()
         config = json.loads((self._dir / "sentence_bert_config.json").read_text())
@@ -106,6 +111,7 @@ class OnnxMiniLMEmbedder:
         self._counter = WordPieceCounter(self._dir, self._max_seq_length)
         self._int8 = int8
         self._batch_size = batch_size
+        self._workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
         self._notice = notice
         self._session: Any = None
         self._tokenizer: Any = None
@@ -133,12 +139,14 @@ class OnnxMiniLMEmbedder:
 
             path = export_onnx(self._dir, model_cache() / self._digest, self._int8, self._notice)
             options = ort.SessionOptions()
-            options.intra_op_num_threads = os.cpu_count() or 1
+            # One thread per run, with as many runs in flight as cores (see `embed`).
+            options.intra_op_num_threads = 1
+            options.inter_op_num_threads = 1
             options.log_severity_level = 3
             self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
             tokenizer = Tokenizer.from_file(str(self._dir / "tokenizer.json"))
             tokenizer.enable_truncation(self._max_seq_length)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # noqa: S106 - a token, not a password
+            tokenizer.no_padding()
             self._tokenizer = tokenizer
         return self._session, self._tokenizer
 
@@ -147,12 +155,18 @@ class OnnxMiniLMEmbedder:
         if not texts:
             return out
         session, tokenizer = self._loaded()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        for start in range(0, len(order), self._batch_size):
-            rows = order[start : start + self._batch_size]
-            encodings = tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        encodings = tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        batches = [order[start : start + self._batch_size] for start in range(0, len(order), self._batch_size)]
+
+        def run(rows: list[int]) -> None:
+            width = max(len(encodings[i].ids) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for row, i in enumerate(rows):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
             (hidden,) = session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             )
@@ -160,4 +174,16 @@ class OnnxMiniLMEmbedder:
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
             out[rows] = pooled
+
+        # Small batches on single-threaded runs side by side beat one big multi-threaded run on
+        # this model (measured on 2 cores: 160-170 vs 76-118 chunks/s int8): less padding, no
+        # thread synchronisation inside each layer, and onnxruntime releases the GIL while it runs.
+        if len(batches) == 1 or self._workers == 1:
+            for rows in batches:
+                run(rows)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(min(self._workers, len(batches))) as pool:
+                list(pool.map(run, batches))
         return out

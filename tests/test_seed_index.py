@@ -50,3 +50,12 @@ def test_the_int8_path_stays_close_and_has_its_own_fingerprint(minilm_torch: Min
     texts = ["Russia offered Musk political asylum.", "Medvedev joked about a peace deal between D and E."]
     assert (int8.embed(texts) * minilm_torch.embed(texts)).sum(axis=1).min() > 0.97
     assert int8.fingerprint().endswith("+int8")
+
+
+def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: Embedder) -> None:
+    from rag.onnx_model import OnnxMiniLMEmbedder
+
+    texts = [f"Sentence number {i} about {'the offer ' * (i % 7)}asylum." for i in range(23)]
+    sequential = OnnxMiniLMEmbedder(batch_size=64, workers=1).embed(texts)
+    parallel = OnnxMiniLMEmbedder(batch_size=2, workers=2).embed(texts)
+    assert (sequential * parallel).sum(axis=1).min() > 0.99999
