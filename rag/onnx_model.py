@@ -30,53 +30,98 @@ def _stderr(message: str) -> None:
 
 
 def export_onnx(model_dir: Path, target: Path, int8: bool, notice: Notice = _stderr) -> Path:
-    """Write model.onnx (and model-int8.onnx) for the weights in `model_dir` under `target`."""
+    """Write model.onnx (and model-int8.onnx) for the weights in `model_dir` under `target`.
+
+    Weights go to a `.data` file beside each graph: onnxruntime maps that file instead of parsing
+    it out of the graph, which halves the time to open a session (0.14 -> 0.06 s for fp32).
+    """
     target.mkdir(parents=True, exist_ok=True)
     fp32 = target / "model.onnx"
-    if not fp32.exists():
-        notice("preparing the ONNX version of the embedding model (once; about 10 s)…")
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-        try:
-            import torch
-            from transformers import AutoModel
-        except ImportError as exc:
-            raise RagError(f"exporting the model needs torch and transformers ({exc}); run `make install`") from None
-        model = AutoModel.from_pretrained(str(model_dir))
-        model.eval()
-
-        class _Keywords(torch.nn.Module):
-            # transformers 5 changed the positional order of forward's arguments: pass keywords.
-            def __init__(self, inner: Any) -> None:
-                super().__init__()
-                self.inner = inner
-
-            def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-                return self.inner(
-                    input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-                ).last_hidden_state
-
-        example = torch.ones(2, 8, dtype=torch.long)
-        names = ["input_ids", "attention_mask", "token_type_ids"]
-        temporary = target / f"model.onnx.tmp{os.getpid()}"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            _export(torch, _Keywords(model), example, names, temporary)
-        os.replace(temporary, fp32)
-    if int8:
-        quantized = target / "model-int8.onnx"
+    if not _split(fp32):
+        if not fp32.exists():
+            notice("preparing the ONNX version of the embedding model (once; about 10 s)…")
+            temporary = target / f"model.onnx.tmp{os.getpid()}"
+            _export_torch(model_dir, temporary)
+            os.replace(temporary, fp32)
+        _split_weights(fp32)
+    if not int8:
+        return fp32
+    quantized = target / "model-int8.onnx"
+    if not _split(quantized):
         if not quantized.exists():
             notice("quantising the embedding model to int8 (once; a few seconds)…")
             from onnxruntime.quantization import QuantType, quantize_dynamic
 
             logging.getLogger().setLevel(logging.ERROR)
-
             temporary = target / f"model-int8.onnx.tmp{os.getpid()}"
             quantize_dynamic(str(fp32), str(temporary), per_channel=True, weight_type=QuantType.QInt8)
             os.replace(temporary, quantized)
-        return quantized
-    return fp32
+        _split_weights(quantized)
+    return quantized
+
+
+def _weights_of(graph: Path) -> Path:
+    return graph.with_name(graph.name + ".data")
+
+
+def _split(graph: Path) -> bool:
+    """Whether `graph` exists with its weights in a separate file (caches before 0.2 kept them inline)."""
+    return graph.exists() and _weights_of(graph).exists() and graph.stat().st_size < 4_000_000
+
+
+def _split_weights(graph: Path) -> None:
+    """Rewrite `graph` with its weights in `<graph>.data`; the weights land before the graph that
+    names them, so an interrupted rewrite leaves the old self-contained graph in use."""
+    import onnx
+
+    model = onnx.load(str(graph))
+    staging = graph.parent / f"split.tmp{os.getpid()}"
+    staging.mkdir(exist_ok=True)
+    try:
+        onnx.save_model(
+            model,
+            str(staging / graph.name),
+            save_as_external_data=True,
+            all_tensors_to_one_file=True,
+            location=_weights_of(graph).name,
+            size_threshold=1024,
+        )
+        os.replace(staging / _weights_of(graph).name, _weights_of(graph))
+        os.replace(staging / graph.name, graph)
+    finally:
+        for leftover in staging.iterdir():
+            leftover.unlink()
+        staging.rmdir()
+
+
+def _export_torch(model_dir: Path, target: Path) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    try:
+        import torch
+        from transformers import AutoModel
+    except ImportError as exc:
+        raise RagError(f"exporting the model needs torch and transformers ({exc}); run `make install`") from None
+    model = AutoModel.from_pretrained(str(model_dir))
+    model.eval()
+
+    class _Keywords(torch.nn.Module):
+        # transformers 5 changed the positional order of forward's arguments: pass keywords.
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+
+    example = torch.ones(2, 8, dtype=torch.long)
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _export(torch, _Keywords(model), example, names, target)
 
 
 def _export(torch: Any, module: Any, example: Any, names: list[str], target: Path) -> None:

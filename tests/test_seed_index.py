@@ -59,3 +59,27 @@ def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: 
     sequential = OnnxMiniLMEmbedder(batch_size=64, workers=1).embed(texts)
     parallel = OnnxMiniLMEmbedder(batch_size=2, workers=2).embed(texts)
     assert (sequential * parallel).sum(axis=1).min() > 0.99999
+
+
+def test_a_model_cache_from_an_earlier_version_is_converted_in_place(
+    model_cache: Path, minilm: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnx
+
+    from rag.embed import packaged_model_path
+    from rag.onnx_model import OnnxMiniLMEmbedder, export_onnx
+
+    minilm.embed(["make sure the session cache holds the model"])
+    (current,) = model_cache.glob("*/model.onnx")
+    old = tmp_path / current.parent.name
+    old.mkdir()
+    onnx.save_model(onnx.load(str(current)), str(old / "model.onnx"))  # weights inside the graph, as before
+    assert not (old / "model.onnx.data").exists()
+
+    graph = export_onnx(packaged_model_path(), old, int8=False, notice=pytest.fail)
+
+    assert graph.stat().st_size < 1_000_000
+    assert (old / "model.onnx.data").exists()
+    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
+    text = ["Russia offered Musk political asylum."]
+    assert float(OnnxMiniLMEmbedder().embed(text)[0] @ minilm.embed(text)[0]) > 0.99999
