@@ -136,6 +136,23 @@ def test_the_installed_command_prints_no_traceback_for_user_errors(tmp_path: Pat
     assert result.stderr.startswith("error: no such file or folder")
 
 
+@pytest.mark.integration
+def test_the_installed_command_keeps_its_output_and_exit_codes_with_its_quick_exit(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_EMBEDDER": "hash", "RAG_INDEX": str(tmp_path / "ix")}
+
+    def rag(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "rag.cli", *args], capture_output=True, text=True, env=env, cwd=ROOT
+        )
+
+    assert rag("ingest", str(SEEDS)).returncode == 0
+    result = rag("search", "Musk asylum offer", "-k", "20", "--json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)  # all of it, as parseable JSON
+    assert rag("stats", "--json").returncode == 0
+    assert rag("no-such-command").returncode == 2
+
+
 def test_a_failed_first_ingest_into_a_folder_of_other_files_touches_only_its_own(
     hash_env: Path, tmp_path: Path
 ) -> None:
