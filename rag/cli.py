@@ -506,10 +506,10 @@ def model_export(
     """Convert the packaged MiniLM weights to ONNX in the model cache (done at first use otherwise)."""
     try:
         from rag.embed import cached_digest, model_cache, packaged_model_path
-        from rag.onnx_model import export_onnx
+        from rag.onnx_model import export_onnx, onnx_dir
 
         directory = packaged_model_path()
-        target = model_cache() / cached_digest(directory / "model.safetensors", model_cache())
+        target = onnx_dir(cached_digest(directory / "model.safetensors", model_cache()))
         path = export_onnx(directory, target, int8=False)
         typer.echo(f"ONNX model: {path}")
         if int8:

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,69 +30,93 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+FORMAT = 2
+"""Bumped when the exported files change: 2 = eager-attention export (7-10% faster on CPU than the
+SDPA graph), weights in `.data` files beside the graphs, int8 made from the attention-fused graph."""
+
+
+def onnx_dir(digest: str) -> Path:
+    return model_cache() / f"{digest}-onnx{FORMAT}"
+
+
 def export_onnx(model_dir: Path, target: Path, int8: bool, notice: Notice = _stderr) -> Path:
     """Write model.onnx (and model-int8.onnx) for the weights in `model_dir` under `target`.
 
-    Weights go to a `.data` file beside each graph: onnxruntime maps that file instead of parsing
-    it out of the graph, which halves the time to open a session (0.14 -> 0.06 s for fp32).
+    Each graph keeps its weights in a `.data` file beside it, which onnxruntime maps instead of
+    parsing them out of the graph: a session opens in 0.06 s instead of 0.14 s (fp32). The weights
+    are moved into place before the graph that names them, so a graph present is a graph complete.
     """
     target.mkdir(parents=True, exist_ok=True)
     fp32 = target / "model.onnx"
-    if not _split(fp32):
-        if not fp32.exists():
-            notice("preparing the ONNX version of the embedding model (once; about 10 s)…")
-            temporary = target / f"model.onnx.tmp{os.getpid()}"
-            _export_torch(model_dir, temporary)
-            os.replace(temporary, fp32)
-        _split_weights(fp32)
+    if not fp32.exists():
+        notice("preparing the ONNX version of the embedding model (once; about 10 s)…")
+        with tempfile.TemporaryDirectory(prefix=".staging-", dir=target) as staging:
+            _export_torch(model_dir, Path(staging) / "exported.onnx")
+            _install_split(Path(staging) / "exported.onnx", fp32)
+        _remove_older_formats(target)
     if not int8:
         return fp32
     quantized = target / "model-int8.onnx"
-    if not _split(quantized):
-        if not quantized.exists():
-            notice("quantising the embedding model to int8 (once; a few seconds)…")
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            logging.getLogger().setLevel(logging.ERROR)
-            temporary = target / f"model-int8.onnx.tmp{os.getpid()}"
-            quantize_dynamic(str(fp32), str(temporary), per_channel=True, weight_type=QuantType.QInt8)
-            os.replace(temporary, quantized)
-        _split_weights(quantized)
+    if not quantized.exists():
+        notice("quantising the embedding model to int8 (once; a few seconds)…")
+        with tempfile.TemporaryDirectory(prefix=".staging-", dir=target) as staging:
+            _quantize(model_dir, fp32, Path(staging))
+            _install_split(Path(staging) / "int8.onnx", quantized)
     return quantized
 
 
-def _weights_of(graph: Path) -> Path:
-    return graph.with_name(graph.name + ".data")
-
-
-def _split(graph: Path) -> bool:
-    """Whether `graph` exists with its weights in a separate file (caches before 0.2 kept them inline)."""
-    return graph.exists() and _weights_of(graph).exists() and graph.stat().st_size < 4_000_000
-
-
-def _split_weights(graph: Path) -> None:
-    """Rewrite `graph` with its weights in `<graph>.data`; the weights land before the graph that
-    names them, so an interrupted rewrite leaves the old self-contained graph in use."""
+def _install_split(source: Path, graph: Path) -> None:
     import onnx
 
-    model = onnx.load(str(graph))
-    staging = graph.parent / f"split.tmp{os.getpid()}"
-    staging.mkdir(exist_ok=True)
-    try:
-        onnx.save_model(
-            model,
-            str(staging / graph.name),
-            save_as_external_data=True,
-            all_tensors_to_one_file=True,
-            location=_weights_of(graph).name,
-            size_threshold=1024,
-        )
-        os.replace(staging / _weights_of(graph).name, _weights_of(graph))
-        os.replace(staging / graph.name, graph)
-    finally:
-        for leftover in staging.iterdir():
-            leftover.unlink()
-        staging.rmdir()
+    staged = source.with_name("split-" + graph.name)
+    data = graph.name + ".data"
+    onnx.save_model(
+        onnx.load(str(source)),
+        str(staged),
+        save_as_external_data=True,
+        all_tensors_to_one_file=True,
+        location=data,
+        size_threshold=1024,
+    )
+    os.replace(staged.with_name(data), graph.with_name(data))
+    os.replace(staged, graph)
+
+
+def _quantize(model_dir: Path, fp32: Path, staging: Path) -> None:
+    """Dynamic int8 (per-channel weights) of the graph with attention, GELU and layer norms fused:
+    on 2 cores ~5% faster than quantising the plain graph, at the same cosine to the reference."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers import optimizer
+
+    config = json.loads((model_dir / "config.json").read_text())
+    logging.getLogger().setLevel(logging.ERROR)
+    logging.getLogger("onnxruntime").setLevel(logging.ERROR)
+    fused = optimizer.optimize_model(
+        str(fp32),
+        model_type="bert",
+        num_heads=int(config["num_attention_heads"]),
+        hidden_size=int(config["hidden_size"]),
+        opt_level=0,
+    )
+    fused.save_model_to_file(str(staging / "fused.onnx"))
+    quantize_dynamic(
+        str(staging / "fused.onnx"),
+        str(staging / "int8.onnx"),
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        # The fused ops come from onnxruntime's own domain, which shape inference cannot type.
+        extra_options={"DefaultTensorType": 1},  # onnx.TensorProto.FLOAT
+    )
+
+
+def _remove_older_formats(target: Path) -> None:
+    """Delete this model's exports in earlier formats (~110 MB each) once the current one exists."""
+    import shutil
+
+    digest = target.name.split("-onnx")[0]
+    for old in target.parent.glob(f"{digest}*"):
+        if old != target and old.is_dir() and all(p.name.startswith(("model", ".staging-")) for p in old.iterdir()):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _export_torch(model_dir: Path, target: Path) -> None:
@@ -103,7 +128,9 @@ def _export_torch(model_dir: Path, target: Path) -> None:
         from transformers import AutoModel
     except ImportError as exc:
         raise RagError(f"exporting the model needs torch and transformers ({exc}); run `make install`") from None
-    model = AutoModel.from_pretrained(str(model_dir))
+    # Eager attention exports as plain MatMul/Softmax, which onnxruntime runs faster on CPU than
+    # the SDPA graph and which its transformer optimiser can fuse; the vectors are the same.
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
     model.eval()
 
     class _Keywords(torch.nn.Module):
@@ -175,14 +202,14 @@ class OnnxMiniLMEmbedder:
 
     def fingerprint(self) -> str:
         # fp32 ONNX reproduces the reference vectors, so it shares the torch path's fingerprint.
-        return f"{MODEL_NAME}@{self._digest}" + ("+int8" if self._int8 else "")
+        return f"{MODEL_NAME}@{self._digest}" + ("+int8-fused" if self._int8 else "")
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._session is None:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            path = export_onnx(self._dir, model_cache() / self._digest, self._int8, self._notice)
+            path = export_onnx(self._dir, onnx_dir(self._digest), self._int8, self._notice)
             options = ort.SessionOptions()
             # One thread per run, with as many runs in flight as cores (see `embed`).
             options.intra_op_num_threads = 1

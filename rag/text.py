@@ -96,6 +96,12 @@ def sentences(text: str) -> list[str]:
 
 def normalize(text: str) -> str:
     """Lower-case, fold accents and quotes, collapse whitespace: for comparing, never for storing."""
+    if text.isascii():  # nothing to fold, and the common case: it saves ~2% of an ingest
+        return " ".join(text.lower().split())
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
     folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = folded.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')

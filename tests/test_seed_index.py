@@ -49,7 +49,7 @@ def test_the_int8_path_stays_close_and_has_its_own_fingerprint(minilm_torch: Min
     int8 = load_embedder("minilm-int8")
     texts = ["Russia offered Musk political asylum.", "Medvedev joked about a peace deal between D and E."]
     assert (int8.embed(texts) * minilm_torch.embed(texts)).sum(axis=1).min() > 0.97
-    assert int8.fingerprint().endswith("+int8")
+    assert int8.fingerprint().endswith("+int8-fused")
 
 
 def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: Embedder) -> None:
@@ -61,25 +61,24 @@ def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: 
     assert (sequential * parallel).sum(axis=1).min() > 0.99999
 
 
-def test_a_model_cache_from_an_earlier_version_is_converted_in_place(
-    model_cache: Path, minilm: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import onnx
+def test_exports_in_earlier_formats_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    from rag.onnx_model import _remove_older_formats
 
-    from rag.embed import packaged_model_path
-    from rag.onnx_model import OnnxMiniLMEmbedder, export_onnx
+    current = tmp_path / "53aa-onnx2"
+    for name in ("53aa", "53aa-onnx1", "53aa-onnx2"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "model.onnx").write_bytes(b"graph")
+    (tmp_path / "53aa-notes").mkdir()
+    (tmp_path / "53aa-notes" / "mine.txt").write_text("not ours")
 
-    minilm.embed(["make sure the session cache holds the model"])
-    (current,) = model_cache.glob("*/model.onnx")
-    old = tmp_path / current.parent.name
-    old.mkdir()
-    onnx.save_model(onnx.load(str(current)), str(old / "model.onnx"))  # weights inside the graph, as before
-    assert not (old / "model.onnx.data").exists()
+    _remove_older_formats(current)
 
-    graph = export_onnx(packaged_model_path(), old, int8=False, notice=pytest.fail)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["53aa-notes", "53aa-onnx2"]
+    assert (current / "model.onnx").exists()
 
+
+def test_the_exported_graphs_keep_their_weights_beside_them(minilm: Embedder, model_cache: Path) -> None:
+    minilm.embed(["make sure the model is exported"])
+    (graph,) = model_cache.glob("*-onnx*/model.onnx")
     assert graph.stat().st_size < 1_000_000
-    assert (old / "model.onnx.data").exists()
-    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
-    text = ["Russia offered Musk political asylum."]
-    assert float(OnnxMiniLMEmbedder().embed(text)[0] @ minilm.embed(text)[0]) > 0.99999
+    assert graph.with_name("model.onnx.data").stat().st_size > 80_000_000

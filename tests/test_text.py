@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.text import content_words, sentence_spans, sentences
+from rag.text import _fold, content_words, normalize, sentence_spans, sentences
 
 
 def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
@@ -40,3 +40,12 @@ def test_spans_are_ordered_trimmed_and_disjoint(text: str) -> None:
 
 def test_content_words_drop_stopwords_and_fold_case() -> None:
     assert content_words("Who offered Musk political asylum?") == ["offered", "musk", "political", "asylum"]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_text_normalises_as_the_general_folding_does(text: str) -> None:
+    assert normalize(text) == _fold(text)
+
+
+def test_accents_and_curly_quotes_are_folded() -> None:
+    assert normalize("Café  “Élan” Musk’s") == "cafe \"elan\" musk's"
