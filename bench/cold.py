@@ -1,0 +1,64 @@
+"""Cold start: wall time of whole new processes, against the floors they cannot go below.
+
+    .venv/bin/python bench/cold.py [--runs 10]
+
+Builds the seed index in a temporary folder, then times, each `--runs` times in a fresh process:
+the bare interpreter, importing the libraries a query needs (numpy, faiss, onnxruntime,
+tokenizers, tiktoken), `rag --help`, and `rag ask` with the extractive model; and, fewer times,
+`import sentence_transformers` (the torch path's import alone). Prints JSON: min, p50 and p95
+seconds of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RAG = str(Path(sys.executable).with_name("rag"))
+
+
+def wall(command: list[str], runs: int, env: dict[str, str]) -> dict[str, float]:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - started)
+    times.sort()
+    return {
+        "min": round(times[0], 3),
+        "p50": round(times[len(times) // 2], 3),
+        "p95": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        index = str(Path(tmp) / "index")
+        subprocess.run([RAG, "ingest", str(ROOT / "seeds"), "--index", index], check=True, env=env, capture_output=True)
+        libraries = "import numpy, faiss, onnxruntime, tokenizers, tiktoken"
+        question = "Who offered Musk political asylum?"
+        report = {
+            "python_startup": wall([sys.executable, "-c", "pass"], args.runs, env),
+            "import_query_libraries": wall([sys.executable, "-c", libraries], args.runs, env),
+            "rag_help": wall([RAG, "--help"], args.runs, env),
+            "rag_ask": wall([RAG, "ask", question, "--index", index], args.runs, env),
+            "import_sentence_transformers": wall(
+                [sys.executable, "-c", "import sentence_transformers"], max(3, args.runs // 3), env
+            ),
+        }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
