@@ -1,6 +1,6 @@
 """all-MiniLM-L6-v2 on onnxruntime + tokenizers: no torch on the hot path.
 
-The ONNX file is made once from the packaged weights (torch is needed for that one step only)
+The ONNX files are made once from the packaged weights (torch is needed for that one step only)
 and kept in the model cache (`RAG_MODEL_CACHE`, default ~/.cache/rag/models). fp32 gives the
 same vectors as sentence-transformers; the optional dynamic int8 variant (per-channel) is
 about twice as fast at a mean cosine of ~0.99 to the reference, and has its own fingerprint.
@@ -164,6 +164,13 @@ def _export(torch: Any, module: Any, example: Any, names: list[str], target: Pat
     )
 
 
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # what this process may use, not what the machine has
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 class OnnxMiniLMEmbedder:
     """The packaged MiniLM through onnxruntime; batches sorted by length to save padding."""
 
@@ -183,7 +190,7 @@ class OnnxMiniLMEmbedder:
         self._counter = WordPieceCounter(self._dir, self._max_seq_length)
         self._int8 = int8
         self._batch_size = batch_size
-        self._workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        self._workers = max(1, workers if workers is not None else _usable_cores())
         self._notice = notice
         self._session: Any = None
         self._tokenizer: Any = None
@@ -227,18 +234,17 @@ class OnnxMiniLMEmbedder:
         if not texts:
             return out
         session, tokenizer = self._loaded()
-        encodings = tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        tokens = [encoding.ids for encoding in tokenizer.encode_batch(list(texts))]
+        order = sorted(range(len(texts)), key=lambda i: len(tokens[i]))
         batches = [order[start : start + self._batch_size] for start in range(0, len(order), self._batch_size)]
 
         def run(rows: list[int]) -> None:
-            width = max(len(encodings[i].ids) for i in rows)
+            width = max(len(tokens[i]) for i in rows)
             ids = np.zeros((len(rows), width), dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for row, i in enumerate(rows):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
+                ids[row, : len(tokens[i])] = tokens[i]
+                mask[row, : len(tokens[i])] = 1
             (hidden,) = session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             )
