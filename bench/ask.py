@@ -62,7 +62,7 @@ def measure(store: Store, embedder: Embedder, questions: list[str]) -> dict[str,
         ask(question, store, embedder, llm, params, prompts)
         answer.append(time.perf_counter() - started)
     return {
-        "chunks": store.counts()["chunks"],
+        "chunks": store.db.counts()["chunks"],
         "questions": len(questions),
         "raw_query_encode": percentiles(encode),
         "raw_faiss_search": percentiles(dense),

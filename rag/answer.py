@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rag.backend import LLM, AnswerRequest
 from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
-from rag.llm import LLM
 from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store import Store
@@ -57,23 +57,16 @@ def answer_from_hits(
 ) -> AskResult:
     """The part of `ask` after retrieval: pack, generate, check."""
     timings = dict(timings or {})
-    context = pack(hits, budget)
+    context = pack(hits, budget, prompts.cache)
     if not context.passages:
         answer = Answer(question, ABSTAIN, True, (), (), timings=timings)
         return AskResult(answer, context)
-    messages = answer_messages(prompts, question, context)
+    request = AnswerRequest(question, context.passages, tuple(answer_messages(prompts, question, context)))
     started = time.perf_counter()
-    if on_token is None:
-        raw = llm.complete(messages)
-    else:
-        parts = []
-        for token in llm.stream(messages):
-            on_token(token)
-            parts.append(token)
-        raw = "".join(parts)
+    reply = llm.answer(request, on_token)
     timings["generate"] = time.perf_counter() - started
     started = time.perf_counter()
-    checked = check_answer(raw, context.passages, embedder, support)
+    checked = check_answer(reply, context.passages, embedder, support)
     timings["cite"] = time.perf_counter() - started
     answer = Answer(
         question=question,

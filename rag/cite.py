@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rag.backend import Reply
 from rag.embed import Embedder
 from rag.prompt import ABSTAIN
 from rag.text import content_stems, normalize, sentence_spans
@@ -127,20 +128,28 @@ class CheckedAnswer:
 
 
 def check_answer(
-    raw: str,
+    reply: Reply | str,
     passages: Sequence[tuple[int, Hit]],
     embedder: Embedder | None,
     settings: SupportSettings | None = None,
 ) -> CheckedAnswer:
-    """Validate keys, check support sentence by sentence, and list the sources cited."""
+    """Validate keys, check support sentence by sentence, and list the sources cited.
+
+    A reply whose backend stated its sentences' keys is taken as stated; otherwise the keys are
+    parsed from the text the model wrote.
+    """
     settings = settings or SupportSettings()
-    if is_abstention(raw) or not raw.strip():
+    if isinstance(reply, str):
+        reply = Reply(reply)
+    if reply.abstained or is_abstention(reply.text) or not reply.text.strip():
         return CheckedAnswer(ABSTAIN, True, (), (), ())
+    stated = reply.sentences
+    parsed = [ParsedSentence(s.text, s.keys) for s in stated] if stated is not None else parse_citations(reply.text)
     by_key = dict(passages)
     invalid: list[int] = []
     checked: list[AnswerSentence] = []
     quotes: dict[int, tuple[float, str]] = {}
-    for sentence in parse_citations(raw):
+    for sentence in parsed:
         valid = tuple(k for k in sentence.keys if k in by_key)
         invalid.extend(k for k in sentence.keys if k not in by_key and k not in invalid)
         results = {k: support(sentence.text, by_key[k].text, embedder, settings) for k in valid}

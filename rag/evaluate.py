@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
 import statistics
 import string
@@ -37,22 +36,15 @@ from rag.types import Answer, Hit
 RETRIEVAL_DEPTH = 10
 
 
-def cache_root() -> Path:
-    explicit = os.environ.get("RAG_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rag"
-
-
-def eval_index(gold: GoldSet, embedder: Embedder, params: ChunkParams, progress: Any = None) -> Store:
-    """The gold set's corpus indexed once, in a cache keyed by its content and the settings."""
+def eval_index(gold: GoldSet, embedder: Embedder, params: ChunkParams, cache: Path, progress: Any = None) -> Store:
+    """The gold set's corpus indexed once, in `cache` (the eval cache), keyed by its content and
+    the settings."""
     manifest = manifest_for(embedder, params)
     digest = hashlib.sha256(gold.corpus_path.read_bytes())
     digest.update(manifest.describe().encode())
-    directory = cache_root() / "eval" / f"{gold.name}-{digest.hexdigest()[:16]}"
+    directory = cache / f"{gold.name}-{digest.hexdigest()[:16]}"
     store = Store.open(directory, manifest, create=True)
-    if store.counts()["articles"] < len(gold.corpus_ids):
+    if store.db.counts()["articles"] < len(gold.corpus_ids):
         store.acquire_lock(wait=True)
         try:
             ingest(store, embedder, [gold.corpus_path], params, progress=progress)
@@ -325,7 +317,7 @@ def eval_stories(gold: GoldSet, store: Store, embedder: Embedder) -> dict[str, A
     cited = supported = 0
     for story in gold.stories:
         briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
-        by_doc = {a.doc_id: a.text for a in store.articles(ids=store.ids_for_doc_ids(story.article_ids))}
+        by_doc = {a.doc_id: a.text for a in store.db.articles(ids=store.db.ids_for_doc_ids(story.article_ids))}
         texts = {s.key: by_doc[s.article_id] for s in briefing.sources}
         statements = statements_of(briefing)
         joined = "\n".join(text for text, _ in statements)

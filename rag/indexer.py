@@ -85,13 +85,14 @@ class _Writer:
 
     def __init__(self, store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None) -> None:
         self.store = store
+        self.db = store.writer()
         self.embedder = embedder
         self.params = params
         self.progress = progress
         self.index = store.faiss_index()
-        self.known = store.articles_by_key()
+        self.known = store.db.articles_by_key()
         self.doc_ids = {a.id: a.doc_id for a in self.known.values()}
-        self.sig_ids, self.sigs = store.signatures()
+        self.sig_ids, self.sigs = store.db.signatures()
         self.pending = _Pending()
         self.embedded = 0
         self.seen = 0
@@ -152,7 +153,7 @@ class _Writer:
             return
         texts = [chunk.text for _, chunk in pending.chunks]
         vectors = self.embedder.embed(texts)
-        result = self.store.write_batch(pending.replace_ids, pending.articles, pending.chunks, vectors)
+        result = self.db.write_batch(pending.replace_ids, pending.articles, pending.chunks, vectors)
         self._update_index(result.removed, result.chunk_ids, vectors)
         report.chunks += len(result.chunk_ids)
         self.embedded += len(result.chunk_ids)
@@ -195,7 +196,7 @@ class _Writer:
             a.id for key, a in self.known.items() if key not in present_keys and a.path and not Path(a.path).exists()
         ]
         if gone:
-            removed = self.store.delete_articles(gone)
+            removed = self.db.delete_articles(gone)
             self._update_index(removed, [], np.zeros((0, 0), dtype=np.float32))
             self._drop_signatures(gone)
             report.pruned += len(gone)
@@ -205,7 +206,7 @@ class _Writer:
         or everything after `clear_chunks`."""
         batch: list[tuple[int, Chunk]] = []
         articles: list[int] = []
-        for article_id, text in self.store.unembedded_articles():
+        for article_id, text in self.store.db.unembedded_articles():
             batch.extend((article_id, c) for c in chunk_text(text, self.embedder, self.params))
             articles.append(article_id)
             if len(batch) >= BATCH_CHUNKS:
@@ -216,7 +217,7 @@ class _Writer:
 
     def _store_chunks(self, batch: list[tuple[int, Chunk]], articles: list[int], report: IngestReport) -> None:
         vectors = self.embedder.embed([c.text for _, c in batch])
-        new_ids = self.store.add_chunks(batch, vectors, articles)
+        new_ids = self.db.add_chunks(batch, vectors, articles)
         self._update_index([], new_ids, vectors)
         report.chunks += len(new_ids)
         self.embedded += len(new_ids)
@@ -259,7 +260,7 @@ def reembed(store: Store, embedder: Embedder, params: ChunkParams, progress: Pro
     """Re-chunk and re-embed every stored article (after a model or parameter change)."""
     started = time.perf_counter()
     report = IngestReport()
-    store.clear_chunks()
+    store.writer().clear_chunks()
     writer = _Writer(store, embedder, params, progress)
     writer.embed_unembedded(report)
     writer.finish()

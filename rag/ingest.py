@@ -6,144 +6,135 @@ Readers never raise for bad input: they yield `Skipped` (nothing usable) and att
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.articles import (
+    STATED_DATE,
+    ReadResult,
+    Skipped,
+    make_article,
+    parse_date,
+    short,
+)
+from rag.jsonl import iter_jsonl, read_jsonl
 from rag.types import Article
+
+__all__ = ["ReadResult", "Skipped", "decode_text", "parse_date", "read_file", "read_jsonl", "read_paths"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl"})
 SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_TITLE_CHARS = 160
 
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        "january february march april may june july august september october november december".split()
-    )
-}
-_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
-_MONTHS["sept"] = 9
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
-_WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
-_STATED_DATE = re.compile(
-    r"\b(?:date|dated|published|posted|updated)\b[:\s]*(?:on\s+)?"
-    r"(\d{4}-\d{2}-\d{2}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4})",
-    re.IGNORECASE,
-)
 _LEADING_DATE = re.compile(r"^\s*(?:date|dated|published)[:\s]+\d{4}-\d{2}-\d{2}\s+", re.IGNORECASE)
 _HEADER_LINE = re.compile(r"^(title|source|outlet|publisher|date|published|url|author)\s*:\s*(.+)$", re.I)
 
 
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
-
-
-@dataclass
-class ReadResult:
-    articles: list[Article] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-def parse_date(value: object) -> str | None:
-    """Normalise '2025-06-07', '2025-06-07T10:00Z', 'June 7, 2025' or 'Jun. 7 2025' to ISO."""
-    if not isinstance(value, str):
-        return None
-    if match := _ISO_DATE.search(value):
-        year, month, day = (int(g) for g in match.groups())
-    elif match := _WORD_DATE.search(value):
-        month_name, day_text, year_text = match.groups()
-        month = _MONTHS.get(month_name.lower(), 0)
-        year, day = int(year_text), int(day_text)
-    else:
-        return None
-    if not (1 <= month <= 12 and 1 <= day <= 31 and 1800 <= year <= 2200):
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def content_hash(*parts: str | None) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update((part or "").encode("utf-8", "surrogatepass"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
-
-def make_article(
-    key: str,
-    doc_id: str,
-    text: str,
-    title: str | None = None,
-    source: str | None = None,
-    date: str | None = None,
-    url: str | None = None,
-    path: str | None = None,
-) -> Article:
-    title = (title or "").strip() or _title_from_text(text)
-    return Article(
-        key=key,
-        doc_id=doc_id,
-        title=title,
-        text=text,
-        content_hash=content_hash(text, title, source, date, url),
-        source=(source or "").strip() or None,
-        date=date,
-        url=(url or "").strip() or None,
-        path=path,
-    )
-
-
 def iter_files(paths: Iterable[Path], skipped: list[Skipped]) -> Iterator[Path]:
-    """Expand folders recursively (sorted, symlinked folders not followed, so no loops)."""
+    """Expand folders (sorted, hidden names and symlinked folders skipped, so no loops; walked
+    with an explicit stack, so any depth is fine)."""
     seen: set[Path] = set()
     for path in paths:
         if not path.exists():
             skipped.append(Skipped(str(path), "no such file or folder; check the path"))
             continue
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in sorted(files):
-                    if name.startswith("."):
-                        continue
-                    candidate = Path(root) / name
-                    if candidate.suffix.lower() in SUPPORTED:
-                        resolved = candidate.resolve()
-                        if resolved not in seen:
-                            seen.add(resolved)
-                            yield candidate
-        else:
-            resolved = path.resolve()
-            if resolved not in seen:
-                seen.add(resolved)
+        if not path.is_dir():
+            if _first_time(path, seen):
                 yield path
+            continue
+        folders = [path]
+        while folders:
+            folder = folders.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                skipped.append(Skipped(str(folder), f"cannot list folder: {exc.strerror or exc}"))
+                continue
+            subfolders = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    is_folder = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_folder = False
+                if is_folder:
+                    subfolders.append(Path(entry.path))
+                elif Path(entry.name).suffix.lower() in SUPPORTED and _first_time(Path(entry.path), seen):
+                    yield Path(entry.path)
+            folders.extend(reversed(subfolders))
+
+
+def _first_time(path: Path, seen: set[Path]) -> bool:
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        resolved = path.absolute()
+    if resolved in seen:
+        return False
+    seen.add(resolved)
+    return True
 
 
 def read_paths(paths: Iterable[Path]) -> Iterator[ReadResult]:
     """ReadResults in file order: one per file, or one per few hundred lines of a JSONL file,
-    so that memory stays flat however large the corpus."""
+    so that memory stays flat however large the corpus. A file whose reading fails in any way
+    becomes a skipped entry with the reason; the files after it are still read."""
     skipped: list[Skipped] = []
     for path in iter_files(paths, skipped):
         if skipped:
             yield ReadResult(skipped=skipped[:])
             skipped.clear()
+        yield from _guarded(path)
+    if skipped:
+        yield ReadResult(skipped=skipped)
+
+
+def _guarded(path: Path) -> Iterator[ReadResult]:
+    """Read one file; any failure ends that file only, as a skipped entry with its reason."""
+    problem = _not_a_regular_file(path)
+    if problem:
+        yield ReadResult(skipped=[Skipped(str(path), problem)])
+        return
+    try:
         if path.suffix.lower() in JSONL_SUFFIXES:
             yield from iter_jsonl(path)
         else:
             yield read_file(path)
-    if skipped:
-        yield ReadResult(skipped=skipped)
+    except ImportError as exc:
+        yield ReadResult(skipped=[Skipped(str(path), missing_dependency(exc))])
+    except Exception as exc:  # one file's failure must never stop the rest
+        yield ReadResult(skipped=[Skipped(str(path), f"could not be read ({type(exc).__name__}: {short(exc)})")])
+
+
+def _not_a_regular_file(path: Path) -> str | None:
+    """Pipes, devices and sockets are never read: a FIFO blocks forever, /dev/zero never ends."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        return f"cannot read file: {exc.strerror or exc}"
+    if not stat.S_ISREG(mode):
+        return "not a regular file (a pipe, device or socket); only files are read"
+    return None
+
+
+def missing_dependency(exc: ImportError) -> str:
+    """The one-line fix for a library that is not installed (or is installed broken)."""
+    message = str(exc)
+    package = _PACKAGE_FOR_MODULE.get((exc.name or "").split(".")[0], exc.name or "")
+    if "lxml_html_clean" in message or "lxml.html.clean" in message:
+        package = "lxml_html_clean"
+    if not package:
+        return f"a library it needs is missing ({short(exc)}); reinstall rag"
+    return f"needs the missing library {package} ({short(exc)}); install it with `pip install {package}`"
+
+
+_PACKAGE_FOR_MODULE = {"trafilatura": "trafilatura", "lxml": "lxml", "lxml_html_clean": "lxml_html_clean"}
 
 
 def read_file(path: Path) -> ReadResult:
@@ -267,23 +258,8 @@ def _markdown_title(body: str) -> str | None:
 
 
 def _stated_date(text: str) -> str | None:
-    match = _STATED_DATE.search(text[:600])
+    match = STATED_DATE.search(text[:600])
     return parse_date(match.group(1)) if match else None
-
-
-def _title_from_text(text: str) -> str:
-    """The first line, skipping a short section label ("Political News") above a headline."""
-    lines = [line.strip().lstrip("#").strip() for line in text.split("\n") if line.strip()]
-    if not lines:
-        return ""
-    title: str = lines[0]
-    if len(lines) > 1 and len(title.split()) <= 3 and 3 < len(lines[1].split()) <= 25:
-        title = lines[1]
-    title = _STATED_DATE.sub("", title).strip() or title
-    if len(title) > MAX_TITLE_CHARS:
-        cut = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
-        title = cut.rstrip(",;:—-") + "…"
-    return title
 
 
 def _html_article(path: Path, html: str) -> Article | None:
@@ -306,89 +282,3 @@ def _html_article(path: Path, html: str) -> Article | None:
         url=document.get("url"),
         path=str(path.resolve()),
     )
-
-
-def read_jsonl(path: Path) -> ReadResult:
-    """One article per line (id, title, source, date, url, text); bad lines are reported by number."""
-    whole = ReadResult()
-    for part in iter_jsonl(path):
-        whole.articles.extend(part.articles)
-        whole.skipped.extend(part.skipped)
-        whole.warnings.extend(part.warnings)
-    return whole
-
-
-def iter_jsonl(path: Path, batch: int = 256) -> Iterator[ReadResult]:
-    """`read_jsonl` a few hundred lines at a time."""
-    result = ReadResult()
-    seen: set[str] = set()
-    empty = True
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        result.skipped.append(Skipped(str(path), f"cannot read file: {exc.strerror or exc}"))
-        yield result
-        return
-    with handle:
-        for number, raw in enumerate(handle, start=1):
-            where = f"{path}:{number}"
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                result.skipped.append(Skipped(where, f"malformed JSON line ({_short(exc)})"))
-                continue
-            problem = _jsonl_problem(record)
-            if problem:
-                result.skipped.append(Skipped(where, problem))
-                continue
-            doc_id = str(record["id"])
-            if doc_id in seen:
-                result.skipped.append(Skipped(where, f"duplicate id {doc_id!r}; first one kept"))
-                continue
-            seen.add(doc_id)
-            empty = False
-            text = record["text"].replace("\r\n", "\n")
-            result.articles.append(
-                make_article(
-                    key=f"id:{doc_id}",
-                    doc_id=doc_id,
-                    text=text.strip(),
-                    title=_str_or_none(record.get("title")),
-                    source=_str_or_none(record.get("source")),
-                    date=parse_date(record.get("date")),
-                    url=_str_or_none(record.get("url")),
-                    path=str(path.resolve()),
-                )
-            )
-            if len(result.articles) >= batch:
-                yield result
-                result = ReadResult()
-    if empty and not result.skipped:
-        result.skipped.append(Skipped(str(path), "empty file" if path.stat().st_size == 0 else "no articles in file"))
-    yield result
-
-
-def _jsonl_problem(record: object) -> str | None:
-    if not isinstance(record, dict):
-        return "line is not a JSON object"
-    if "id" not in record or not isinstance(record["id"], (str, int)) or str(record["id"]) == "":
-        return "missing or invalid 'id' (a non-empty string)"
-    text = record.get("text")
-    if not isinstance(text, str):
-        return "missing or invalid 'text' (a string)"
-    if not text.strip():
-        return "empty 'text'"
-    for name in ("title", "source", "date", "url"):
-        if record.get(name) is not None and not isinstance(record[name], str):
-            return f"field {name!r} must be a string or null"
-    return None
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).split("\n")[0][:80]

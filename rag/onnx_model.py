@@ -1,27 +1,28 @@
 """all-MiniLM-L6-v2 on onnxruntime + tokenizers: no torch on the hot path.
 
 The ONNX files are made once from the packaged weights (torch is needed for that one step only)
-and kept in the model cache (`RAG_MODEL_CACHE`, default ~/.cache/rag/models). fp32 gives the
+and kept in the model cache (`models/` under the cache root: `RAG_CACHE`, default ~/.cache/rag). fp32 gives the
 same vectors as sentence-transformers; the optional dynamic int8 variant (per-channel) is
 about twice as fast at a mean cosine of ~0.99 to the reference, and has its own fingerprint.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rag.embed import MODEL_NAME, PackagedMiniLM, model_cache
 from rag.errors import RagError
+from rag.minilm import MODEL_NAME, PackagedMiniLM
 
 Notice = Callable[[str], None]
 
@@ -35,8 +36,8 @@ FORMAT = 2
 SDPA graph), weights in `.data` files beside the graphs, int8 made from the attention-fused graph."""
 
 
-def onnx_dir(digest: str) -> Path:
-    return model_cache() / f"{digest}-onnx{FORMAT}"
+def onnx_dir(cache: Path, digest: str) -> Path:
+    return cache / f"{digest}-onnx{FORMAT}"
 
 
 def export_onnx(model_dir: Path, target: Path, int8: bool, notice: Notice = _stderr) -> Path:
@@ -89,15 +90,14 @@ def _quantize(model_dir: Path, fp32: Path, staging: Path) -> None:
     from onnxruntime.transformers import optimizer
 
     config = json.loads((model_dir / "config.json").read_text())
-    logging.getLogger().setLevel(logging.ERROR)
-    logging.getLogger("onnxruntime").setLevel(logging.ERROR)
-    fused = optimizer.optimize_model(
-        str(fp32),
-        model_type="bert",
-        num_heads=int(config["num_attention_heads"]),
-        hidden_size=int(config["hidden_size"]),
-        opt_level=0,
-    )
+    with _quiet_logger("onnxruntime"):
+        fused = optimizer.optimize_model(
+            str(fp32),
+            model_type="bert",
+            num_heads=int(config["num_attention_heads"]),
+            hidden_size=int(config["hidden_size"]),
+            opt_level=0,
+        )
     fused.save_model_to_file(str(staging / "fused.onnx"))
     quantize_dynamic(
         str(staging / "fused.onnx"),
@@ -107,6 +107,18 @@ def _quantize(model_dir: Path, fp32: Path, staging: Path) -> None:
         # The fused ops come from onnxruntime's own domain, which shape inference cannot type.
         extra_options={"DefaultTensorType": 1},  # onnx.TensorProto.FLOAT
     )
+
+
+@contextlib.contextmanager
+def _quiet_logger(name: str) -> Iterator[None]:
+    """The optimiser's own logger at ERROR for the one call, restored after it."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _remove_older_formats(target: Path) -> None:
@@ -120,9 +132,6 @@ def _remove_older_formats(target: Path) -> None:
 
 
 def _export_torch(model_dir: Path, target: Path) -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         import torch
         from transformers import AutoModel
@@ -130,7 +139,7 @@ def _export_torch(model_dir: Path, target: Path) -> None:
         raise RagError(f"exporting the model needs torch and transformers ({exc}); run `make install`") from None
     # Eager attention exports as plain MatMul/Softmax, which onnxruntime runs faster on CPU than
     # the SDPA graph and which its transformer optimiser can fuse; the vectors are the same.
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager")
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager", local_files_only=True)
     model.eval()
 
     class _Keywords(torch.nn.Module):
@@ -176,13 +185,14 @@ class OnnxMiniLMEmbedder(PackagedMiniLM):
 
     def __init__(
         self,
+        cache: Path,
         int8: bool = False,
         model_dir: Path | None = None,
         batch_size: int = 4,
         workers: int | None = None,
         notice: Notice = _stderr,
     ) -> None:
-        super().__init__(model_dir)
+        super().__init__(cache, model_dir)
         self._int8 = int8
         self._batch_size = batch_size
         self._workers = max(1, workers if workers is not None else _usable_cores())
@@ -203,7 +213,7 @@ class OnnxMiniLMEmbedder(PackagedMiniLM):
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            path = export_onnx(self._dir, onnx_dir(self.weights_digest()), self._int8, self._notice)
+            path = export_onnx(self._dir, onnx_dir(self._cache, self.weights_digest()), self._int8, self._notice)
             options = ort.SessionOptions()
             # One thread per run, with as many runs in flight as cores (see `embed`).
             options.intra_op_num_threads = 1

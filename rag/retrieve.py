@@ -55,7 +55,7 @@ def retrieve(store: Store, embedder: Embedder, query: str, params: RetrievalPara
     query_vector = embedder.embed([query])
     scores, ids = store.dense_search(query_vector, params.candidates, params.filters)
     dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-    lexical = store.lexical_search(fts_query(query), params.candidates, params.filters)
+    lexical = store.db.lexical_search(fts_query(query), params.candidates, params.filters)
     best_dense = dense[0][1] if dense else 0.0
     if best_dense < params.relevance_floor:
         return Retrieval(query, (), best_dense)
@@ -66,7 +66,7 @@ def retrieve(store: Store, embedder: Embedder, query: str, params: RetrievalPara
     dense_scores = dict(dense)
     lexical_ranks = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical)}
     ordered = [chunk_id for chunk_id, _ in fused]
-    hits = store.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
+    hits = store.db.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
     hits = [
         replace(h, dense_score=dense_scores.get(h.chunk_id), lexical_rank=lexical_ranks.get(h.chunk_id)) for h in hits
     ]

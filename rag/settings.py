@@ -1,15 +1,149 @@
-"""Settings resolved in a fixed order: command-line flag, then environment, then default."""
+"""Every setting, resolved once in a fixed order: command-line flag, then environment, then default.
+
+The CLI builds one `Settings` and passes its parts down; library code never reads the
+environment. A bad value is a one-line error that names the variable (or flag) to fix.
+
+>>> resolve(env={"RAG_TIMEOUT": "30"}).timeout
+30.0
+>>> resolve(Flags(timeout=5), env={"RAG_TIMEOUT": "30"}).timeout
+5.0
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
+
+from rag.errors import RagError
 
 DEFAULT_INDEX = Path("index")
+EMBEDDERS = ("minilm", "minilm-int8", "minilm-torch", "hash")
+BACKENDS = ("extractive", "openai")
+
+T = TypeVar("T")
 
 
-def index_dir(flag: Path | None) -> Path:
+class SettingError(RagError):
+    """A flag or environment variable holds a value rag cannot use."""
+
+
+@dataclass(frozen=True)
+class Flags:
+    """What the command line said; None means "not given"."""
+
+    index: Path | None = None
+    embedder: str | None = None
+    backend: str | None = None
+    model: str | None = None
+    base_url: str | None = None
+    timeout: float | None = None
+    max_retries: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about where things live and which backends to use."""
+
+    index: Path = DEFAULT_INDEX
+    cache: Path = Path.home() / ".cache" / "rag"
+    embedder: str = "minilm"
+    backend: str = "extractive"
+    model: str | None = None
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float = 60.0
+    max_retries: int = 3
+    prompts: Path | None = None
+
+    @property
+    def model_cache(self) -> Path:
+        """Derived model files (ONNX exports, weight digests, token tables)."""
+        return self.cache / "models"
+
+    @property
+    def eval_cache(self) -> Path:
+        """Indexes of gold-set corpora, keyed by their content and the pipeline settings."""
+        return self.cache / "eval"
+
+
+def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Flag, then environment, then default, for every setting; bad values raise SettingError."""
+    flags = flags or Flags()
+    env = os.environ if env is None else env
+
+    def text(flag: str | None, *names: str) -> str | None:
+        if flag is not None and flag.strip():
+            return flag.strip()
+        for name in names:
+            value = env.get(name, "").strip()
+            if value:
+                return value
+        return None
+
+    embedder = text(flags.embedder, "RAG_EMBEDDER") or "minilm"
+    _check_choice(embedder, EMBEDDERS, "--embedder" if flags.embedder else "RAG_EMBEDDER")
+    backend = text(flags.backend, "RAG_BACKEND") or "extractive"
+    _check_choice(backend, BACKENDS, "--backend" if flags.backend else "RAG_BACKEND")
+    base_url = text(flags.base_url, "RAG_BASE_URL", "OPENAI_BASE_URL")
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise SettingError(
+            f"{'--base-url' if flags.base_url else 'RAG_BASE_URL'} must be an http:// or https:// URL, "
+            f"e.g. http://127.0.0.1:8080/v1"
+        )
+    prompts = text(None, "RAG_PROMPTS")
+    index = flags.index if flags.index is not None else Path(text(None, "RAG_INDEX") or DEFAULT_INDEX)
+    return Settings(
+        index=index,
+        cache=_cache_root(env),
+        embedder=embedder,
+        backend=backend,
+        model=text(flags.model, "RAG_MODEL"),
+        base_url=base_url,
+        api_key=text(None, "OPENAI_API_KEY", "RAG_API_KEY"),
+        timeout=_number(flags.timeout, env, "RAG_TIMEOUT", float, 60.0, low=0.001, high=86400.0),
+        max_retries=_number(flags.max_retries, env, "RAG_MAX_RETRIES", int, 3, low=0, high=100),
+        prompts=Path(prompts) if prompts else None,
+    )
+
+
+def _cache_root(env: Mapping[str, str]) -> Path:
+    explicit = env.get("RAG_CACHE", "").strip()
+    if explicit:
+        return Path(explicit)
+    base = env.get("XDG_CACHE_HOME", "").strip() or str(Path(env.get("HOME", "") or Path.home()) / ".cache")
+    return Path(base) / "rag"
+
+
+def _check_choice(value: str, choices: tuple[str, ...], where: str) -> None:
+    if value not in choices:
+        raise SettingError(f"{where}={value!r} is not known; choose one of: {', '.join(choices)}")
+
+
+def _number(
+    flag: T | None,
+    env: Mapping[str, str],
+    name: str,
+    kind: Callable[[str], T],
+    default: T,
+    low: float,
+    high: float,
+) -> T:
     if flag is not None:
-        return flag
-    env = os.environ.get("RAG_INDEX")
-    return Path(env) if env else DEFAULT_INDEX
+        value, where = flag, f"--{name.removeprefix('RAG_').lower().replace('_', '-')}"
+    else:
+        raw = env.get(name, "").strip()
+        if not raw:
+            return default
+        where = name
+        try:
+            value = kind(raw)
+        except ValueError:
+            noun = "a whole number" if kind is int else "a number"
+            raise SettingError(f"{name}={raw!r} is not {noun}; set it to e.g. {default} or unset it") from None
+    number = float(value)  # type: ignore[arg-type]
+    if not (low <= number <= high) or number != number:
+        raise SettingError(f"{where}={value} is out of range; use a value from {low:g} to {high:g}")
+    return value

@@ -132,9 +132,9 @@ def test_the_llm_path_maps_claims_as_validated_json_and_retries(seed_index_maste
     from rag.indexer import manifest_for
 
     with Store.open(seed_index_master, manifest_for(minilm, ChunkParams())) as store:
-        texts = {a.doc_id: a.text for a in store.articles()}
+        texts = {a.doc_id: a.text for a in store.db.articles()}
         replies = []
-        for doc_id in sorted(texts, key=lambda d: [a.doc_id for a in store.articles()].index(d)):
+        for doc_id in sorted(texts, key=lambda d: [a.doc_id for a in store.db.articles()].index(d)):
             first = claim_sentences(texts[doc_id])[0]
             replies.append("not json at all")
             replies.append(

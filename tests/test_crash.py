@@ -79,7 +79,7 @@ def reference(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[d
     assert ingest_process(corpus, index).wait() == 0
     duration = time.monotonic() - started
     with open_index(index) as store:
-        return store.counts(), duration
+        return store.db.counts(), duration
 
 
 def test_sigkill_at_random_moments_never_breaks_the_index(
@@ -103,7 +103,7 @@ def test_sigkill_at_random_moments_never_breaks_the_index(
         assert rerun.wait() == 0, rerun.stderr.read() if rerun.stderr else ""
         with open_index(index) as store:
             assert_consistent(store)
-            assert store.counts() == complete_counts
+            assert store.db.counts() == complete_counts
     assert killed_mid_ingest >= TRIALS * 3 // 4
 
 

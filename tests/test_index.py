@@ -85,7 +85,7 @@ def test_prune_removes_articles_whose_files_are_gone(
     (corpus / "b.txt").unlink()
     report = ingest(store, hash_embedder, [corpus], params, prune=True)
     assert report.pruned == 1
-    assert store.counts()["articles"] == 1
+    assert store.db.counts()["articles"] == 1
     assert_consistent(store)
 
 
@@ -95,7 +95,7 @@ def test_a_syndicated_copy_is_recorded_as_duplicate_and_not_embedded(
     (corpus / "copy.txt").write_text(ARTICLE.replace("Outlet A", "Outlet B") + "Reporting by staff.\n")
     report = ingest(store, hash_embedder, [corpus], params)
     assert (report.added, report.duplicates) == (2, 1)
-    counts = store.counts()
+    counts = store.db.counts()
     assert (counts["articles"], counts["duplicates"]) == (3, 1)
     copy_id = store.db.execute("SELECT id FROM articles WHERE doc_id='copy'").fetchone()[0]
     assert store.db.execute("SELECT COUNT(*) FROM chunks WHERE article_id=?", (copy_id,)).fetchone()[0] == 0
@@ -165,7 +165,7 @@ def test_reembed_rewrites_vectors_for_new_parameters(
     reopened = Store.open(tmp_path / "ix", manifest_for(hash_embedder, narrower))
     texts = [r[0] for r in reopened.db.execute("SELECT text FROM articles")]
     expected = sum(len(chunk_text(t, hash_embedder, narrower)) for t in texts)
-    assert reopened.counts()["chunks"] == expected > sum(len(chunk_text(t, hash_embedder, params)) for t in texts)
+    assert reopened.db.counts()["chunks"] == expected > sum(len(chunk_text(t, hash_embedder, params)) for t in texts)
     assert_consistent(reopened)
 
 
@@ -184,7 +184,7 @@ def test_dense_search_respects_source_and_date_filters(
     ingest(store, hash_embedder, [corpus], params)
     query = hash_embedder.embed(["Novikov asylum"])
     _, ids = store.dense_search(query, 10, Filters(sources=("outlet a",)))
-    sources = {h.source for h in store.hits([int(i) for i in ids[0] if i >= 0])}
+    sources = {h.source for h in store.db.hits([int(i) for i in ids[0] if i >= 0])}
     assert sources == {"Outlet A"}
     _, ids = store.dense_search(query, 10, Filters(since="2026-01-01"))
     assert ids.size == 0 or (ids < 0).all()
@@ -225,5 +225,5 @@ def test_a_large_corpus_gets_an_ivf_index_that_still_deletes_and_rebuilds(
     ingest(store, hash_embedder, [folder], params, prune=True)
     assert_consistent(store)
     _, ids = store.dense_search(hash_embedder.embed(["Story 7 about asylum number 7"]), 3)
-    assert any("Unique7" in h.text or "Story 7 " in h.text for h in store.hits([int(i) for i in ids[0] if i >= 0]))
+    assert any("Unique7" in h.text or "Story 7 " in h.text for h in store.db.hits([int(i) for i in ids[0] if i >= 0]))
     store.close()

@@ -1,0 +1,109 @@
+"""The values every reader produces: articles, skipped files with their reasons, and the
+normalisation they share (dates, content hashes, titles from text)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from rag.types import Article
+
+MAX_TITLE_CHARS = 160
+
+STATED_DATE = re.compile(
+    r"\b(?:date|dated|published|posted|updated)\b[:\s]*(?:on\s+)?"
+    r"(\d{4}-\d{2}-\d{2}|[A-Za-z]{3,9}\.? \d{1,2},? \d{4})",
+    re.IGNORECASE,
+)
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        "january february march april may june july august september october november december".split()
+    )
+}
+_MONTHS.update({m[:3]: i for m, i in list(_MONTHS.items())})
+_MONTHS["sept"] = 9
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_WORD_DATE = re.compile(r"\b([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})\b")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class ReadResult:
+    articles: list[Article] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_date(value: object) -> str | None:
+    """Normalise '2025-06-07', '2025-06-07T10:00Z', 'June 7, 2025' or 'Jun. 7 2025' to ISO."""
+    if not isinstance(value, str):
+        return None
+    if match := _ISO_DATE.search(value):
+        year, month, day = (int(g) for g in match.groups())
+    elif match := _WORD_DATE.search(value):
+        month_name, day_text, year_text = match.groups()
+        month = _MONTHS.get(month_name.lower(), 0)
+        year, day = int(year_text), int(day_text)
+    else:
+        return None
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1800 <= year <= 2200):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def content_hash(*parts: str | None) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update((part or "").encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def make_article(
+    key: str,
+    doc_id: str,
+    text: str,
+    title: str | None = None,
+    source: str | None = None,
+    date: str | None = None,
+    url: str | None = None,
+    path: str | None = None,
+) -> Article:
+    title = (title or "").strip() or _title_from_text(text)
+    return Article(
+        key=key,
+        doc_id=doc_id,
+        title=title,
+        text=text,
+        content_hash=content_hash(text, title, source, date, url),
+        source=(source or "").strip() or None,
+        date=date,
+        url=(url or "").strip() or None,
+        path=path,
+    )
+
+
+def short(exc: Exception) -> str:
+    return str(exc).split("\n")[0][:80]
+
+
+def _title_from_text(text: str) -> str:
+    """The first line, skipping a short section label ("Political News") above a headline."""
+    lines = [line.strip().lstrip("#").strip() for line in text.split("\n") if line.strip()]
+    if not lines:
+        return ""
+    title: str = lines[0]
+    if len(lines) > 1 and len(title.split()) <= 3 and 3 < len(lines[1].split()) <= 25:
+        title = lines[1]
+    title = STATED_DATE.sub("", title).strip() or title
+    if len(title) > MAX_TITLE_CHARS:
+        cut = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
+        title = cut.rstrip(",;:—-") + "…"
+    return title

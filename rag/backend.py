@@ -1,0 +1,85 @@
+"""What every language-model backend takes and gives: the `LLM` protocol, the typed request
+(the question and the packed passages as values, and the rendered prompt for backends that read
+one) and the reply, plus a scripted fake for tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from rag.errors import RagError
+from rag.prompt import ABSTAIN
+from rag.types import Hit
+
+Message = dict[str, str]
+OnToken = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class AnswerRequest:
+    """What a backend answers from: the question, the passages under their keys, and the prompt
+    built from them (for backends that read text)."""
+
+    question: str
+    passages: tuple[tuple[int, Hit], ...]
+    messages: tuple[Message, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReplySentence:
+    """A sentence of a reply with the keys of the passages it came from, stated by the backend."""
+
+    text: str
+    keys: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A backend's answer. `sentences` is set by backends that know what each sentence cites;
+    for the others citations are parsed from `text`."""
+
+    text: str
+    sentences: tuple[ReplySentence, ...] | None = None
+    truncated: bool = False
+
+    @property
+    def abstained(self) -> bool:
+        return self.text.strip() == ABSTAIN or (self.sentences is not None and not self.sentences)
+
+
+class LLM(Protocol):
+    name: str
+
+    def answer(self, request: AnswerRequest, on_token: OnToken | None = None) -> Reply:
+        """Answer from the request; with `on_token`, text is passed on as it arrives."""
+        ...
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        """A free-form chat completion (the briefing's map and reduce steps)."""
+        ...
+
+
+class LLMError(RagError):
+    """The model server failed in a way the user has to fix or wait out."""
+
+
+@dataclass
+class ScriptedLLM:
+    """A test double that returns queued replies and records what it was sent."""
+
+    replies: list[str] = field(default_factory=list)
+    calls: list[list[Message]] = field(default_factory=list)
+    requests: list[AnswerRequest] = field(default_factory=list)
+    name: str = "scripted"
+
+    def answer(self, request: AnswerRequest, on_token: OnToken | None = None) -> Reply:
+        self.requests.append(request)
+        text = self.complete(request.messages)
+        if on_token is not None:
+            on_token(text)
+        return Reply(text)
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        self.calls.append(list(messages))
+        return self.replies.pop(0) if self.replies else ABSTAIN

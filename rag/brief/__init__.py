@@ -1,0 +1,98 @@
+"""`brief`: one page instead of five articles — what the sources agree on, where they differ,
+what only one reports, when things happened, and who is who according to whom.
+
+The offline path builds everything from the sentences themselves: claims are clustered across
+articles by embedding similarity (checked for word overlap), and compared slot by slot for
+negations, numbers, people's titles and quote attributions. With an LLM, a map step extracts
+claims per article as validated JSON and a reduce step writes the summary; both are checked
+against the articles the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from rag.brief.cluster import (
+    centroid,
+    cluster_claims,
+    find_agreements,
+    keep_relevant,
+    single_source_claims,
+    summarize_claims,
+)
+from rag.brief.compare import attribution_conflicts, negation_conflicts, number_conflicts, people_named, title_conflicts
+from rag.brief.llm_steps import map_claims, reduce_summary
+from rag.brief.model import Briefing, BriefSettings, BriefSource, Claim
+from rag.brief.people import person_entries
+from rag.brief.render import briefing_json, briefing_markdown
+from rag.brief.select import claim_sentences, select_articles
+from rag.brief.timeline import build_timeline, reference_year_of
+from rag.cite import SupportSettings
+from rag.embed import Embedder
+from rag.errors import RagError
+from rag.llm import LLM
+from rag.store import Filters, Store
+
+
+def build_briefing(
+    store: Store,
+    embedder: Embedder,
+    topic: str | None = None,
+    filters: Filters | None = None,
+    settings: BriefSettings | None = None,
+    llm: LLM | None = None,
+    prompts: Any = None,
+    doc_ids: Sequence[str] | None = None,
+) -> Briefing:
+    settings = settings or BriefSettings()
+    articles = select_articles(store, embedder, topic, filters or Filters(), settings, doc_ids)
+    if not articles:
+        raise RagError("no articles bear on that topic; try broader words, or no topic for the whole index")
+    sources = tuple(BriefSource(i, a.doc_id, a.title, a.source, a.date, a.url) for i, a in enumerate(articles, start=1))
+    texts = {s.key: a.text for s, a in zip(sources, articles, strict=True)}
+    dates_by_key = {s.key: s.date for s in sources}
+    if llm is not None and llm.name != "extractive":
+        claims = map_claims(llm, prompts, sources, texts)
+    else:
+        claims = [Claim(key, sentence) for key, text in texts.items() for sentence in claim_sentences(text)]
+    if not claims:
+        raise RagError("the selected articles hold no sentences to brief on")
+    vectors = embedder.embed([c.text for c in claims])
+    anchor = embedder.embed([topic])[0] if topic else centroid(vectors, [c.key for c in claims])
+    for claim, score in zip(claims, vectors @ anchor, strict=True):
+        claim.relevance = float(score)
+    keep = keep_relevant(claims, settings)
+    claims = [claims[i] for i in keep]
+    vectors = vectors[keep]
+    similarity = vectors @ vectors.T
+    support_settings = SupportSettings()
+    clusters = cluster_claims(claims, similarity, settings, support_settings)
+    agreements = find_agreements(claims, similarity, clusters, texts, embedder, support_settings)
+    single = single_source_claims(claims, similarity, clusters, settings)
+    reference_year = reference_year_of(dates_by_key.values())
+    all_people = people_named(texts)
+    discrepancies = (
+        negation_conflicts(claims, similarity, settings, dates_by_key, all_people)
+        + title_conflicts(texts, all_people, dates_by_key)
+        + number_conflicts(claims, similarity, settings, dates_by_key)
+        + attribution_conflicts(claims, all_people, dates_by_key)
+    )
+    timeline = build_timeline(claims, similarity, dates_by_key, reference_year, settings)
+    people_entries = person_entries(texts, all_people, discrepancies)
+    summary = summarize_claims(agreements, claims, settings)
+    if llm is not None and llm.name != "extractive":
+        summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
+    return Briefing(
+        topic=topic,
+        summary=tuple(summary),
+        agreements=tuple(agreements),
+        discrepancies=tuple(discrepancies),
+        single_source=tuple(single),
+        timeline=tuple(timeline),
+        people=tuple(people_entries),
+        sources=sources,
+    )
+
+
+__all__ = ["Briefing", "BriefSettings", "briefing_json", "briefing_markdown", "build_briefing"]

@@ -1,0 +1,158 @@
+"""Claims grouped across outlets: what several agree on, what only one reports, the summary."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rag.brief.model import Agreement, BriefSettings, Claim, Statement
+from rag.cite import SupportSettings, support
+from rag.embed import Embedder
+from rag.entities import amounts, dates, people
+from rag.text import content_stems
+
+
+def centroid(vectors: np.ndarray, keys: list[int]) -> np.ndarray:
+    """The story's centre: the mean of per-article means, so long articles do not dominate."""
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for row, key in enumerate(keys):
+        by_key[key].append(row)
+    means = np.stack([vectors[rows].mean(axis=0) for rows in by_key.values()])
+    centre = means.mean(axis=0)
+    return np.asarray(centre / (np.linalg.norm(centre) or 1.0), dtype=np.float32)
+
+
+def keep_relevant(claims: list[Claim], settings: BriefSettings) -> list[int]:
+    by_key: dict[int, list[int]] = defaultdict(list)
+    for index, claim in enumerate(claims):
+        if claim.relevance >= settings.relevance_floor:
+            by_key[claim.key].append(index)
+    keep: list[int] = []
+    for indices in by_key.values():
+        best = sorted(indices, key=lambda i: -claims[i].relevance)[: settings.max_claims_per_article]
+        keep.extend(sorted(best))
+    return sorted(keep)
+
+
+@dataclass
+class _Cluster:
+    members: list[int]
+    citations: list[int] = field(default_factory=list)
+
+
+def cluster_claims(
+    claims: list[Claim], similarity: np.ndarray, settings: BriefSettings, support_settings: SupportSettings
+) -> list[_Cluster]:
+    """Greedy leader clustering across articles: the claim most echoed by other outlets leads,
+    and takes the closest sentence of each other article that says the same thing."""
+    keys = np.array([c.key for c in claims])
+    other = keys[:, None] != keys[None, :]
+    echoes = ((similarity >= settings.cluster_similarity) & other).sum(axis=1)
+    order = sorted(range(len(claims)), key=lambda i: (-echoes[i], -claims[i].relevance, i))
+    assigned = np.zeros(len(claims), dtype=bool)
+    clusters: list[_Cluster] = []
+    for leader in order:
+        if assigned[leader]:
+            continue
+        assigned[leader] = True
+        members = [leader]
+        best_per_article: dict[int, tuple[float, int]] = {}
+        close = np.flatnonzero((similarity[leader] >= settings.cluster_similarity) & other[leader] & ~assigned)
+        for candidate in close.tolist():
+            key = claims[candidate].key
+            if similarity[leader, candidate] > best_per_article.get(key, (-1.0, -1))[0]:
+                best_per_article[key] = (float(similarity[leader, candidate]), candidate)
+        for _, member in sorted(best_per_article.values(), reverse=True):
+            if support(claims[member].text, claims[leader].text, None, support_settings).score >= 0.3:
+                members.append(member)
+                assigned[member] = True
+        clusters.append(_Cluster(members, sorted({claims[m].key for m in members})))
+    return clusters
+
+
+def find_agreements(
+    claims: list[Claim],
+    similarity: np.ndarray,
+    clusters: list[_Cluster],
+    texts: dict[int, str],
+    embedder: Embedder,
+    support_settings: SupportSettings,
+) -> list[Agreement]:
+    agreements = []
+    for cluster in clusters:
+        if len(cluster.citations) < 2:
+            continue
+        members = cluster.members
+        centrality = {m: float(np.mean([similarity[m, o] for o in members if o != m])) for m in members}
+        best = max(members, key=lambda m: (round(centrality[m], 2), -len(claims[m].text), -m))
+        text = claims[best].text
+        # Checked as in `rag ask`: each cited article must support the statement.
+        member_text = {claims[m].key: claims[m].text for m in members}
+        verified = [
+            k
+            for k in cluster.citations
+            if k == claims[best].key
+            or support(text, member_text[k], embedder, support_settings).supported
+            or support(text, texts[k], embedder, support_settings).supported
+        ]
+        if len(verified) >= 2:
+            agreements.append(Agreement(text, tuple(verified), len(verified)))
+    agreements.sort(key=lambda a: (-a.source_count, a.citations))
+    return agreements
+
+
+def single_source_claims(
+    claims: list[Claim], similarity: np.ndarray, clusters: list[_Cluster], settings: BriefSettings
+) -> list[Statement]:
+    keys = np.array([c.key for c in claims])
+    candidates = []
+    for cluster in clusters:
+        if len(cluster.citations) != 1:
+            continue
+        index = cluster.members[0]
+        others = similarity[index][keys != claims[index].key]
+        if others.size and others.max() >= settings.confirm_similarity:
+            continue
+        text = claims[index].text
+        informative = bool(amounts(text) or people(text) or dates(text, None, 2000) or re.search(r"\d", text))
+        if informative:
+            candidates.append((claims[index].relevance, index))
+    for cluster in clusters:
+        if len(cluster.citations) < 2:
+            continue
+        for index in cluster.members:
+            others = [amounts(claims[m].text) for m in cluster.members if claims[m].key != claims[index].key]
+            own = amounts(claims[index].text)
+            if own and not any(own & figures for figures in others):
+                candidates.append((claims[index].relevance, index))
+    candidates.sort(reverse=True)
+    distinct: list[tuple[float, int]] = []
+    for relevance, index in candidates:
+        if all(similarity[index, other] < settings.confirm_similarity for _, other in distinct):
+            distinct.append((relevance, index))
+    chosen = sorted(distinct[: settings.single_source_items], key=lambda item: item[1])
+    return [Statement(claims[i].text, (claims[i].key,)) for _, i in chosen]
+
+
+def summarize_claims(agreements: list[Agreement], claims: list[Claim], settings: BriefSettings) -> list[Statement]:
+    """The most widely reported claims, each about something the others do not cover."""
+    picked: list[Statement] = []
+    covered: list[set[str]] = []
+    for agreement in agreements:
+        stems = set(content_stems(agreement.text))
+        if any(len(stems & other) / max(1, min(len(stems), len(other))) > 0.5 for other in covered):
+            continue
+        picked.append(Statement(agreement.text, agreement.citations))
+        covered.append(stems)
+        if len(picked) >= settings.summary_sentences:
+            break
+    if len(picked) < settings.summary_sentences:
+        seen = {p.text for p in picked}
+        for claim in sorted(claims, key=lambda c: -c.relevance):
+            if claim.text not in seen and len(picked) < settings.summary_sentences:
+                picked.append(Statement(claim.text, (claim.key,)))
+                seen.add(claim.text)
+    return picked

@@ -1,0 +1,87 @@
+"""The values a briefing is made of, and the settings that shape it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BriefSettings:
+    max_articles: int = 200
+    max_claims_per_article: int = 40
+    relevance_floor: float = 0.25  # cosine to the topic (or story centroid) below which a sentence is off-topic
+    topic_article_floor: float = 0.3  # best passage cosine for an article to bear on the topic
+    topic_lexical_floor: float = 0.15  # ... or this much when the passage also shares the topic's words
+    cluster_similarity: float = 0.66
+    confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
+    contrast_similarity: float = 0.5
+    summary_sentences: int = 4
+    single_source_items: int = 12
+    timeline_items: int = 25
+
+
+@dataclass(frozen=True)
+class Statement:
+    text: str
+    citations: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    text: str
+    citations: tuple[int, ...]
+    source_count: int
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    about: str
+    kind: str  # negation | title | number | attribution
+    label: str  # contradiction | update
+    positions: tuple[Statement, ...]
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    date: str
+    event: str
+    citations: tuple[int, ...]
+    precision: str
+    inferred_year: bool
+
+
+@dataclass(frozen=True)
+class PersonEntry:
+    name: str
+    descriptions: tuple[Statement, ...]
+    conflicting: bool
+
+
+@dataclass(frozen=True)
+class BriefSource:
+    key: int
+    article_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Briefing:
+    topic: str | None
+    summary: tuple[Statement, ...]
+    agreements: tuple[Agreement, ...]
+    discrepancies: tuple[Discrepancy, ...]
+    single_source: tuple[Statement, ...]
+    timeline: tuple[TimelineEvent, ...]
+    people: tuple[PersonEntry, ...]
+    sources: tuple[BriefSource, ...]
+
+
+@dataclass
+class Claim:
+    key: int
+    text: str
+    relevance: float = 0.0
+    quote: str = ""

@@ -1,0 +1,45 @@
+"""When things happened, in order, with the outlets that date them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import numpy as np
+
+from rag.brief.model import BriefSettings, Claim, TimelineEvent
+from rag.entities import dates
+
+
+def reference_year_of(article_dates: Any) -> int | None:
+    years = Counter(int(d[:4]) for d in article_dates if d)
+    return years.most_common(1)[0][0] if years else None
+
+
+def build_timeline(
+    claims: list[Claim],
+    similarity: np.ndarray,
+    dates_by_key: dict[int, str | None],
+    reference_year: int | None,
+    settings: BriefSettings,
+) -> list[TimelineEvent]:
+    events: list[tuple[str, int, str, bool]] = []
+    for index, claim in enumerate(claims):
+        for mention in dates(claim.text, dates_by_key.get(claim.key), reference_year):
+            events.append((mention.date, index, mention.precision, mention.inferred_year))
+    merged: list[tuple[str, list[int], str, bool]] = []
+    for date, index, precision, inferred in sorted(events, key=lambda e: (e[0], -claims[e[1]].relevance)):
+        for event in merged:
+            if event[0] == date and similarity[index, event[1][0]] >= 0.6:
+                event[1].append(index)
+                break
+        else:
+            merged.append((date, [index], precision, inferred))
+    ranked = sorted(merged, key=lambda e: -max(claims[i].relevance for i in e[1]))[: settings.timeline_items]
+    ranked.sort(key=lambda e: (e[0], e[1][0]))
+    return [
+        TimelineEvent(
+            date, claims[members[0]].text, tuple(sorted({claims[m].key for m in members})), precision, inferred
+        )
+        for date, members, precision, inferred in ranked
+    ]

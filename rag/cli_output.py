@@ -1,0 +1,140 @@
+"""What the CLI prints for a person: ingest reports, answers, progress lines."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+
+def err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+def print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def report_ingest(report: Any, as_json: bool) -> None:
+    if as_json:
+        print_json(report.as_dict())
+        return
+    for skipped in report.skipped:
+        err(f"skipped {skipped.path}: {skipped.reason}")
+    for warning in report.warnings:
+        err(f"warning: {warning}")
+    if not report.ingested_anything and not report.pruned and not report.chunks:
+        if report.skipped:
+            err("error: nothing could be ingested; fix the files above and run again")
+        return
+    if not (report.added or report.updated or report.duplicates or report.pruned or report.chunks):
+        typer.echo(f"Nothing to do: {report.unchanged} articles unchanged.")
+        return
+    rate = f" ({report.chunks / report.seconds:.1f} chunks/s)" if report.seconds and report.chunks else ""
+    typer.echo(
+        f"Ingested: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.duplicates} duplicates, {report.pruned} pruned; {report.chunks} chunks embedded "
+        f"in {report.seconds:.1f} s{rate}."
+    )
+    for article, original in report.duplicate_pairs:
+        typer.echo(f"  {article} is a near-duplicate of {original}: recorded, not embedded again")
+
+
+def render_answer(answer: Any, streamed: bool) -> None:
+    if answer.abstained:
+        typer.echo(answer.text)
+        return
+    if not streamed:
+        for sentence in answer.sentences:
+            marks = "".join(f"[{k}]" for k in sentence.citations)
+            flag = "" if sentence.supported else ("  ⚠ unsupported" if sentence.citations else "  ⚠ uncited")
+            typer.echo(f"{sentence.text} {marks}{flag}".replace(" " + "  ", "  ").rstrip())
+    else:
+        for sentence in answer.sentences:
+            if not sentence.supported:
+                typer.echo(f"⚠ not supported by its sources: {sentence.text}")
+    if answer.invalid_citations:
+        keys = ", ".join(f"[{k}]" for k in answer.invalid_citations)
+        typer.echo(f"⚠ removed citations that name no source: {keys}")
+    if answer.sources:
+        typer.echo("\nSources:")
+    for item in answer.sources:
+        hit = item.hit
+        meta = ", ".join(str(v) for v in (hit.source, hit.date) if v)
+        typer.echo(f"[{item.key}] {hit.title}" + (f" ({meta})" if meta else "") + (f" {hit.url}" if hit.url else ""))
+        if item.quote:
+            typer.echo(f'    "{item.quote}"')
+
+
+def render_hits(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        typer.echo("No passages found.")
+    for rank, row in enumerate(rows, start=1):
+        meta = " · ".join(str(v) for v in (row["source"], row["date"]) if v)
+        typer.echo(f"{rank}. {row['title']}" + (f" ({meta})" if meta else "") + f"  score {row['score']:.3f}")
+        typer.echo(f"   {row['text']}\n")
+
+
+class IngestProgress:
+    """A rich progress line with chunks/s on a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("embedding: {task.fields[chunks]} chunks from {task.fields[articles]} articles"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            transient=True,
+        )
+        self._bar.start()
+        task = self._bar.add_task("ingest", chunks=0, articles=0, rate="")
+        started = time.perf_counter()
+
+        def update(chunks: int, articles: int) -> None:
+            elapsed = time.perf_counter() - started
+            rate = f"{chunks / elapsed:.1f} chunks/s" if elapsed > 0 else ""
+            self._bar.update(task, chunks=chunks, articles=articles, rate=rate)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class QuestionProgress:
+    """A progress bar over the questions of an evaluation, on a terminal."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._bar: Any = None
+
+    def __enter__(self) -> Callable[[int, int], None] | None:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self._bar = Progress(transient=True)
+        self._bar.start()
+        task = self._bar.add_task("questions", total=None)
+
+        def update(done: int, total: int) -> None:
+            self._bar.update(task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()

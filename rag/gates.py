@@ -1,0 +1,114 @@
+"""Quality gates: for each metric of a gold set, a floor (a regression fails CI) and a target
+(the goal its issue set), reported side by side.
+
+eval/thresholds.json maps a gold set's name to its metrics::
+
+    {"squad2_dev": {"answers.f1": {"floor": 0.15, "target": 0.6, "goal": "issue 13"},
+                    "abstention.false_abstain_rate": {"ceiling": 0.06, "target": 0.05}}}
+
+`floor` applies to metrics where higher is better, `ceiling` to those where lower is better.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rag.errors import RagError
+
+
+@dataclass(frozen=True)
+class Gate:
+    metric: str  # "group.name", e.g. "retrieval.hit@1"
+    limit: float
+    higher_is_better: bool
+    target: float | None = None
+    goal: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    gate: Gate
+    value: float | None
+
+    @property
+    def status(self) -> str:
+        if self.value is None:
+            return "missing"
+        if not _meets(self.value, self.gate.limit, self.gate.higher_is_better):
+            return "below floor" if self.gate.higher_is_better else "above ceiling"
+        target = self.gate.target
+        if target is not None and not _meets(self.value, target, self.gate.higher_is_better):
+            return "short of target"
+        return "ok"
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("missing", "below floor", "above ceiling")
+
+    def as_dict(self) -> dict[str, Any]:
+        bound = "floor" if self.gate.higher_is_better else "ceiling"
+        return {
+            "metric": self.gate.metric,
+            "value": self.value,
+            bound: self.gate.limit,
+            "target": self.gate.target,
+            "goal": self.gate.goal,
+            "status": self.status,
+        }
+
+
+def _meets(value: float, limit: float, higher_is_better: bool) -> bool:
+    return value >= limit if higher_is_better else value <= limit
+
+
+def parse_gates(spec: Mapping[str, Any], where: str) -> list[Gate]:
+    gates = []
+    for metric, entry in spec.items():
+        if not isinstance(entry, Mapping) or ("floor" in entry) == ("ceiling" in entry) or "." not in metric:
+            raise RagError(f"{where}: {metric!r} needs exactly one of 'floor' or 'ceiling'")
+        higher = "floor" in entry
+        gates.append(
+            Gate(
+                metric,
+                float(entry["floor" if higher else "ceiling"]),
+                higher,
+                float(entry["target"]) if entry.get("target") is not None else None,
+                str(entry.get("goal", "")),
+            )
+        )
+    return gates
+
+
+def load_gates(path: Path, dataset: str) -> list[Gate]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RagError(f"cannot read the thresholds file {path} ({exc}); check --gates") from None
+    if not isinstance(document, dict) or dataset not in document:
+        raise RagError(f"{path} has no gates for {dataset!r}; add them or drop --gates")
+    return parse_gates(document[dataset], f"{path} [{dataset}]")
+
+
+def metric_value(report: Mapping[str, Any], metric: str) -> float | None:
+    group, name = metric.split(".", 1)
+    value = report.get(group, {}).get(name) if isinstance(report.get(group), Mapping) else None
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def check_gates(report: Mapping[str, Any], gates: list[Gate]) -> list[Verdict]:
+    return [Verdict(gate, metric_value(report, gate.metric)) for gate in gates]
+
+
+def gates_markdown(verdicts: list[Verdict]) -> str:
+    lines = ["| metric | value | floor / ceiling | target | status |", "|---|---|---|---|---|"]
+    for v in verdicts:
+        bound = ("≥ " if v.gate.higher_is_better else "≤ ") + f"{v.gate.limit:.3f}"
+        target = "" if v.gate.target is None else ("≥ " if v.gate.higher_is_better else "≤ ") + f"{v.gate.target:.3f}"
+        value = "—" if v.value is None else f"{v.value:.3f}"
+        goal = f" ({v.gate.goal})" if v.gate.goal and v.status == "short of target" else ""
+        lines.append(f"| {v.gate.metric} | {value} | {bound} | {target} | {v.status}{goal} |")
+    return "\n".join(lines)
