@@ -19,11 +19,17 @@ SEEDS = ROOT / "seeds"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One ONNX export of the packaged model per test session, outside the user's caches."""
-    path = tmp_path_factory.mktemp("models")
-    os.environ["RAG_MODEL_CACHE"] = str(path)
+def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache root per test session, outside the user's: one ONNX export of the packaged
+    model, and the commands the tests run find it through RAG_CACHE."""
+    path = tmp_path_factory.mktemp("cache")
+    os.environ["RAG_CACHE"] = str(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def model_cache(cache_root: Path) -> Path:
+    return cache_root / "models"
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +48,10 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
         "OPENAI_API_KEY",
         "RAG_API_KEY",
         "OPENAI_BASE_URL",
+        "RAG_TIMEOUT",
+        "RAG_MAX_RETRIES",
+        "RAG_PROMPTS",
+        "XDG_CACHE_HOME",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -65,12 +75,12 @@ def open_store(directory: Path, embedder: Embedder, params: ChunkParams) -> Stor
 @pytest.fixture(scope="session")
 def minilm(model_cache: Path) -> Embedder:
     """The real model on its default (ONNX) path; vectors equal the torch reference's."""
-    return load_embedder("minilm")
+    return load_embedder("minilm", model_cache)
 
 
 @pytest.fixture(scope="session")
-def minilm_torch() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
+def minilm_torch(model_cache: Path) -> MiniLMEmbedder:
+    return MiniLMEmbedder(model_cache)
 
 
 @pytest.fixture(scope="session")

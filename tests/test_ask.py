@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from rag.answer import ask
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.gold import Question, load_gold
-from rag.llm import ExtractiveLLM, ScriptedLLM
+from rag.backend import ScriptedLLM
+from rag.extractive import ExtractiveLLM
 from rag.prompt import Prompts
 from rag.retrieve import RetrievalParams
 from rag.store import Store
@@ -68,11 +69,14 @@ def test_an_obeyed_injection_is_marked_unsupported_and_uncited(seed_store: Store
 
 
 def first_sentence_of_source_1(payload: dict) -> str:  # type: ignore[type-arg]
-    from rag.llm import parse_prompt
+    """What a model reading the prompt would quote first: the first sentence of source 1."""
+    import re
+
     from rag.text import sentences
 
-    _, passages = parse_prompt(payload["messages"])
-    return sentences(dict(passages)[1])[0].rstrip(".")
+    user = "\n".join(m["content"] for m in payload["messages"] if m["role"] == "user")
+    (source,) = re.findall(r'<source key="1"[^>]*>\n(.*?)\n</source>', user, re.DOTALL)
+    return sentences(source)[0].rstrip(".")
 
 
 def test_ask_json_has_the_documented_shape(seed_index: Path) -> None:

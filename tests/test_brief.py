@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from rag.brief import Briefing, briefing_json, build_briefing, claim_sentences
 from rag.embed import CachingEmbedder, Embedder
 from rag.entities import dates, is_negated, people, roles
-from rag.llm import ScriptedLLM
+from rag.backend import ScriptedLLM
 from rag.prompt import BriefPrompts
 from rag.store import Store
 

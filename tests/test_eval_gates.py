@@ -12,7 +12,7 @@ from rag.chunk import ChunkParams
 from rag.embed import CachingEmbedder, Embedder
 from rag.evaluate import eval_index, eval_stories, run_eval, summarize
 from rag.gold import load_gold
-from rag.llm import ExtractiveLLM
+from rag.extractive import ExtractiveLLM
 from rag.prompt import Prompts
 from rag.retrieve import RetrievalParams
 
@@ -31,10 +31,9 @@ def figure(report: dict[str, Any], dotted: str) -> float:
 def test_the_gold_set_meets_its_checked_in_thresholds(
     dataset: str, minilm: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("RAG_CACHE", str(tmp_path))
     gold = load_gold(ROOT / "eval" / dataset)
     embedder = CachingEmbedder(minilm)
-    with eval_index(gold, minilm, ChunkParams()) as store:
+    with eval_index(gold, minilm, ChunkParams(), tmp_path) as store:
         results = run_eval(gold, store, embedder, ExtractiveLLM(embedder), RetrievalParams(), Prompts.load())
         report = summarize(results)
         if gold.stories:

@@ -113,7 +113,7 @@ def test_a_copy_is_embedded_once_its_original_is_pruned(
     assert_consistent(store)
 
 
-def test_a_missing_faiss_file_is_rebuilt_from_sqlite(
+def test_a_reader_builds_a_missing_faiss_index_in_memory_and_writes_nothing(
     tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
 ) -> None:
     store = open_store(tmp_path / "ix", hash_embedder, params)
@@ -123,7 +123,62 @@ def test_a_missing_faiss_file_is_rebuilt_from_sqlite(
         path.unlink()
     reopened = Store.open(tmp_path / "ix", manifest_for(hash_embedder, params))
     assert_consistent(reopened)
-    assert list((tmp_path / "ix").glob("vectors-*.faiss"))
+    assert not list((tmp_path / "ix").glob("*.faiss"))
+
+
+def test_a_writer_saves_a_missing_faiss_index_again(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    ingest(store, hash_embedder, [corpus], params)
+    for path in (tmp_path / "ix").glob("*.faiss"):
+        path.unlink()
+    generation = store.db.generation()
+    store.rebuild_faiss()
+    store.close()
+    (saved,) = (tmp_path / "ix").glob("*.faiss")
+    assert saved.name == f"vectors-{generation}.faiss"
+
+
+def test_a_reader_searches_an_index_it_cannot_write(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(tmp_path / "ix", hash_embedder, params)
+    ingest(store, hash_embedder, [corpus], params)
+    store.close()
+    folder = tmp_path / "ix"
+    for path in [folder, *folder.iterdir()]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    # Permissions do not bind root (CI runs as root): the database layer is told as well.
+    monkeypatch.setattr("rag.database._writable", lambda path: False)
+    try:
+        with Store.open(folder, manifest_for(hash_embedder, params)) as reader:
+            _, ids = reader.dense_search(hash_embedder.embed(["asylum"]), 3)
+            assert (ids >= 0).sum() == 3
+            assert reader.db.lexical_search('"asylum"', 3, Filters())
+    finally:
+        for path in [folder, *folder.iterdir()]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_writing_without_the_lock_is_refused(tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams) -> None:
+    with Store.open(tmp_path / "ix", manifest_for(hash_embedder, params), create=True) as store:
+        with pytest.raises(RuntimeError, match="write lock"):
+            store.writer()
+
+
+def test_a_user_file_named_like_a_vector_file_survives_every_ingest(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    mine = folder / "vectors-backup.faiss"
+    mine.write_bytes(b"the user's own file")
+    store = open_store(folder, hash_embedder, params)
+    ingest(store, hash_embedder, [corpus], params)
+    store.rebuild_faiss()
+    store.close()
+    assert mine.read_bytes() == b"the user's own file"
 
 
 def test_a_truncated_faiss_file_is_rebuilt(

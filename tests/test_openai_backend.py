@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fake_openai import FakeOpenAI, running_server
 
-from rag.llm import LLMError, OpenAILLM, OpenAISettings
+from rag.backend import LLMError
+from rag.openai_backend import OpenAILLM, OpenAISettings
 
 MESSAGES = [{"role": "system", "content": "Cite sources."}, {"role": "user", "content": "Who offered asylum?"}]
 

