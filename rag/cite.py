@@ -55,12 +55,21 @@ ParsedSentence(text='Peskov declined.', keys=(2, 3)), ParsedSentence(text='Done.
             parsed[-1] = ParsedSentence(previous.text, _merge(previous.keys, _keys(leading.group(0))))
             raw = raw[leading.end() :]
         keys = _keys(raw)
-        text = _clean(_MARKER.sub("", raw))
+        text = _clean(_without_markers(raw))
         if text:
             parsed.append(ParsedSentence(text, keys))
         elif keys and parsed:
             parsed[-1] = ParsedSentence(parsed[-1].text, _merge(parsed[-1].keys, keys))
     return parsed
+
+
+def _without_markers(text: str) -> str:
+    """Remove citation markers, including any that removing others brings together ("[[1]2]")."""
+    while True:
+        stripped = _MARKER.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
 
 
 def _keys(text: str) -> tuple[int, ...]:

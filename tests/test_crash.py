@@ -15,6 +15,7 @@ from conftest import ROOT
 from rag.chunk import ChunkParams
 from rag.embed import HashEmbedder
 from rag.indexer import manifest_for
+from rag.lock import WriteLock
 from rag.store import Store
 from rag.vectors import ids_of
 
@@ -36,10 +37,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def ingest_process(corpus: Path, index: Path) -> subprocess.Popen[bytes]:
+def ingest_process(corpus: Path, index: Path, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RAG_EMBEDDER": "hash"}
     return subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "ingest", str(corpus), "--index", str(index), "--json"],
+        [sys.executable, "-m", "rag.cli", "ingest", str(corpus), "--index", str(index), "--json", *extra],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -107,21 +108,32 @@ def test_sigkill_at_random_moments_never_breaks_the_index(
     assert killed_mid_ingest >= TRIALS * 3 // 4
 
 
-def test_a_second_ingest_into_the_same_index_is_told_to_wait(corpus: Path, tmp_path: Path) -> None:
+def test_a_second_writer_is_told_who_holds_the_lock(corpus: Path, tmp_path: Path) -> None:
     index = tmp_path / "index"
-    first = ingest_process(corpus, index)
-    deadline = time.monotonic() + 30
-    while not (index / "write.lock").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
-    second = ingest_process(corpus, index)
-    second.wait()
-    first.wait()
+    index.mkdir()
+    holder = WriteLock(index)
+    holder.acquire()
+    try:
+        second = ingest_process(corpus, index)
+        assert second.wait(timeout=60) == 2
+    finally:
+        holder.release()
     message = second.stderr.read().decode() if second.stderr else ""
-    if first.returncode == 0 and second.returncode == 2:
-        assert "is being written by pid" in message and "--wait" in message
-    else:  # the first finished before the second started: then the second found nothing to do
-        assert second.returncode == 0
+    assert f"is being written by pid {os.getpid()}" in message and "--wait" in message
+
+
+def test_a_writer_with_wait_queues_until_the_lock_is_free(corpus: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    holder = WriteLock(index)
+    holder.acquire()
+    try:
+        queued = ingest_process(corpus, index, "--wait")
+        with pytest.raises(subprocess.TimeoutExpired):
+            queued.wait(timeout=3)
+    finally:
+        holder.release()
+    assert queued.wait(timeout=300) == 0
 
 
 def test_queries_during_an_ingest_see_a_consistent_index(corpus: Path, tmp_path: Path) -> None:

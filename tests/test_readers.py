@@ -1,8 +1,11 @@
 """Reading files into articles: metadata, formats, and every kind of bad input."""
 
 import json
+import os
+import sys
 from pathlib import Path
 
+import pytest
 from conftest import SEEDS
 
 from rag.ingest import parse_date, read_file, read_paths
@@ -146,3 +149,73 @@ def test_dates_in_common_forms_are_normalised() -> None:
     assert parse_date("Sept. 3 2024") == "2024-09-03"
     assert parse_date("not a date") is None
     assert parse_date("2025-13-40") is None
+
+
+# -- one file's failure never stops the others ---------------------------------------------
+
+
+def read_all(paths: list[Path]) -> tuple[list[str], dict[str, str]]:
+    articles, skipped = [], {}
+    for result in read_paths(paths):
+        articles += [a.doc_id for a in result.articles]
+        skipped.update({Path(s.path).name: s.reason for s in result.skipped})
+    return articles, skipped
+
+
+def test_a_reader_that_fails_on_one_file_skips_that_file_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "a.txt", "Good article one.")
+    write(tmp_path / "b.html", "<html><body><p>Some page.</p></body></html>")
+    write(tmp_path / "c.txt", "Good article two.")
+
+    def broken(path: Path, html: str) -> None:
+        raise ValueError("parser exploded")
+
+    monkeypatch.setattr("rag.ingest._html_article", broken)
+    articles, skipped = read_all([tmp_path])
+    assert articles == ["a", "c"]
+    assert "ValueError: parser exploded" in skipped["b.html"]
+
+
+def test_a_missing_library_is_named_with_the_command_that_installs_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "page.html", "<html><body><p>Some page.</p></body></html>")
+    write(tmp_path / "note.txt", "A plain note survives.")
+    monkeypatch.setitem(sys.modules, "trafilatura", None)  # as if it were not installed
+    articles, skipped = read_all([tmp_path])
+    assert articles == ["note"]
+    assert "pip install trafilatura" in skipped["page.html"]
+
+
+def test_the_lxml_clean_split_is_named_with_its_package() -> None:
+    from rag.ingest import missing_dependency
+
+    error = ImportError("lxml.html.clean module is now a separate project lxml_html_clean.")
+    assert "pip install lxml_html_clean" in missing_dependency(error)
+
+
+def test_a_named_pipe_is_skipped_instead_of_blocking_forever(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    write(tmp_path / "story.txt", "A real story.")
+    articles, skipped = read_all([tmp_path])
+    assert articles == ["story"]
+    assert "not a regular file" in skipped["pipe.txt"]
+
+
+def test_a_symlink_to_a_device_is_never_read(tmp_path: Path) -> None:
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    write(tmp_path / "story.txt", "A real story.")
+    articles, skipped = read_all([tmp_path])
+    assert articles == ["story"] and "not a regular file" in skipped["zero.txt"]
+
+
+def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path: Path) -> None:
+    folder = str(tmp_path)
+    for _ in range(sys.getrecursionlimit() + 100):
+        folder += "/d"
+        os.mkdir(folder)  # one level at a time: makedirs itself recurses
+    folder = Path(folder)
+    write(folder / "deep.txt", "Found at the bottom.")
+    write(tmp_path / "top.txt", "Found at the top.")
+    articles, _ = read_all([tmp_path])
+    assert sorted(articles) == ["deep", "top"]

@@ -1,7 +1,7 @@
 """Bad input of every kind, fuzzing, and secrets: nothing crashes, nothing leaks."""
 
 import json
-import os
+import re
 from pathlib import Path
 
 import pytest
@@ -135,16 +135,12 @@ def test_fuzz_jsonl_reader_never_raises(tmp_path_factory: pytest.TempPathFactory
 @pytest.mark.slow
 @FUZZ
 @given(st.text(alphabet=st.characters(), max_size=400))
-def test_fuzz_citation_parser_never_raises_and_keeps_keys_positive(answer: str) -> None:
+def test_fuzz_citation_parser_takes_keys_only_from_markers_and_leaves_none_in_the_text(answer: str) -> None:
+    marker = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
+    written = {int(k) for group in marker.findall(answer) for k in re.split(r"[,;]", group)}
     for sentence in parse_citations(answer):
-        assert all(key >= 0 for key in sentence.keys)
-        assert (
-            "[" not in sentence.text
-            or "]" not in sentence.text
-            or not any(
-                part.strip().isdigit() for part in sentence.text.split("[")[1:] if part.split("]")[0].strip().isdigit()
-            )
-        )
+        assert set(sentence.keys) <= written
+        assert not marker.search(sentence.text)
 
 
 @pytest.mark.slow
@@ -188,7 +184,6 @@ def test_the_api_key_appears_in_no_output_report_log_or_index(
         if path.is_file():
             texts.append(path.read_bytes().decode("latin-1"))
     assert all(SECRET not in text for text in texts)
-    assert os.environ["OPENAI_API_KEY"] == SECRET
 
 
 def test_the_seed_folder_holds_only_articles() -> None:
