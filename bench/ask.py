@@ -25,7 +25,8 @@ from corpus import bench_indexes  # noqa: E402
 from rag.answer import ask  # noqa: E402
 from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
 from rag.gold import load_gold  # noqa: E402
-from rag.llm import ExtractiveLLM  # noqa: E402
+from rag.extractive import ExtractiveLLM  # noqa: E402
+from rag.settings import resolve  # noqa: E402
 from rag.prompt import Prompts  # noqa: E402
 from rag.retrieve import RetrievalParams, retrieve  # noqa: E402
 from rag.store import Store  # noqa: E402
@@ -44,7 +45,7 @@ def percentiles(samples: list[float]) -> dict[str, float]:
 def measure(store: Store, embedder: Embedder, questions: list[str]) -> dict[str, object]:
     params = RetrievalParams()
     llm = ExtractiveLLM(CachingEmbedder(embedder))
-    prompts = Prompts.load()
+    prompts = Prompts.load(cache=resolve().model_cache)
     for question in questions[:3]:
         retrieve(store, embedder, question, params)
     encode, dense, retrieval, answer = [], [], [], []
@@ -76,7 +77,11 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
     args = parser.parse_args()
-    embedder = load_embedder(os.environ.get("RAG_EMBEDDER", "minilm"))
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # as `rag ask` runs: one query at a time
+    settings = resolve()
+    embedder = load_embedder(settings.embedder, settings.model_cache)
     questions = [q.question for q in load_gold(ROOT / "eval" / "seeds").questions]
     seeds, large = bench_indexes(args.cache, embedder, args.articles)
     report = {

@@ -24,6 +24,7 @@ from corpus import bench_indexes  # noqa: E402
 
 from rag.brief import build_briefing  # noqa: E402
 from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
+from rag.settings import resolve  # noqa: E402
 from rag.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,8 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
     args = parser.parse_args()
-    embedder = load_embedder(os.environ.get("RAG_EMBEDDER", "minilm"))
+    settings = resolve()
+    embedder = load_embedder(settings.embedder, settings.model_cache)
     embedder.embed(["warm up"])
     seeds, large = bench_indexes(args.cache, embedder, args.articles)
     report = {

@@ -36,7 +36,9 @@ def ingest_once(name: str, corpus: Path, index: Path) -> dict[str, float]:
     from rag.indexer import ingest, manifest_for
     from rag.store import Store
 
-    embedder = load_embedder(name)
+    from rag.settings import resolve
+
+    embedder = load_embedder(name, resolve().model_cache)
     embedder.embed(["warm up the model"])
     store = Store.open(index, manifest_for(embedder, ChunkParams()), create=True)
     store.acquire_lock()
@@ -96,7 +98,9 @@ def main() -> None:
             }
         from rag.embed import MiniLMEmbedder
 
-        model = MiniLMEmbedder()._loaded()
+        from rag.settings import resolve
+
+        model = MiniLMEmbedder(resolve().model_cache)._loaded()
         model.encode(["warm up"])
         started = time.perf_counter()
         raw = model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)  # its defaults: batches of 32

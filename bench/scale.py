@@ -27,6 +27,7 @@ from corpus import _sentence_pool  # noqa: E402
 
 from rag import vectors  # noqa: E402
 from rag.embed import load_embedder  # noqa: E402
+from rag.settings import resolve  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -72,7 +73,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     rng = np.random.default_rng(3)
-    embedder = load_embedder("minilm")
+    embedder = load_embedder("minilm", resolve().model_cache)
     pool = _sentence_pool()[:6000]
     base = embedder.embed(pool)
     report: dict[str, object] = {"base_vectors": len(base)}

@@ -9,10 +9,10 @@ from fake_openai import running_server
 from typer.testing import CliRunner
 
 from rag.answer import ask
-from rag.embed import Embedder, MiniLMEmbedder
-from rag.gold import Question, load_gold
 from rag.backend import ScriptedLLM
+from rag.embed import Embedder, MiniLMEmbedder
 from rag.extractive import ExtractiveLLM
+from rag.gold import Question, load_gold
 from rag.prompt import Prompts
 from rag.retrieve import RetrievalParams
 from rag.store import Store

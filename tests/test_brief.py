@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from rag.backend import ScriptedLLM
 from rag.brief import Briefing, briefing_json, build_briefing, claim_sentences
 from rag.embed import CachingEmbedder, Embedder
 from rag.entities import dates, is_negated, people, roles
-from rag.backend import ScriptedLLM
 from rag.prompt import BriefPrompts
 from rag.store import Store
 

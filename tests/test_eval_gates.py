@@ -11,8 +11,8 @@ from conftest import ROOT
 from rag.chunk import ChunkParams
 from rag.embed import CachingEmbedder, Embedder
 from rag.evaluate import eval_index, eval_stories, run_eval, summarize
-from rag.gold import load_gold
 from rag.extractive import ExtractiveLLM
+from rag.gold import load_gold
 from rag.prompt import Prompts
 from rag.retrieve import RetrievalParams
 
