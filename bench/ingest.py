@@ -34,9 +34,8 @@ def ingest_once(name: str, corpus: Path, index: Path) -> dict[str, float]:
     from rag.chunk import ChunkParams
     from rag.embed import load_embedder
     from rag.indexer import ingest, manifest_for
-    from rag.store import Store
-
     from rag.settings import resolve
+    from rag.store import Store
 
     embedder = load_embedder(name, resolve().model_cache)
     embedder.embed(["warm up the model"])
@@ -97,7 +96,6 @@ def main() -> None:
                 "ingest_peak_rss_mb": run["peak_rss_mb"],
             }
         from rag.embed import MiniLMEmbedder
-
         from rag.settings import resolve
 
         model = MiniLMEmbedder(resolve().model_cache)._loaded()
