@@ -94,3 +94,18 @@ def test_eval_of_a_folder_that_is_not_a_gold_set_is_one_line(tmp_path: Path) -> 
     result = runner.invoke(app, ["eval", str(tmp_path)])
     assert result.exit_code == 2
     assert "is not a gold set: corpus.jsonl is missing" in result.stderr
+
+
+def test_eval_with_gates_shows_floors_and_targets_and_fails_below_a_floor(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    gates = tmp_path / "gates.json"
+    args = ["eval", str(ROOT / "eval" / "seeds"), "--limit", "6", "--gates", str(gates)]
+    gates.write_text(json.dumps({"seeds": {"retrieval.hit@10": {"floor": 0.0, "target": 1.01, "goal": "test"}}}))
+    passing = runner.invoke(app, args)
+    assert passing.exit_code == 0, passing.output
+    assert "| retrieval.hit@10 |" in passing.stdout and "short of target" in passing.stdout
+    gates.write_text(json.dumps({"seeds": {"retrieval.hit@10": {"floor": 1.01, "target": 1.01}}}))
+    failing = runner.invoke(app, args)
+    assert failing.exit_code == 1 and "below floor" in failing.stdout
