@@ -189,3 +189,34 @@ def test_a_bad_date_filter_is_one_line(hash_env: Path) -> None:
     result = runner.invoke(app, ["ask", "Who offered asylum?", "--since", "last tuesday"])
     assert result.exit_code == 2
     assert result.stderr == "error: --since 'last tuesday' is not a date; use YYYY-MM-DD\n"
+
+
+def test_a_broken_lexical_index_is_an_error_not_an_empty_result(hash_env: Path) -> None:
+    import sqlite3
+
+    assert runner.invoke(app, ["ingest", str(SEEDS)]).exit_code == 0
+    with sqlite3.connect(hash_env / "rag.sqlite") as connection:
+        connection.execute("DROP TABLE chunks_fts")
+    result = runner.invoke(app, ["search", "asylum offer"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "No passages found" not in result.stdout
+
+
+def test_an_index_path_that_is_a_file_is_one_line(hash_env: Path, tmp_path: Path) -> None:
+    target = tmp_path / "not-a-folder"
+    target.write_text("mine")
+    result = runner.invoke(app, ["ingest", str(SEEDS), "--index", str(target)])
+    assert result.exit_code == 2 and "is a file, not a folder" in result.stderr
+    assert target.read_text() == "mine"
+
+
+def test_an_inverted_date_range_names_the_flags(hash_env: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(SEEDS)]).exit_code == 0
+    result = runner.invoke(app, ["ask", "Who offered asylum?", "--since", "2025-06-09", "--until", "2025-06-01"])
+    assert result.exit_code == 2 and "--since 2025-06-09 is after --until 2025-06-01" in result.stderr
+
+
+def test_a_briefing_into_a_missing_folder_is_one_line(hash_env: Path, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["ingest", str(SEEDS)]).exit_code == 0
+    result = runner.invoke(app, ["brief", "--out", str(tmp_path / "missing" / "brief.md")])
+    assert result.exit_code == 2 and "does not exist" in result.stderr

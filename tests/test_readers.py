@@ -210,12 +210,15 @@ def test_a_symlink_to_a_device_is_never_read(tmp_path: Path) -> None:
 
 
 def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path: Path) -> None:
-    folder = str(tmp_path)
-    for _ in range(sys.getrecursionlimit() + 100):
-        folder += "/d"
-        os.mkdir(folder)  # one level at a time: makedirs itself recurses
-    folder = Path(folder)
-    write(folder / "deep.txt", "Found at the bottom.")
-    write(tmp_path / "top.txt", "Found at the top.")
-    articles, _ = read_all([tmp_path])
-    assert sorted(articles) == ["deep", "top"]
+    levels = [str(tmp_path) + "/d" * depth for depth in range(1, sys.getrecursionlimit() + 100)]
+    for level in levels:
+        os.mkdir(level)  # one level at a time: makedirs (and rmtree) recurse
+    try:
+        write(Path(levels[-1]) / "deep.txt", "Found at the bottom.")
+        write(tmp_path / "top.txt", "Found at the top.")
+        articles, _ = read_all([tmp_path])
+        assert sorted(articles) == ["deep", "top"]
+    finally:
+        os.unlink(Path(levels[-1]) / "deep.txt")
+        for level in reversed(levels):
+            os.rmdir(level)
