@@ -79,12 +79,20 @@ def render_hits(rows: list[dict[str, Any]]) -> None:
         typer.echo(f"   {row['text']}\n")
 
 
-class IngestProgress:
-    """A rich progress line with chunks/s on a terminal; silent otherwise."""
+class _Progress:
+    """A transient rich progress display on a terminal; nothing otherwise (or with --json)."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled and sys.stderr.isatty()
         self._bar: Any = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+class IngestProgress(_Progress):
+    """Chunks embedded, articles read and chunks/s."""
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not self.enabled:
@@ -109,17 +117,9 @@ class IngestProgress:
 
         return update
 
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
-
-class QuestionProgress:
-    """A progress bar over the questions of an evaluation, on a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self._bar: Any = None
+class QuestionProgress(_Progress):
+    """Questions answered out of all the evaluation's questions."""
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not self.enabled:
@@ -134,7 +134,3 @@ class QuestionProgress:
             self._bar.update(task, completed=done, total=total)
 
         return update
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()

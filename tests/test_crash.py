@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -108,31 +109,31 @@ def test_sigkill_at_random_moments_never_breaks_the_index(
     assert killed_mid_ingest >= TRIALS * 3 // 4
 
 
-def test_a_second_writer_is_told_who_holds_the_lock(corpus: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def held_lock(tmp_path: Path) -> Iterator[tuple[Path, WriteLock]]:
+    """An index folder whose write lock this test process holds."""
     index = tmp_path / "index"
     index.mkdir()
     holder = WriteLock(index)
     holder.acquire()
-    try:
-        second = ingest_process(corpus, index)
-        assert second.wait(timeout=60) == 2
-    finally:
-        holder.release()
+    yield index, holder
+    holder.release()
+
+
+def test_a_second_writer_is_told_who_holds_the_lock(corpus: Path, held_lock: tuple[Path, WriteLock]) -> None:
+    index, _ = held_lock
+    second = ingest_process(corpus, index)
+    assert second.wait(timeout=60) == 2
     message = second.stderr.read().decode() if second.stderr else ""
     assert f"is being written by pid {os.getpid()}" in message and "--wait" in message
 
 
-def test_a_writer_with_wait_queues_until_the_lock_is_free(corpus: Path, tmp_path: Path) -> None:
-    index = tmp_path / "index"
-    index.mkdir()
-    holder = WriteLock(index)
-    holder.acquire()
-    try:
-        queued = ingest_process(corpus, index, "--wait")
-        with pytest.raises(subprocess.TimeoutExpired):
-            queued.wait(timeout=3)
-    finally:
-        holder.release()
+def test_a_writer_with_wait_queues_until_the_lock_is_free(corpus: Path, held_lock: tuple[Path, WriteLock]) -> None:
+    index, holder = held_lock
+    queued = ingest_process(corpus, index, "--wait")
+    with pytest.raises(subprocess.TimeoutExpired):
+        queued.wait(timeout=3)
+    holder.release()
     assert queued.wait(timeout=300) == 0
 
 
