@@ -4,8 +4,10 @@ normalisation they share (dates, content hashes, titles from text)."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rag.types import Article
 
@@ -39,6 +41,9 @@ class ReadResult:
     articles: list[Article] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # Files read to the end with nothing skipped: an article once read from one of them and
+    # not read now was removed from it (what `ingest --prune` removes too).
+    complete_files: list[str] = field(default_factory=list)
 
 
 def parse_date(value: object) -> str | None:
@@ -66,6 +71,24 @@ def content_hash(*parts: str | None) -> str:
     return digest.hexdigest()
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def utf8_safe(text: str) -> str:
+    """`text` with lone surrogates (from JSON escapes or undecodable file names) replaced, so
+    that it can be stored, tokenised and printed."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def path_key(path: Path) -> str:
+    """A file's resolved path as stored text: undecodable bytes in its name as \\xNN escapes."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        resolved = path.absolute()
+    return os.fsencode(resolved).decode("utf-8", "backslashreplace")
+
+
 def make_article(
     key: str,
     doc_id: str,
@@ -76,6 +99,8 @@ def make_article(
     url: str | None = None,
     path: str | None = None,
 ) -> Article:
+    text, key, doc_id = utf8_safe(text), utf8_safe(key), utf8_safe(doc_id)
+    title, source, url = (utf8_safe(v) if v else v for v in (title, source, url))
     title = (title or "").strip() or _title_from_text(text)
     return Article(
         key=key,

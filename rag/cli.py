@@ -29,7 +29,16 @@ from rag.cli_common import (
     settings_from,
     write_out,
 )
-from rag.cli_output import IngestProgress, QuestionProgress, err, print_json, render_answer, render_hits, report_ingest
+from rag.cli_output import (
+    IngestProgress,
+    QuestionProgress,
+    err,
+    print_json,
+    render_answer,
+    render_hits,
+    report_ingest,
+    say,
+)
 from rag.errors import RagError
 from rag.settings import resolve
 
@@ -164,7 +173,7 @@ def ask(
             llm,
             RetrievalParams(k=k, filters=filters),
             prompts,
-            on_token=(lambda t: typer.echo(t, nl=False)) if streaming else None,
+            on_token=(lambda t: say(t, nl=False)) if streaming else None,
         )
     if as_json:
         payload = answer_json(result.answer)
@@ -173,11 +182,11 @@ def ask(
         print_json(payload)
         return
     if show_context:
-        typer.echo(f"--- context ({result.context.tokens} tokens, {result.context.dropped} passages dropped)")
-        typer.echo(result.context.text)
-        typer.echo("---\n")
+        say(f"--- context ({result.context.tokens} tokens, {result.context.dropped} passages dropped)")
+        say(result.context.text)
+        say("---\n")
     if streaming:
-        typer.echo("\n")
+        say("\n")
     render_answer(result.answer, streamed=streaming)
 
 
@@ -217,7 +226,7 @@ def brief(
     )
     if out:
         write_out(out, rendered)
-    typer.echo(rendered, nl=False)
+    say(rendered, nl=False)
 
 
 @command
@@ -271,9 +280,9 @@ def eval(  # noqa: A001 - the command is called eval
     if as_json:
         print_json(report)
     else:
-        typer.echo(markdown(report, previous))
+        say(markdown(report, previous))
         if verdicts is not None:
-            typer.echo("\n" + gates_markdown(verdicts))
+            say("\n" + gates_markdown(verdicts))
     if verdicts is not None and any(v.failed for v in verdicts):
         raise typer.Exit(1)
 
@@ -300,7 +309,7 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
         print_json(figures)
         return
     for name in ("index", "articles", "duplicates", "chunks", "model", "dimension", "chunking", "bytes"):
-        typer.echo(f"{name:>10}: {figures[name]}")
+        say(f"{name:>10}: {figures[name]}")
 
 
 model_app = typer.Typer(help="The embedding model: prepare its fast ONNX form ahead of time.", no_args_is_help=True)

@@ -10,13 +10,27 @@ from typing import Any
 
 import typer
 
+from rag.terminal import one_line, path_text, printable, title
+
+
+def say(text: str, nl: bool = True) -> None:
+    """Print for a person: control characters and escape sequences from untrusted text removed."""
+    typer.echo(printable(text), nl=nl)
+
 
 def err(message: str) -> None:
-    typer.echo(message, err=True)
+    """One line on stderr, whatever the message carries (file names may hold newlines)."""
+    typer.echo(one_line(message), err=True)
 
 
 def print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    """JSON on stdout; non-ASCII kept readable unless the text holds what UTF-8 cannot encode."""
+    text = json.dumps(value, ensure_ascii=False, indent=2)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value, ensure_ascii=True, indent=2)
+    typer.echo(text)
 
 
 def report_ingest(report: Any, as_json: bool) -> None:
@@ -24,7 +38,7 @@ def report_ingest(report: Any, as_json: bool) -> None:
         print_json(report.as_dict())
         return
     for skipped in report.skipped:
-        err(f"skipped {skipped.path}: {skipped.reason}")
+        err(f"skipped {path_text(skipped.path)}: {skipped.reason}")
     for warning in report.warnings:
         err(f"warning: {warning}")
     if not report.ingested_anything and not report.pruned and not report.chunks:
@@ -32,51 +46,54 @@ def report_ingest(report: Any, as_json: bool) -> None:
             err("error: nothing could be ingested; fix the files above and run again")
         return
     if not (report.added or report.updated or report.duplicates or report.pruned or report.chunks):
-        typer.echo(f"Nothing to do: {report.unchanged} articles unchanged.")
+        say(f"Nothing to do: {report.unchanged} articles unchanged.")
         return
     rate = f" ({report.chunks / report.seconds:.1f} chunks/s)" if report.seconds and report.chunks else ""
-    typer.echo(
+    say(
         f"Ingested: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.duplicates} duplicates, {report.pruned} pruned; {report.chunks} chunks embedded "
         f"in {report.seconds:.1f} s{rate}."
     )
     for article, original in report.duplicate_pairs:
-        typer.echo(f"  {article} is a near-duplicate of {original}: recorded, not embedded again")
+        say(f"  {one_line(article)} is a near-duplicate of {one_line(original)}: recorded, not embedded again")
 
 
 def render_answer(answer: Any, streamed: bool) -> None:
     if answer.abstained:
-        typer.echo(answer.text)
+        say(answer.text)
         return
     if not streamed:
         for sentence in answer.sentences:
             marks = "".join(f"[{k}]" for k in sentence.citations)
             flag = "" if sentence.supported else ("  ⚠ unsupported" if sentence.citations else "  ⚠ uncited")
-            typer.echo(f"{sentence.text} {marks}{flag}".replace(" " + "  ", "  ").rstrip())
+            say(f"{one_line(sentence.text)} {marks}{flag}".replace(" " + "  ", "  ").rstrip())
     else:
         for sentence in answer.sentences:
             if not sentence.supported:
-                typer.echo(f"⚠ not supported by its sources: {sentence.text}")
+                say(f"⚠ not supported by its sources: {one_line(sentence.text)}")
     if answer.invalid_citations:
         keys = ", ".join(f"[{k}]" for k in answer.invalid_citations)
-        typer.echo(f"⚠ removed citations that name no source: {keys}")
+        say(f"⚠ removed citations that name no source: {keys}")
     if answer.sources:
-        typer.echo("\nSources:")
+        say("\nSources:")
     for item in answer.sources:
         hit = item.hit
-        meta = ", ".join(str(v) for v in (hit.source, hit.date) if v)
-        typer.echo(f"[{item.key}] {hit.title}" + (f" ({meta})" if meta else "") + (f" {hit.url}" if hit.url else ""))
+        say(f"[{item.key}] {_described(hit.title, hit.source, hit.date, hit.url)}")
         if item.quote:
-            typer.echo(f'    "{item.quote}"')
+            say(f'    "{one_line(item.quote)}"')
+
+
+def _described(title_text: str, source: str | None, date: str | None, url: str | None) -> str:
+    meta = ", ".join(one_line(v, 80) for v in (source, date) if v)
+    return title(title_text) + (f" ({meta})" if meta else "") + (f" {one_line(url, 300)}" if url else "")
 
 
 def render_hits(rows: list[dict[str, Any]]) -> None:
     if not rows:
-        typer.echo("No passages found.")
+        say("No passages found.")
     for rank, row in enumerate(rows, start=1):
-        meta = " · ".join(str(v) for v in (row["source"], row["date"]) if v)
-        typer.echo(f"{rank}. {row['title']}" + (f" ({meta})" if meta else "") + f"  score {row['score']:.3f}")
-        typer.echo(f"   {row['text']}\n")
+        say(f"{rank}. {_described(row['title'], row['source'], row['date'], None)}  score {row['score']:.3f}")
+        say(f"   {one_line(row['text'])}\n")
 
 
 class _Progress:

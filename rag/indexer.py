@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -99,8 +99,10 @@ class _Writer:
 
     def offer(self, article: Article, report: IngestReport) -> None:
         self.seen += 1
-        previous = self.known.get(article.key)
+        previous = self.known.get(article.key) or self._legacy(article)
         if previous is not None and previous.content_hash == article.content_hash:
+            if previous.key != article.key:
+                self._rekey(previous, article.key)
             report.unchanged += 1
             return
         if previous is not None and previous.id in self.pending.replace_ids:
@@ -127,6 +129,17 @@ class _Writer:
             )
         if len(self.pending.chunks) >= BATCH_CHUNKS:
             self.flush(report)
+
+    def _legacy(self, article: Article) -> StoredArticle | None:
+        """The same JSONL record stored under the key earlier versions gave it (`id:ID`, without
+        its file), so that upgrading does not re-embed or duplicate it."""
+        stored = self.known.get(f"id:{article.doc_id}")
+        return stored if stored is not None and stored.path == article.path else None
+
+    def _rekey(self, stored: StoredArticle, key: str) -> None:
+        self.db.rekey(stored.id, key)
+        del self.known[stored.key]
+        self.known[key] = replace(stored, key=key)
 
     def _original_of(self, signature: np.ndarray, replacing: int | None) -> int | None:
         if self.sigs.size == 0:
@@ -190,10 +203,13 @@ class _Writer:
         if new_ids:
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(new_ids, dtype=np.int64))
 
-    def prune(self, present_keys: set[str], report: IngestReport) -> None:
-        """Remove articles whose file no longer exists."""
+    def prune(self, present_keys: set[str], complete_files: set[str], report: IngestReport) -> None:
+        """Remove articles whose file no longer exists, and records no longer in a file that was
+        read to the end without errors (a line removed from a JSONL file)."""
         gone = [
-            a.id for key, a in self.known.items() if key not in present_keys and a.path and not Path(a.path).exists()
+            a.id
+            for key, a in self.known.items()
+            if key not in present_keys and a.path and (a.path in complete_files or not Path(a.path).exists())
         ]
         if gone:
             removed = self.db.delete_articles(gone)
@@ -241,15 +257,17 @@ def ingest(
     report = IngestReport()
     writer = _Writer(store, embedder, params, progress)
     keys: set[str] = set()
+    complete_files: set[str] = set()
     for result in read_paths(paths):
         report.skipped.extend(result.skipped)
         report.warnings.extend(result.warnings)
+        complete_files.update(result.complete_files)
         for article in result.articles:
             keys.add(article.key)
             writer.offer(article, report)
     writer.flush(report)
     if prune:
-        writer.prune(keys, report)
+        writer.prune(keys, complete_files, report)
     writer.embed_unembedded(report)
     writer.finish()
     report.seconds = time.perf_counter() - started

@@ -18,6 +18,7 @@ from rag.articles import (
     Skipped,
     make_article,
     parse_date,
+    path_key,
     short,
 )
 from rag.jsonl import iter_jsonl, read_jsonl
@@ -102,10 +103,13 @@ def _guarded(path: Path) -> Iterator[ReadResult]:
         yield ReadResult(skipped=[Skipped(str(path), problem)])
         return
     try:
-        if path.suffix.lower() in JSONL_SUFFIXES:
-            yield from iter_jsonl(path)
-        else:
-            yield read_file(path)
+        complete = True
+        results = iter_jsonl(path) if path.suffix.lower() in JSONL_SUFFIXES else iter([read_file(path)])
+        for result in results:
+            complete = complete and not result.skipped
+            yield result
+        if complete:
+            yield ReadResult(complete_files=[path_key(path)])
     except ImportError as exc:
         yield ReadResult(skipped=[Skipped(str(path), missing_dependency(exc))])
     except Exception as exc:  # one file's failure must never stop the rest
@@ -223,14 +227,14 @@ def _text_article(path: Path, text: str, markdown: bool) -> Article | None:
     # A leading "date 2025-06-07" is metadata, not the article's first words.
     body = _LEADING_DATE.sub("", body, count=1)
     return make_article(
-        key=str(path.resolve()),
+        key=path_key(path),
         doc_id=path.stem,
         text=body,
         title=title,
         source=meta.get("source") or meta.get("outlet") or meta.get("publisher"),
         date=date,
         url=meta.get("url"),
-        path=str(path.resolve()),
+        path=path_key(path),
     )
 
 
@@ -273,12 +277,12 @@ def _html_article(path: Path, html: str) -> Article | None:
     if not text:
         return None
     return make_article(
-        key=str(path.resolve()),
+        key=path_key(path),
         doc_id=path.stem,
         text=text,
         title=document.get("title"),
         source=document.get("sitename"),
         date=parse_date(document.get("date") or "") or _stated_date(text),
         url=document.get("url"),
-        path=str(path.resolve()),
+        path=path_key(path),
     )

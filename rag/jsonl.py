@@ -7,7 +7,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from rag.articles import ReadResult, Skipped, make_article, parse_date, short
+from rag.articles import ReadResult, Skipped, make_article, parse_date, path_key, short
+from rag.types import Article
 
 
 def read_jsonl(path: Path) -> ReadResult:
@@ -31,39 +32,21 @@ def iter_jsonl(path: Path, batch: int = 256) -> Iterator[ReadResult]:
         result.skipped.append(Skipped(str(path), f"cannot read file: {exc.strerror or exc}"))
         yield result
         return
+    file_key = path_key(path)
     with handle:
         for number, raw in enumerate(handle, start=1):
             where = f"{path}:{number}"
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                result.skipped.append(Skipped(where, f"malformed JSON line ({short(exc)})"))
+                article, problem = _article(raw, file_key, seen)
+            except Exception as exc:  # one bad line never ends the file
+                article, problem = None, f"unreadable record ({type(exc).__name__}: {short(exc)})"
+            if article is None:
+                result.skipped.append(Skipped(where, problem or "unreadable record"))
                 continue
-            problem = _jsonl_problem(record)
-            if problem:
-                result.skipped.append(Skipped(where, problem))
-                continue
-            doc_id = str(record["id"])
-            if doc_id in seen:
-                result.skipped.append(Skipped(where, f"duplicate id {doc_id!r}; first one kept"))
-                continue
-            seen.add(doc_id)
             empty = False
-            text = record["text"].replace("\r\n", "\n")
-            result.articles.append(
-                make_article(
-                    key=f"id:{doc_id}",
-                    doc_id=doc_id,
-                    text=text.strip(),
-                    title=_str_or_none(record.get("title")),
-                    source=_str_or_none(record.get("source")),
-                    date=parse_date(record.get("date")),
-                    url=_str_or_none(record.get("url")),
-                    path=str(path.resolve()),
-                )
-            )
+            result.articles.append(article)
             if len(result.articles) >= batch:
                 yield result
                 result = ReadResult()
@@ -72,11 +55,44 @@ def iter_jsonl(path: Path, batch: int = 256) -> Iterator[ReadResult]:
     yield result
 
 
+def _article(raw: bytes, file_key: str, seen: set[str]) -> tuple[Article | None, str | None]:
+    """One line's article, or why there is none. Its key names the file and the record's id, so
+    two files may use the same ids."""
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONDecodeError, and integers too long to parse
+        return None, f"malformed JSON line ({short(exc)})"
+    except RecursionError:
+        return None, "malformed JSON line (nested too deeply)"
+    problem = _jsonl_problem(record)
+    if problem:
+        return None, problem
+    doc_id = str(record["id"])
+    if doc_id in seen:
+        return None, f"duplicate id {doc_id[:80]!r} in this file; the first one kept"
+    seen.add(doc_id)
+    text = record["text"].replace("\r\n", "\n")
+    article = make_article(
+        key=f"{file_key}#{doc_id}",
+        doc_id=doc_id,
+        text=text.strip(),
+        title=_str_or_none(record.get("title")),
+        source=_str_or_none(record.get("source")),
+        date=parse_date(record.get("date")),
+        url=_str_or_none(record.get("url")),
+        path=file_key,
+    )
+    return article, None
+
+
 def _jsonl_problem(record: object) -> str | None:
     if not isinstance(record, dict):
         return "line is not a JSON object"
-    if "id" not in record or not isinstance(record["id"], (str, int)) or str(record["id"]) == "":
+    identifier = record.get("id")
+    if isinstance(identifier, bool) or not isinstance(identifier, (str, int)) or identifier == "":
         return "missing or invalid 'id' (a non-empty string)"
+    if len(str(identifier)) > 512:
+        return "'id' is longer than 512 characters"
     text = record.get("text")
     if not isinstance(text, str):
         return "missing or invalid 'text' (a string)"

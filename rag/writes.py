@@ -101,6 +101,11 @@ class DatabaseWriter:
         )
         return int(cursor.lastrowid or 0)
 
+    def rekey(self, article_id: int, key: str) -> None:
+        """Give a stored article a new key (its identity's format changed); nothing else moves."""
+        with _transaction(self.connection):
+            self.connection.execute("UPDATE articles SET key=? WHERE id=?", (key, article_id))
+
     def delete_articles(self, article_ids: Sequence[int]) -> list[int]:
         """Delete articles (and their chunks) atomically; returns the removed chunk ids."""
         return self.write_batch(article_ids, [], [], np.zeros((0, 0), dtype=np.float32)).removed

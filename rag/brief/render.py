@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.brief.model import Briefing, Statement
+from rag.terminal import one_line, title
 
 
 def briefing_json(briefing: Briefing) -> dict[str, Any]:
@@ -56,36 +57,43 @@ def _marks(citations: Sequence[int]) -> str:
     return "".join(f"[^{k}]" for k in citations)
 
 
+def _item(text: str, citations: Sequence[int]) -> str:
+    return f"- {one_line(text)} {_marks(citations)}"
+
+
 def briefing_markdown(briefing: Briefing) -> str:
-    lines = [f"# Briefing: {briefing.topic}" if briefing.topic else "# Briefing", ""]
+    lines = [f"# Briefing: {one_line(briefing.topic)}" if briefing.topic else "# Briefing", ""]
     lines += [f"{len(briefing.sources)} articles.", "", "## Summary", ""]
-    lines += [f"- {s.text} {_marks(s.citations)}" for s in briefing.summary] or ["- (nothing the sources share)"]
-    lines += ["", "## What sources agree on", ""]
-    lines += [f"- {a.text} {_marks(a.citations)} — {a.source_count} sources" for a in briefing.agreements] or [
-        "- (no claim is reported by more than one source)"
+    lines += [f"- {one_line(s.text)} {_marks(s.citations)}" for s in briefing.summary] or [
+        "- (nothing the sources share)"
     ]
+    lines += ["", "## What sources agree on", ""]
+    lines += [
+        f"- {one_line(a.text)} {_marks(a.citations)} — {a.source_count} sources" for a in briefing.agreements
+    ] or ["- (no claim is reported by more than one source)"]
     lines += ["", "## Where sources differ", ""]
     for d in briefing.discrepancies:
         label = "update (a later report)" if d.label == "update" else "contradiction"
-        lines.append(f"- **{d.about}** ({d.kind}, {label})")
-        lines += [f"  - {p.text} {_marks(p.citations)}" for p in d.positions]
+        lines.append(f"- **{one_line(d.about)}** ({d.kind}, {label})")
+        lines += [f"  - {one_line(p.text)} {_marks(p.citations)}" for p in d.positions]
     if not briefing.discrepancies:
         lines.append("- (no differences found)")
     lines += ["", "## Reported by one source only", ""]
-    lines += [f"- {s.text} {_marks(s.citations)}" for s in briefing.single_source] or ["- (none)"]
+    lines += [_item(s.text, s.citations) for s in briefing.single_source] or ["- (none)"]
     lines += ["", "## Timeline", ""]
     for e in briefing.timeline:
         note = " (year inferred)" if e.inferred_year else ""
-        lines.append(f"- **{e.date}**{note}: {e.event} {_marks(e.citations)}")
+        lines.append(f"- **{e.date}**{note}: {one_line(e.event)} {_marks(e.citations)}")
     if not briefing.timeline:
         lines.append("- (no dated events)")
     lines += ["", "## People", ""]
     for p in briefing.people:
         flag = " — descriptions conflict" if p.conflicting else ""
-        described = "; ".join(f"{d.text} {_marks(d.citations)}" for d in p.descriptions) or "mentioned"
-        lines.append(f"- **{p.name}**{flag}: {described}")
+        described = "; ".join(f"{one_line(d.text)} {_marks(d.citations)}" for d in p.descriptions) or "mentioned"
+        lines.append(f"- **{one_line(p.name)}**{flag}: {described}")
     lines += ["", "## Sources", ""]
     for s in briefing.sources:
-        meta = ", ".join(v for v in (s.source, s.date) if v)
-        lines.append(f"[^{s.key}]: {s.title}" + (f" ({meta})" if meta else "") + (f" {s.url}" if s.url else ""))
+        meta = ", ".join(one_line(v, 80) for v in (s.source, s.date) if v)
+        url = f" {one_line(s.url, 300)}" if s.url else ""
+        lines.append(f"[^{s.key}]: {title(s.title)}" + (f" ({meta})" if meta else "") + url)
     return "\n".join(lines) + "\n"
