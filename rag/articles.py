@@ -3,6 +3,7 @@ normalisation they share (dates, content hashes, titles from text)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -47,7 +48,16 @@ class ReadResult:
 
 
 def parse_date(value: object) -> str | None:
-    """Normalise '2025-06-07', '2025-06-07T10:00Z', 'June 7, 2025' or 'Jun. 7 2025' to ISO."""
+    """Normalise '2025-06-07', '2025-06-07T10:00Z', 'June 7, 2025', 'Jun. 7 2025', a date object
+    or Unix time in seconds (or milliseconds) to ISO; a date that does not exist is None.
+
+    >>> parse_date("2025-02-30") is None, parse_date(1749254400), parse_date("June 7, 2025")
+    (True, '2025-06-07', '2025-06-07')
+    """
+    if isinstance(value, dt.date):
+        return value.isoformat()[:10]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_epoch(float(value))
     if not isinstance(value, str):
         return None
     if match := _ISO_DATE.search(value):
@@ -58,9 +68,30 @@ def parse_date(value: object) -> str | None:
         year, day = int(year_text), int(day_text)
     else:
         return None
-    if not (1 <= month <= 12 and 1 <= day <= 31 and 1800 <= year <= 2200):
+    if not 1800 <= year <= 2200:
         return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    try:
+        return dt.date(year, month, day).isoformat()
+    except ValueError:  # February 30th, month 13
+        return None
+
+
+def _from_epoch(seconds: float) -> str | None:
+    """Unix time to a date; an eight-digit whole number that reads as YYYYMMDD is that date
+    (as Unix time it would fall in 1970, before any digital news archive)."""
+    if seconds.is_integer() and 10_000_101 <= seconds <= 22_001_231:
+        number = int(seconds)
+        try:
+            return dt.date(number // 10_000, number // 100 % 100, number % 100).isoformat()
+        except ValueError:
+            pass
+    if abs(seconds) > 1e11:  # milliseconds, as JavaScript and many feeds write them
+        seconds /= 1000
+    try:
+        day = dt.datetime.fromtimestamp(seconds, tz=dt.UTC).date()
+    except (OverflowError, OSError, ValueError):
+        return None
+    return day.isoformat() if 1800 <= day.year <= 2200 else None
 
 
 def content_hash(*parts: str | None) -> str:

@@ -6,6 +6,7 @@ Readers never raise for bad input: they yield `Skipped` (nothing usable) and att
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import stat
@@ -21,7 +22,9 @@ from rag.articles import (
     path_key,
     short,
 )
+from rag.decoding import decode_text
 from rag.jsonl import iter_jsonl, read_jsonl
+from rag.terminal import path_text
 from rag.types import Article
 
 __all__ = ["ReadResult", "Skipped", "decode_text", "parse_date", "read_file", "read_jsonl", "read_paths"]
@@ -164,14 +167,14 @@ def read_file(path: Path) -> ReadResult:
         raw = path.read_bytes()
     except OSError as exc:
         return ReadResult(skipped=[Skipped(str(path), f"cannot read file: {exc.strerror or exc}")])
-    text, problem, warning = decode_text(raw)
+    text, problem, warning = decode_text(raw, html=suffix in HTML_SUFFIXES)
     if problem:
         return ReadResult(skipped=[Skipped(str(path), problem)])
-    result = ReadResult(warnings=[f"{path}: {warning}"] if warning else [])
+    result = ReadResult(warnings=[f"{path_text(path)}: {warning}"] if warning else [])
     if suffix in HTML_SUFFIXES:
         article = _html_article(path, text)
     else:
-        article = _text_article(path, text, markdown=suffix != ".txt")
+        article = _text_article(path, text, suffix != ".txt", result.warnings)
     if article is None or not article.text.strip():
         result.skipped.append(Skipped(str(path), "no article text found in the file"))
     else:
@@ -179,50 +182,14 @@ def read_file(path: Path) -> ReadResult:
     return result
 
 
-def decode_text(raw: bytes) -> tuple[str, str | None, str | None]:
-    """Return (text, problem, warning): UTF-8 first, then Windows-1252 for plausible legacy text."""
-    if not raw.strip():
-        return "", "empty file", None
-    if b"\x00" in raw[:8192]:
-        return "", "binary file (contains NUL bytes); only text, HTML and JSONL are read", None
-    warning: str | None = None
-    try:
-        decoded: str | None = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        decoded, warning = _decode_legacy(raw)
-    if decoded is None:
-        return "", "not valid UTF-8 and not plausibly text in another encoding", None
-    text = decoded.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        return "", "empty file (whitespace only)", None
-    if _control_ratio(text) > 0.05:
-        return "", "binary file (mostly control characters)", None
-    return text, None, warning
-
-
-def _decode_legacy(raw: bytes) -> tuple[str | None, str | None]:
-    for encoding, label in (("cp1252", "Windows-1252"), ("latin-1", "Latin-1")):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _control_ratio(text) <= 0.01:
-            return text, f"not UTF-8; read as {label}"
-    return None, None
-
-
-def _control_ratio(text: str) -> float:
-    sample = text[:20000]
-    bad = sum(1 for c in sample if (ord(c) < 32 and c not in "\n\t\f\v") or 0x7F <= ord(c) < 0xA0)
-    return bad / max(1, len(sample))
-
-
-def _text_article(path: Path, text: str, markdown: bool) -> Article | None:
-    meta, body = _split_header(text, markdown)
+def _text_article(path: Path, text: str, markdown: bool, warnings: list[str]) -> Article | None:
+    meta, body, warning = _split_header(text, markdown)
+    if warning:
+        warnings.append(f"{path_text(path)}: {warning}")
     body = body.strip("\n")
     if not body.strip():
         return None
-    title = meta.get("title") or (_markdown_title(body) if markdown else None)
+    title = _text_field(meta, "title") or (_markdown_title(body) if markdown else None)
     date = parse_date(meta.get("date") or meta.get("published") or "") or _stated_date(body)
     # A leading "date 2025-06-07" is metadata, not the article's first words.
     body = _LEADING_DATE.sub("", body, count=1)
@@ -231,27 +198,55 @@ def _text_article(path: Path, text: str, markdown: bool) -> Article | None:
         doc_id=path.stem,
         text=body,
         title=title,
-        source=meta.get("source") or meta.get("outlet") or meta.get("publisher"),
+        source=_text_field(meta, "source", "outlet", "publisher"),
         date=date,
-        url=meta.get("url"),
+        url=_text_field(meta, "url"),
         path=path_key(path),
     )
 
 
-def _split_header(text: str, markdown: bool) -> tuple[dict[str, str], str]:
-    """Metadata from `---`-fenced front matter (markdown) or leading `Key: value` lines."""
+def _split_header(text: str, markdown: bool) -> tuple[dict[str, object], str, str | None]:
+    """(metadata, body, warning): metadata from YAML front matter fenced by `---` lines
+    (markdown), or from leading `Key: value` lines. Front matter never reaches the body."""
     lines = text.split("\n")
-    fenced = markdown and lines[0].strip() == "---"
-    meta: dict[str, str] = {}
-    index = 1 if fenced else 0
+    if markdown and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+        if end is not None:
+            meta, warning = _front_matter("\n".join(lines[1:end]))
+            return meta, "\n".join(lines[end + 1 :]), warning
+    header: dict[str, object] = {}
+    index = 0
     while index < len(lines) and (match := _HEADER_LINE.match(lines[index].strip())):
-        meta[match.group(1).lower()] = match.group(2).strip().strip("\"'")
+        header[match.group(1).lower()] = match.group(2).strip().strip("\"'")
         index += 1
-    if fenced:
-        if index < len(lines) and lines[index].strip() == "---":
-            return meta, "\n".join(lines[index + 1 :])
-        return {}, text
-    return meta, "\n".join(lines[index:])
+    return header, "\n".join(lines[index:]), None
+
+
+def _front_matter(block: str) -> tuple[dict[str, object], str | None]:
+    import yaml
+
+    if len(block) > 65536:
+        return {}, "front matter over 64 KB; ignored"
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError as exc:
+        return {}, f"front matter is not valid YAML ({short(exc)}); ignored"
+    if data is None:
+        return {}, None
+    if not isinstance(data, dict):
+        return {}, "front matter is not a set of `key: value` fields; ignored"
+    meta: dict[str, object] = {
+        str(k).lower(): v for k, v in data.items() if isinstance(v, (str, int, float, dt.date)) and v != ""
+    }
+    return meta, None
+
+
+def _text_field(meta: dict[str, object], *names: str) -> str | None:
+    for name in names:
+        value = meta.get(name)
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return None
 
 
 def _markdown_title(body: str) -> str | None:

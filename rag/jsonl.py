@@ -98,7 +98,7 @@ def _jsonl_problem(record: object) -> str | None:
         return "missing or invalid 'text' (a string)"
     if not text.strip():
         return "empty 'text'"
-    for name in ("title", "source", "date", "url"):
+    for name in ("title", "source", "url"):
         if record.get(name) is not None and not isinstance(record[name], str):
             return f"field {name!r} must be a string or null"
     return None

@@ -2,6 +2,7 @@
 every variant must end as a skipped entry or a clean article, never a traceback, with the good
 files beside it ingested."""
 
+import codecs
 import json
 import os
 from pathlib import Path
@@ -16,6 +17,7 @@ from rag.chunk import ChunkParams
 from rag.cli import app
 from rag.embed import Embedder, HashEmbedder
 from rag.indexer import ingest
+from rag.ingest import read_file
 from rag.jsonl import read_jsonl
 from rag.terminal import one_line, printable
 
@@ -193,3 +195,85 @@ def test_a_newline_in_a_file_name_cannot_forge_a_report_line(hash_env: Path, tmp
 
 def test_titles_are_cut_for_the_terminal() -> None:
     assert len(one_line("word " * 400, 200)) == 200
+
+
+# -- encodings and formats users have -------------------------------------------------------
+
+CYRILLIC = "Министр заявил в среду, что новый мост через реку откроется весной."
+ENCODED = {
+    "UTF-16 LE with a BOM": (CYRILLIC.encode("utf-16"), ".txt", "UTF-16"),
+    "UTF-16 BE with a BOM": (codecs.BOM_UTF16_BE + CYRILLIC.encode("utf-16-be"), ".txt", "UTF-16"),
+    "UTF-8 with a BOM": (codecs.BOM_UTF8 + CYRILLIC.encode("utf-8"), ".txt", None),
+    "Windows-1251 Cyrillic": (CYRILLIC.encode("cp1251"), ".txt", "cp1251"),
+    "Windows-1252 Latin": ("Le ministre a inauguré le café, déjà célèbre.".encode("cp1252"), ".txt", "cp1252"),
+    "HTML declaring windows-1251": (
+        b'<html><head><meta charset="windows-1251"><title>t</title></head><body><article><p>'
+        + CYRILLIC.encode("cp1251")
+        + b"</p></article></body></html>",
+        ".html",
+        "windows-1251",
+    ),
+}
+
+
+@pytest.mark.parametrize(("raw", "suffix", "named"), ENCODED.values(), ids=ENCODED.keys())
+def test_text_is_read_in_the_encoding_it_is_in(tmp_path: Path, raw: bytes, suffix: str, named: str | None) -> None:
+    path = tmp_path / f"article{suffix}"
+    path.write_bytes(raw)
+    result = read_file(path)
+    (article,) = result.articles
+    assert CYRILLIC in article.text or "inauguré le café, déjà célèbre" in article.text
+    if named:
+        assert any(named.lower() in w.lower() for w in result.warnings)
+
+
+FRONT_MATTER = {
+    "extra fields": (
+        "title: Bridge opens\ntags: [city, transport]\nauthor:\n  name: A. Writer\ndate: 2025-03-04",
+        None,
+    ),
+    "malformed YAML": ("title: [unclosed\ndate: 2025-03-04", "not valid YAML"),
+    "a list, not fields": ("- one\n- two", "not a set of"),
+    "empty": ("", None),
+}
+
+
+@pytest.mark.parametrize(("block", "warning"), FRONT_MATTER.values(), ids=FRONT_MATTER.keys())
+def test_front_matter_never_leaks_into_the_article(tmp_path: Path, block: str, warning: str | None) -> None:
+    path = tmp_path / "story.md"
+    path.write_text(f"---\n{block}\n---\n\nThe bridge opened to traffic on Tuesday morning.\n")
+    result = read_file(path)
+    (article,) = result.articles
+    assert article.text == "The bridge opened to traffic on Tuesday morning."
+    assert "---" not in article.title and "tags" not in article.title
+    if block.startswith("title: Bridge"):
+        assert (article.title, article.date) == ("Bridge opens", "2025-03-04")
+    if warning is None:
+        assert not result.warnings
+    else:
+        assert any(warning in w for w in result.warnings)
+
+
+DATES = {
+    "impossible day": ("2025-02-30", None),
+    "month 13": ("2025-13-01", None),
+    "Unix seconds": (1749254400, "2025-06-07"),
+    "Unix milliseconds": (1749254400000, "2025-06-07"),
+    "YYYYMMDD number": (20250607, "2025-06-07"),
+    "a boolean": (True, None),
+    "an object": ({"y": 2025}, None),
+    "far past": (-1e13, None),
+}
+
+
+@pytest.mark.parametrize(("value", "expected"), DATES.values(), ids=DATES.keys())
+def test_a_bad_date_loses_only_the_date(tmp_path: Path, value: object, expected: str | None) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_text(json.dumps({"id": "a", "date": value, "text": "The council met."}) + "\n")
+    (article,) = read_jsonl(path).articles
+    assert article.date == expected
+
+
+def test_an_impossible_date_filter_is_refused(hash_env: Path) -> None:
+    result = runner.invoke(app, ["ask", "Who met?", "--since", "2025-02-30"])
+    assert result.exit_code == 2 and "--since '2025-02-30' is not a date" in result.stderr

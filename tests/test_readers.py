@@ -117,7 +117,7 @@ def test_windows_1252_text_is_read_with_a_warning(tmp_path: Path) -> None:
     path = write(tmp_path / "legacy.txt", "The minister’s “caf\xe9” remark.".encode("cp1252"))
     result = read_file(path)
     assert result.articles[0].text == "The minister’s “café” remark."
-    assert "Windows-1252" in result.warnings[0]
+    assert "not UTF-8; read as cp1252" in result.warnings[0]
 
 
 def test_undecodable_noise_is_refused(tmp_path: Path) -> None:

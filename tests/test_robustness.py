@@ -94,8 +94,9 @@ def test_jsonl_with_wrong_types_and_bad_lines_keeps_the_good_ones(tmp_path: Path
         encoding="latin-1",
     )
     result = read_jsonl(path)
-    assert [a.doc_id for a in result.articles] == ["1", "4"]
-    assert sorted(s.path.rsplit(":", 1)[1] for s in result.skipped) == ["2", "3", "4"]
+    assert [a.doc_id for a in result.articles] == ["1", "3", "4"]
+    assert result.articles[1].date == "2025-01-01"  # 20250101 read as YYYYMMDD
+    assert sorted(s.path.rsplit(":", 1)[1] for s in result.skipped) == ["2", "3"]
 
 
 # -- fuzzing (1,000 examples each; CI runs them) -----------------------------------------------
