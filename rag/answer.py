@@ -76,6 +76,7 @@ def answer_from_hits(
         sources=checked.sources,
         invalid_citations=checked.invalid_citations,
         timings=timings,
+        truncated=reply.truncated,
     )
     return AskResult(answer, context)
 
@@ -101,5 +102,6 @@ def answer_json(answer: Answer) -> dict[str, object]:
             for s in answer.sources
         ],
         "invalid_citations": list(answer.invalid_citations),
+        "truncated": answer.truncated,
         "timings_ms": {k: round(v * 1000, 1) for k, v in answer.timings.items()},
     }

@@ -71,6 +71,8 @@ def render_answer(answer: Any, streamed: bool) -> None:
         for sentence in answer.sentences:
             if not sentence.supported:
                 say(f"⚠ not supported by its sources: {one_line(sentence.text)}")
+    if answer.truncated:
+        say("⚠ the model's reply was too long and was cut; only its beginning is shown and checked")
     if answer.invalid_citations:
         keys = ", ".join(f"[{k}]" for k in answer.invalid_citations)
         say(f"⚠ removed citations that name no source: {keys}")

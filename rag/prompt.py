@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 import string
 from dataclasses import dataclass
 from importlib import resources
@@ -145,7 +146,13 @@ def format_passage(key: int, hit: Hit, text: str | None = None) -> str:
     if hit.date:
         attributes.append(f'date="{hit.date}"')
     body = (text if text is not None else hit.text).replace("</source>", "</ source>")
+    # "[2]" inside an article is the article's own footnote, not a key: shown to the model as
+    # "(2)", so that a sentence it copies cannot cite a passage that never said it.
+    body = _BRACKETED_NUMBER.sub(r"(\1)", body)
     return f"<source {' '.join(attributes)}>\n{body}\n</source>"
+
+
+_BRACKETED_NUMBER = re.compile(r"\[(\s*\d+(?:\s*[,;]\s*\d+)*\s*)\]")
 
 
 def _attr(value: str) -> str:

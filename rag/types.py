@@ -83,3 +83,4 @@ class Answer:
     sources: tuple[Source, ...]
     invalid_citations: tuple[int, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    truncated: bool = False  # the model's reply was cut at the length rag accepts

@@ -1,7 +1,9 @@
 """A local OpenAI-compatible chat-completions server for tests, with fault injection.
 
 Each request takes the next scenario from `server.scenarios` (default "ok"):
-ok, slow, 429 (Retry-After: 1), 500, malformed (invalid JSON), cut (a stream that stops early).
+ok, slow, 429 (Retry-After: 1), 500, malformed (invalid JSON), cut (a stream that stops early),
+trickle (a reply sent a few bytes at a time, slowly), drip (a stream with a token every
+`slow_seconds`), huge (a 5 MB reply), echo-auth (a reply quoting the Authorization header).
 A wrong key gets 401 and an unknown model 404, as real servers answer.
 """
 
@@ -83,18 +85,46 @@ class _Handler(BaseHTTPRequestHandler):
         if scenario == "malformed":
             return self._send(200, b'{"id": "x", "choices": [ {"message": ')
         reply = server.reply_fn(payload) if server.reply_fn else server.reply
+        if scenario == "huge":
+            reply = "The council met on Monday [1]. " * 170_000
+        if scenario == "echo-auth":
+            reply = f"Your request said {self.headers.get('Authorization')} [1]."
+        if scenario == "trickle":
+            return self._trickle(payload, reply)
+        if scenario == "drip":
+            return self._stream(payload, reply, cut=False, pause=server.slow_seconds)
         if payload.get("stream"):
             return self._stream(payload, reply, cut=scenario == "cut")
-        body = {
+        self._send(200, json.dumps(self._completion(payload, reply)).encode())
+
+    def _trickle(self, payload: dict[str, Any], reply: str) -> None:
+        """A whole reply, one byte every 0.2 s for at most 60 s: every read gets data in time."""
+        body = json.dumps(self._completion(payload, reply)).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        deadline = time.monotonic() + 60
+        for byte in body:
+            if time.monotonic() > deadline:
+                break
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.2)
+
+    def _completion(self, payload: dict[str, Any], reply: str) -> dict[str, Any]:
+        return {
             "id": "chatcmpl-1",
             "object": "chat.completion",
             "created": 0,
             "model": payload["model"],
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": reply}}],
         }
-        self._send(200, json.dumps(body).encode())
 
-    def _stream(self, payload: dict[str, Any], reply: str, cut: bool) -> None:
+    def _stream(self, payload: dict[str, Any], reply: str, cut: bool, pause: float = 0.0) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Connection", "close")
@@ -103,7 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
         pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
         if cut:
             pieces = pieces[: max(1, len(pieces) // 2)]
-        for piece in pieces:
+        for piece in pieces[:120] if pause else pieces:
+            if pause:
+                time.sleep(pause)
             chunk = {
                 "id": "chatcmpl-1",
                 "object": "chat.completion.chunk",
@@ -111,8 +143,11 @@ class _Handler(BaseHTTPRequestHandler):
                 "model": payload["model"],
                 "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
             }
-            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
-            self.wfile.flush()
+            try:
+                self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.flush()
+            except OSError:  # the client hung up
+                return
         if not cut:
             done = {
                 "id": "chatcmpl-1",

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fake_openai import FakeOpenAI, running_server
 
-from rag.backend import LLMError
-from rag.openai_backend import OpenAILLM, OpenAISettings
+from rag.backend import AnswerRequest, LLMError
+from rag.openai_backend import MAX_REPLY_CHARS, OpenAILLM, OpenAISettings
 
 MESSAGES = [{"role": "system", "content": "Cite sources."}, {"role": "user", "content": "Who offered asylum?"}]
 
@@ -102,3 +102,66 @@ def test_an_unreachable_server_is_one_line(server: FakeOpenAI) -> None:
     llm = OpenAILLM(OpenAISettings("test-model", f"http://127.0.0.1:{port}/v1", "k", 2.0, 0))
     with pytest.raises(LLMError, match="cannot reach the server"):
         llm.complete(MESSAGES)
+
+
+# -- every call bounded by wall-clock time, replies capped, secrets scrubbed -------------------
+
+
+def request() -> AnswerRequest:
+    return AnswerRequest("Who offered asylum?", (), tuple(MESSAGES))
+
+
+@pytest.mark.parametrize("scenario", ["trickle", "drip"])
+def test_a_server_that_keeps_sending_slowly_is_cut_off_at_the_timeout(server: FakeOpenAI, scenario: str) -> None:
+    server.scenarios = [scenario] * 3
+    server.slow_seconds = 0.5
+    llm = llm_for(server, timeout=2.0)
+    started = time.monotonic()
+    with pytest.raises(LLMError, match=r"within 2 s \(RAG_TIMEOUT\)"):
+        llm.answer(request(), on_token=(lambda token: None) if scenario == "drip" else None)
+    assert time.monotonic() - started < 4
+
+
+def test_the_client_works_again_after_a_timeout(server: FakeOpenAI) -> None:
+    server.scenarios = ["trickle"]
+    llm = llm_for(server, timeout=1.0)
+    with pytest.raises(LLMError):
+        llm.answer(request())
+    assert llm.answer(request()).text.startswith("Novikov")
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_huge_reply_is_cut_and_says_so(server: FakeOpenAI, streamed: bool) -> None:
+    server.scenarios = ["huge"]
+    reply = llm_for(server, timeout=30.0).answer(request(), on_token=(lambda token: None) if streamed else None)
+    assert reply.truncated and len(reply.text) <= MAX_REPLY_CHARS
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_server_echoing_the_key_never_gets_it_printed(server: FakeOpenAI, streamed: bool) -> None:
+    server.scenarios = ["echo-auth"]
+    shown: list[str] = []
+    reply = llm_for(server).answer(request(), on_token=shown.append if streamed else None)
+    assert "test-key" not in reply.text and "***" in reply.text
+    assert "test-key" not in "".join(shown)
+
+
+def test_a_key_split_across_streamed_tokens_is_still_scrubbed() -> None:
+    from rag.openai_backend import _StreamScrubber
+
+    shown: list[str] = []
+    scrubber = _StreamScrubber(("sk-secret-42",), shown.append)
+    for token in ["The key is sk-se", "cret", "-42 and more."]:
+        scrubber.feed(token)
+    assert scrubber.finish() == "".join(shown) == "The key is *** and more."
+
+
+def test_credentials_in_the_base_url_are_never_printed() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = OpenAISettings("test-model", f"http://user:hunter2pass@127.0.0.1:{port}/v1", "k", 2.0, 0)
+    with pytest.raises(LLMError) as raised:
+        OpenAILLM(settings).answer(request())
+    assert "hunter2pass" not in str(raised.value) and "user:" not in str(raised.value)
+    assert "***@127.0.0.1" in str(raised.value)

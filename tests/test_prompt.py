@@ -116,3 +116,10 @@ def test_a_damaged_encoding_cache_is_rebuilt(fresh_encoding: Path) -> None:
     prompt._encoding.cache_clear()
     assert count_tokens("hello world", fresh_encoding) == 2
     assert cached.stat().st_size > 1_000_000
+
+
+def test_bracketed_numbers_in_a_source_are_not_shown_to_the_model_as_keys() -> None:
+    footnoted = hit(1, "The minister resigned [2] [3, 4], officials said.")
+    context = pack([footnoted], 1000)
+    assert "resigned (2) (3, 4)," in context.text
+    assert "[2]" not in context.text and dict(context.passages)[1].text == footnoted.text
