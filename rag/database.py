@@ -326,6 +326,15 @@ class Database:
         rows = self.connection.execute("SELECT vector FROM chunks WHERE id % ? = 0 LIMIT ?", (step, size)).fetchall()
         return np.frombuffer(b"".join(r[0] for r in rows), dtype=np.float32).reshape(len(rows), -1)
 
+    def vector_sample_by_id(self, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """(chunk ids, vectors) of up to `size` chunks spread over the id range."""
+        rows = self.connection.execute(
+            "SELECT id, vector FROM chunks WHERE id IN (SELECT MIN(id) FROM chunks UNION SELECT MAX(id) FROM chunks) "
+            "OR id % ? = 0 LIMIT ?",
+            (max(1, self.chunk_count() // size), size),
+        ).fetchall()
+        return _as_batch([r[0] for r in rows], [r[1] for r in rows])
+
     def vector_batches(self, size: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(chunk ids, vectors) of every chunk, in id order, `size` at a time."""
         ids: list[int] = []

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import faiss
 
 FAISS_FILE = re.compile(r"vectors-(\d+)\.faiss")
+SAMPLE_CHECKS = 8
+SELF_MATCH = 0.95  # a vector's inner product with itself is 1; 8-bit quantisation loses little
 _TEMPORARY = re.compile(r"vectors-(\d+)\.tmp(\d+)")
 
 
@@ -101,7 +103,18 @@ class VectorIndex:
             return None
         if index.ntotal != self.db.chunk_count() or index.d != self.db.manifest.dimension:
             return None
-        return index
+        return index if self._agrees(index) else None
+
+    def _agrees(self, index: faiss.Index) -> bool:
+        """Whether the file holds this database's vectors: a few stored chunks, looked up by their
+        own vectors, must come back as themselves. A file copied from another index with the same
+        generation and count fails this, where the name and count alone would not."""
+        if index.ntotal == 0:
+            return True
+        _, sample = self.db.vector_sample_by_id(SAMPLE_CHECKS)
+        scores, _ = index.search(np.ascontiguousarray(sample), 1)
+        # The best match is the chunk itself (or a chunk with the very same text).
+        return bool((scores[:, 0] >= SELF_MATCH).all())
 
     def _build(self) -> faiss.Index:
         """An index of the kind the corpus size calls for (see rag.vectors), from SQLite."""

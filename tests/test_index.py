@@ -282,3 +282,27 @@ def test_a_large_corpus_gets_an_ivf_index_that_still_deletes_and_rebuilds(
     _, ids = store.dense_search(hash_embedder.embed(["Story 7 about asylum number 7"]), 3)
     assert any("Unique7" in h.text or "Story 7 " in h.text for h in store.db.hits([int(i) for i in ids[0] if i >= 0]))
     store.close()
+
+
+def test_a_faiss_file_copied_from_another_index_is_not_used(
+    tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
+    other_corpus = tmp_path / "other"
+    other_corpus.mkdir()
+    for path in sorted(corpus.iterdir()):
+        (other_corpus / path.name).write_text(" ".join(reversed(path.read_text().split())) + " Different words here.")
+    stores = {}
+    for name, folder in (("ours", corpus), ("theirs", other_corpus)):
+        store = open_store(tmp_path / name, hash_embedder, params)
+        ingest(store, hash_embedder, [folder], params)
+        stores[name] = (store.db.generation(), store.db.chunk_count())
+        store.close()
+    assert stores["ours"] == stores["theirs"]  # same generation, same count: names alone cannot tell
+    (ours,) = (tmp_path / "ours").glob("*.faiss")
+    (theirs,) = (tmp_path / "theirs").glob("*.faiss")
+    ours.write_bytes(theirs.read_bytes())
+    with Store.open(tmp_path / "ours", manifest_for(hash_embedder, params)) as reader:
+        assert_consistent(reader)
+        query = reader.db.execute("SELECT text FROM chunks LIMIT 1").fetchone()[0]
+        scores, ids = reader.dense_search(hash_embedder.embed([query]), 1)
+        assert scores[0][0] > 0.99
