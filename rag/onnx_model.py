@@ -31,9 +31,10 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-FORMAT = 2
+FORMAT = 3
 """Bumped when the exported files change: 2 = eager-attention export (7-10% faster on CPU than the
-SDPA graph), weights in `.data` files beside the graphs, int8 made from the attention-fused graph."""
+SDPA graph), weights in `.data` files beside the graphs, int8 made from the attention-fused graph;
+3 = a probe vector beside each graph, checked whenever a session opens."""
 
 
 def onnx_dir(cache: Path, digest: str) -> Path:
@@ -47,13 +48,18 @@ def export_onnx(model_dir: Path, target: Path, int8: bool, notice: Notice = _std
     parsing them out of the graph: a session opens in 0.06 s instead of 0.14 s (fp32). The weights
     are moved into place before the graph that names them, so a graph present is a graph complete.
     """
-    target.mkdir(parents=True, exist_ok=True)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RagError(
+            f"cannot write the model cache {target.parent} ({exc.strerror}); set RAG_CACHE to a writable folder"
+        ) from None
     fp32 = target / "model.onnx"
     if not fp32.exists():
         notice("preparing the ONNX version of the embedding model (once; about 10 s)…")
         with tempfile.TemporaryDirectory(prefix=".staging-", dir=target) as staging:
             _export_torch(model_dir, Path(staging) / "exported.onnx")
-            _install_split(Path(staging) / "exported.onnx", fp32)
+            _install_split(Path(staging) / "exported.onnx", fp32, model_dir)
         _remove_older_formats(target)
     if not int8:
         return fp32
@@ -62,12 +68,75 @@ def export_onnx(model_dir: Path, target: Path, int8: bool, notice: Notice = _std
         notice("quantising the embedding model to int8 (once; a few seconds)…")
         with tempfile.TemporaryDirectory(prefix=".staging-", dir=target) as staging:
             _quantize(model_dir, fp32, Path(staging))
-            _install_split(Path(staging) / "int8.onnx", quantized)
+            _install_split(Path(staging) / "int8.onnx", quantized, model_dir)
     return quantized
 
 
-def _install_split(source: Path, graph: Path) -> None:
+PROBE = "A probe sentence that checks the exported model still gives the vectors it gave when made."
+
+
+def probe_path(graph: Path) -> Path:
+    return graph.with_name(graph.name + ".probe.npy")
+
+
+def remove_export(graph: Path) -> None:
+    """Delete one graph with its weights and probe (a damaged export, to be made again)."""
+    for path in (graph, graph.with_name(graph.name + ".data"), probe_path(graph)):
+        path.unlink(missing_ok=True)
+
+
+def open_checked(graph: Path, model_dir: Path, max_seq_length: int) -> tuple[Any, Any] | None:
+    """(session, tokenizer) for a graph whose probe vector is what it was at export; None when the
+    files are damaged (unreadable, or weights that no longer give the same vectors)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    # One thread per run, with as many runs in flight as cores (see `OnnxMiniLMEmbedder.embed`).
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    tokenizer = word_pieces(model_dir, max_seq_length)
+    try:
+        session = ort.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        expected = np.load(probe_path(graph))
+        actual = pooled(session, [tokenizer.encode(PROBE).ids])[0]
+    except Exception:  # onnxruntime, numpy and the file system fail in their own ways
+        return None
+    if expected.shape != actual.shape or not np.isfinite(actual).all() or float(expected @ actual) < 0.9999:
+        return None
+    return session, tokenizer
+
+
+def word_pieces(model_dir: Path, max_seq_length: int) -> Any:
+    """The model's tokenizer as the model runs it: truncated to its length, never padded."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.enable_truncation(max_seq_length)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def pooled(session: Any, rows: list[list[int]]) -> np.ndarray:
+    """Mean-pooled, L2-normalised vectors of token-id rows (padded to the longest)."""
+    width = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), width), dtype=np.int64)
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for row, tokens in enumerate(rows):
+        ids[row, : len(tokens)] = tokens
+        mask[row, : len(tokens)] = 1
+    (hidden,) = session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
+    weights = mask[:, :, None].astype(np.float32)
+    vectors = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    vectors /= np.clip(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12, None)
+    return vectors.astype(np.float32)
+
+
+def _install_split(source: Path, graph: Path, model_dir: Path) -> None:
+    """Save the graph with its weights beside it and a probe vector, staged, then move weights,
+    probe and graph into place in that order."""
     import onnx
+    import onnxruntime as ort
 
     staged = source.with_name("split-" + graph.name)
     data = graph.name + ".data"
@@ -79,7 +148,12 @@ def _install_split(source: Path, graph: Path) -> None:
         location=data,
         size_threshold=1024,
     )
+    session = ort.InferenceSession(str(staged), providers=["CPUExecutionProvider"])
+    tokens = word_pieces(model_dir, 512).encode(PROBE).ids
+    np.save(probe_path(staged), pooled(session, [tokens])[0])
+    del session
     os.replace(staged.with_name(data), graph.with_name(data))
+    os.replace(probe_path(staged), probe_path(graph))
     os.replace(staged, graph)
 
 
@@ -209,21 +283,21 @@ class OnnxMiniLMEmbedder(PackagedMiniLM):
         return super().fingerprint() + ("+int8-fused" if self._int8 else "")
 
     def _loaded(self) -> tuple[Any, Any]:
+        """The checked session: a cached export whose files are damaged is made again, once."""
         if self._session is None:
-            import onnxruntime as ort
-            from tokenizers import Tokenizer
-
-            path = export_onnx(self._dir, onnx_dir(self._cache, self.weights_digest()), self._int8, self._notice)
-            options = ort.SessionOptions()
-            # One thread per run, with as many runs in flight as cores (see `embed`).
-            options.intra_op_num_threads = 1
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-            tokenizer = Tokenizer.from_file(str(self._dir / "tokenizer.json"))
-            tokenizer.enable_truncation(self._max_seq_length)
-            tokenizer.no_padding()
-            self._tokenizer = tokenizer
+            target = onnx_dir(self._cache, self.weights_digest())
+            path = export_onnx(self._dir, target, self._int8, self._notice)
+            opened = open_checked(path, self._dir, self._max_seq_length)
+            if opened is None:
+                self._notice("the ONNX model in the cache is damaged; preparing it again…")
+                remove_export(path)
+                if not self._int8:
+                    remove_export(target / "model-int8.onnx")  # made from the damaged one
+                path = export_onnx(self._dir, target, self._int8, self._notice)
+                opened = open_checked(path, self._dir, self._max_seq_length)
+            if opened is None:
+                raise RagError(f"the ONNX model at {path} cannot be used even after preparing it again")
+            self._session, self._tokenizer = opened
         return self._session, self._tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -236,19 +310,7 @@ class OnnxMiniLMEmbedder(PackagedMiniLM):
         batches = [order[start : start + self._batch_size] for start in range(0, len(order), self._batch_size)]
 
         def run(rows: list[int]) -> None:
-            width = max(len(tokens[i]) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            mask = np.zeros((len(rows), width), dtype=np.int64)
-            for row, i in enumerate(rows):
-                ids[row, : len(tokens[i])] = tokens[i]
-                mask[row, : len(tokens[i])] = 1
-            (hidden,) = session.run(
-                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            )
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
-            out[rows] = pooled
+            out[rows] = pooled(session, [tokens[i] for i in rows])
 
         # Small batches on single-threaded runs side by side beat one big multi-threaded run on
         # this model (measured on 2 cores: 160-170 vs 76-118 chunks/s int8): less padding, no

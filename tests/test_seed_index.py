@@ -1,5 +1,6 @@
 """Integration: the real embedding model on the seed articles (index built once per session)."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,41 @@ def test_the_exported_graphs_keep_their_weights_beside_them(minilm: Embedder, mo
     (graph,) = model_cache.glob("*-onnx*/model.onnx")
     assert graph.stat().st_size < 1_000_000
     assert graph.with_name("model.onnx.data").stat().st_size > 80_000_000
+
+
+DAMAGE = {
+    "weights bit-rotted": lambda graph: _flip_bytes(graph.with_name("model.onnx.data")),
+    "weights zeroed": lambda graph: graph.with_name("model.onnx.data").write_bytes(
+        bytes(graph.with_name("model.onnx.data").stat().st_size)
+    ),
+    "graph garbage": lambda graph: graph.write_bytes(b"not an onnx graph at all"),
+    "probe missing": lambda graph: graph.with_name("model.onnx.probe.npy").unlink(),
+}
+
+
+def _flip_bytes(path: Path) -> None:
+    """Rot a few 64 KB stretches of the weights (floats become NaN or huge)."""
+    data = bytearray(path.read_bytes())
+    for offset in range(4096, len(data), len(data) // 8):
+        data[offset : offset + 65536] = b"\xff" * len(data[offset : offset + 65536])
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_onnx_export_is_made_again_not_used(
+    minilm: Embedder, model_cache: Path, tmp_path: Path, damage: Callable[[Path], None]
+) -> None:
+    import shutil
+
+    from rag.onnx_model import OnnxMiniLMEmbedder
+
+    minilm.embed(["make sure the model is exported"])
+    cache = tmp_path / "models"
+    shutil.copytree(model_cache, cache)
+    (graph,) = cache.glob("*-onnx*/model.onnx")
+    damage(graph)
+    notices: list[str] = []
+    embedder = OnnxMiniLMEmbedder(cache, notice=notices.append)
+    texts = ["The bridge reopened on Monday.", "Rain is expected tomorrow."]
+    assert (embedder.embed(texts) * minilm.embed(texts)).sum(axis=1).min() > 0.9999
+    assert any("damaged" in n for n in notices)
