@@ -69,30 +69,13 @@ def command(function: Callable[..., None]) -> Callable[..., None]:
             err(f"error: {exc}")
             raise typer.Exit(2) from None
         except sqlite3.DatabaseError as exc:
-            err(f"error: {_database_problem(exc)}")
+            from rag.database import explain
+
+            err(f"error: {explain(exc)}")
             raise typer.Exit(2) from None
 
     app.command()(run)
     return run
-
-
-def _database_problem(exc: Exception) -> str:
-    """Tell a full disk or a read-only folder from a damaged database: only the last calls for
-    re-ingesting."""
-    text = str(exc)
-    lowered = text.lower()
-    if "full" in lowered:
-        return f"the disk is full ({text}); free some space and run the command again: the index is unchanged"
-    if "readonly" in lowered or "read-only" in lowered:
-        return f"the index is read-only ({text}); write access is needed for this command"
-    if "locked" in lowered or "busy" in lowered:
-        return f"the index is busy ({text}); try again in a moment"
-    if "i/o" in lowered:
-        return f"a disk error stopped the command ({text}); check the disk and run it again"
-    return (
-        f"the index database is unreadable ({text}); it is corrupted: move the index folder aside "
-        "and re-ingest your files"
-    )
 
 
 def settings_from(

@@ -19,6 +19,7 @@ import numpy as np
 
 from rag import vectors
 from rag.database import Database
+from rag.errors import RagError
 
 if TYPE_CHECKING:
     import faiss
@@ -135,6 +136,12 @@ class VectorIndex:
             with temporary.open("rb") as handle:
                 os.fsync(handle.fileno())
             os.replace(temporary, path)
+        except (OSError, RuntimeError) as exc:  # faiss reports a failed write as RuntimeError
+            temporary.unlink(missing_ok=True)
+            raise RagError(
+                f"could not save the vector index in {self.directory} ({str(exc).splitlines()[0][:120]}); "
+                "the database is intact: free some disk space and run `rag ingest --rebuild`"
+            ) from None
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise

@@ -277,3 +277,62 @@ def test_a_bad_date_loses_only_the_date(tmp_path: Path, value: object, expected:
 def test_an_impossible_date_filter_is_refused(hash_env: Path) -> None:
     result = runner.invoke(app, ["ask", "Who met?", "--since", "2025-02-30"])
     assert result.exit_code == 2 and "--since '2025-02-30' is not a date" in result.stderr
+
+
+# -- errors that tell the truth -------------------------------------------------------------
+
+
+def test_a_full_disk_while_writing_sqlite_says_so_and_keeps_the_index(
+    hash_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag import database
+
+    first = tmp_path / "first"
+    first.mkdir()
+    (first / "a.txt").write_text("The council met on Monday to discuss the harbour bridge.")
+    assert runner.invoke(app, ["ingest", str(first)]).exit_code == 0
+    before = runner.invoke(app, ["stats", "--json"]).stdout
+    connect = database._connect
+
+    def full_disk(path: Path, read_only: bool = False):  # type: ignore[no-untyped-def]
+        connection = connect(path, read_only)
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count={pages}")  # SQLite's own "database or disk is full"
+        return connection
+
+    monkeypatch.setattr(database, "_connect", full_disk)
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "b.txt").write_text("A long new article about the orchestra. " * 400)
+    result = runner.invoke(app, ["ingest", str(more)])
+    assert result.exit_code == 2
+    assert "disk is full" in result.stderr and "corrupt" not in result.stderr
+    monkeypatch.setattr(database, "_connect", connect)
+    assert runner.invoke(app, ["stats", "--json"]).stdout == before
+
+
+def test_a_full_disk_while_saving_faiss_is_one_line(
+    hash_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import faiss
+
+    def no_space(index: object, path: str) -> None:
+        raise RuntimeError("Error in faiss::FileIOWriter: write error: No space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", no_space)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The council met on Monday.")
+    result = runner.invoke(app, ["ingest", str(folder)])
+    assert result.exit_code == 2 and "could not save the vector index" in result.stderr
+    assert "Traceback" not in result.output
+    assert not list(hash_env.glob("vectors-*.tmp*"))
+
+
+def test_an_unwritable_cache_root_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "cache-is-a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("RAG_CACHE", str(blocker))
+    (tmp_path / "a.txt").write_text("The council met on Monday.")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 2 and "RAG_CACHE" in result.stderr
