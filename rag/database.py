@@ -316,6 +316,17 @@ class Database:
             )
         ]
 
+    def unembedded_count(self) -> int:
+        (count,) = self.connection.execute(
+            "SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL AND embedded=0"
+        ).fetchone()
+        return int(count)
+
+    def stored_manifest(self) -> Manifest | None:
+        """The manifest as written in the database (which `manifest` may differ from while
+        re-embedding)."""
+        return read_manifest(self.connection)
+
     def chunk_count(self) -> int:
         (count,) = self.connection.execute("SELECT COUNT(*) FROM chunks").fetchone()
         return int(count)
@@ -388,6 +399,4 @@ def explain(exc: Exception, where: Path | str = "the index database") -> str:
         return f"{where} is busy ({text}); try again in a moment"
     if "i/o" in lowered:
         return f"a disk error stopped the command at {where} ({text}); check the disk and run it again"
-    return (
-        f"{where} is unreadable ({text}); it is corrupted or not an index: move it aside and re-ingest your files"
-    )
+    return f"{where} is unreadable ({text}); it is corrupted or not an index: move it aside and re-ingest your files"

@@ -18,6 +18,7 @@ from rag import dedupe
 from rag.chunk import ChunkParams, chunk_text
 from rag.embed import Embedder
 from rag.ingest import Skipped, read_paths
+from rag.manifest import same_vectors
 from rag.store import Manifest, Store, StoredArticle
 from rag.types import Article, Chunk
 
@@ -275,10 +276,15 @@ def ingest(
 
 
 def reembed(store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None = None) -> IngestReport:
-    """Re-chunk and re-embed every stored article (after a model or parameter change)."""
+    """Re-chunk and re-embed every stored article (after a model or parameter change).
+
+    A run that was interrupted is resumed: once the manifest names the new model, only the
+    articles without chunks are embedded."""
     started = time.perf_counter()
     report = IngestReport()
-    store.writer().clear_chunks()
+    stored = store.db.stored_manifest()
+    if stored is None or not same_vectors(stored, store.manifest):
+        store.writer().clear_chunks()
     writer = _Writer(store, embedder, params, progress)
     writer.embed_unembedded(report)
     writer.finish()

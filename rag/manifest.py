@@ -26,6 +26,16 @@ class Manifest:
         return f"{self.fingerprint} (dim {self.dimension}; {params})"
 
 
+def same_vectors(a: Manifest, b: Manifest) -> bool:
+    """Whether vectors made under `a` mean the same as under `b`."""
+    return (a.fingerprint, a.dimension, a.chunking, a.schema_version) == (
+        b.fingerprint,
+        b.dimension,
+        b.chunking,
+        b.schema_version,
+    )
+
+
 def read_manifest(connection: sqlite3.Connection) -> Manifest | None:
     has_meta = connection.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
     if not has_meta:

@@ -336,3 +336,37 @@ def test_an_unwritable_cache_root_is_one_line(tmp_path: Path, monkeypatch: pytes
     (tmp_path / "a.txt").write_text("The council met on Monday.")
     result = runner.invoke(app, ["ingest", str(tmp_path / "a.txt"), "--index", str(tmp_path / "ix")])
     assert result.exit_code == 2 and "RAG_CACHE" in result.stderr
+
+
+# -- interrupted maintenance ----------------------------------------------------------------
+
+
+def test_leftovers_of_a_killed_rebuild_are_cleaned_by_the_next_one(hash_env: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The council met on Monday.")
+    assert runner.invoke(app, ["ingest", str(folder)]).exit_code == 0
+    leftover = hash_env / "vectors-1.tmp99999"
+    leftover.write_bytes(b"half a file")
+    mine = hash_env / "vectors-notes.txt"
+    mine.write_text("the user's")
+    assert runner.invoke(app, ["ingest", "--rebuild"]).exit_code == 0
+    assert not leftover.exists() and mine.exists()
+
+
+def test_searching_an_index_with_articles_left_unembedded_says_how_to_finish(hash_env: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.txt").write_text("The council met on Monday.")
+    (folder / "b.txt").write_text("The orchestra played on Friday.")
+    assert runner.invoke(app, ["ingest", str(folder)]).exit_code == 0
+    with sqlite3.connect(hash_env / "rag.sqlite") as connection:  # as an interrupted --reembed leaves it
+        connection.execute("DELETE FROM chunks WHERE article_id = 2")
+        connection.execute("UPDATE articles SET embedded = 0 WHERE id = 2")
+    result = runner.invoke(app, ["search", "orchestra"])
+    assert result.exit_code == 0
+    assert "1 articles are not embedded yet" in result.stderr and "rag ingest --reembed" in result.stderr
+    assert runner.invoke(app, ["ingest", "--reembed"]).exit_code == 0
+    assert "not embedded" not in runner.invoke(app, ["search", "orchestra"]).stderr

@@ -306,3 +306,44 @@ def test_a_faiss_file_copied_from_another_index_is_not_used(
         query = reader.db.execute("SELECT text FROM chunks LIMIT 1").fetchone()[0]
         scores, ids = reader.dense_search(hash_embedder.embed([query]), 1)
         assert scores[0][0] > 0.99
+
+
+class _FailsAfter(HashEmbedder):
+    """An embedder that dies on its n-th call, as a killed process would stop."""
+
+    def __init__(self, calls: int, dimension: int) -> None:
+        super().__init__(dimension=dimension)
+        self.left = calls
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.left -= 1
+        if self.left < 0:
+            raise KeyboardInterrupt
+        return super().embed(texts)
+
+
+def test_an_interrupted_reembed_is_finished_by_running_it_again(
+    tmp_path: Path, params: ChunkParams, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rag.indexer.BATCH_CHUNKS", 2)
+    store = open_store(tmp_path / "ix", HashEmbedder(dimension=64), params)
+    ingest(store, HashEmbedder(dimension=64), [corpus], params)
+    total = store.db.chunk_count()
+    store.close()
+
+    dying = _FailsAfter(calls=1, dimension=32)
+    store = Store.open(tmp_path / "ix", manifest_for(dying, params), check=False)
+    store.acquire_lock()
+    with pytest.raises(KeyboardInterrupt):
+        reembed(store, dying, params)
+    store.close()
+
+    finishing = HashEmbedder(dimension=32)
+    store = Store.open(tmp_path / "ix", manifest_for(finishing, params), check=False)
+    assert store.db.unembedded_count() > 0
+    store.acquire_lock()
+    reembed(store, finishing, params)
+    assert store.db.unembedded_count() == 0 and store.db.chunk_count() == total
+    assert finishing.embedded < total  # the chunks made before the interruption were kept
+    assert_consistent(store)
+    store.close()
