@@ -12,7 +12,7 @@ import typer
 
 from rag import __version__
 from rag.cli_output import err
-from rag.errors import RagError
+from rag.errors import RagError, database_problem
 from rag.settings import Flags, Settings, resolve
 
 if TYPE_CHECKING:
@@ -69,9 +69,7 @@ def command(function: Callable[..., None]) -> Callable[..., None]:
             err(f"error: {exc}")
             raise typer.Exit(2) from None
         except sqlite3.DatabaseError as exc:
-            from rag.database import explain
-
-            err(f"error: {explain(exc)}")
+            err(f"error: {database_problem(exc)}")
             raise typer.Exit(2) from None
 
     app.command()(run)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.errors import RagError
+from rag.errors import RagError, database_problem
 from rag.manifest import Manifest, check_manifest, manifest_sql, read_manifest
 from rag.types import Hit
 
@@ -381,22 +381,4 @@ def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
 
 
 def corrupt(directory: Path, exc: sqlite3.DatabaseError) -> RagError:
-    return RagError(explain(exc, directory / DB_NAME))
-
-
-def explain(exc: Exception, where: Path | str = "the index database") -> str:
-    """What a SQLite failure means for the user. Only a damaged file calls for re-ingesting: a
-    full disk, a read-only folder or a busy database leave a good index that must be kept."""
-    text = str(exc)
-    lowered = text.lower()
-    if "full" in lowered:
-        return f"the disk is full writing {where} ({text}); free some space and run the command again: nothing was lost"
-    if "readonly" in lowered or "read-only" in lowered:
-        return f"{where} is read-only ({text}); this command needs write access to the index folder"
-    if "unable to open" in lowered:
-        return f"cannot open {where} ({text}); check that the index folder exists and is readable and writable"
-    if "locked" in lowered or "busy" in lowered:
-        return f"{where} is busy ({text}); try again in a moment"
-    if "i/o" in lowered:
-        return f"a disk error stopped the command at {where} ({text}); check the disk and run it again"
-    return f"{where} is unreadable ({text}); it is corrupted or not an index: move it aside and re-ingest your files"
+    return RagError(database_problem(exc, directory / DB_NAME))
