@@ -48,7 +48,7 @@ class Settings:
     """Everything a command needs to know about where things live and which backends to use."""
 
     index: Path = DEFAULT_INDEX
-    cache: Path = Path.home() / ".cache" / "rag"
+    cache: Path = Path(".cache") / "rag"  # resolve() gives the real one: RAG_CACHE, XDG_CACHE_HOME or ~
     embedder: str = "minilm"
     backend: str = "extractive"
     model: str | None = None
@@ -113,7 +113,15 @@ def _cache_root(env: Mapping[str, str]) -> Path:
     explicit = env.get("RAG_CACHE", "").strip()
     if explicit:
         return Path(explicit)
-    base = env.get("XDG_CACHE_HOME", "").strip() or str(Path(env.get("HOME", "") or Path.home()) / ".cache")
+    base = env.get("XDG_CACHE_HOME", "").strip()
+    if not base:
+        home = env.get("HOME", "").strip()
+        if not home:
+            try:
+                home = str(Path.home())
+            except RuntimeError:  # no HOME and no password entry
+                raise SettingError("no home folder to keep the cache in; set RAG_CACHE to a writable folder") from None
+        base = str(Path(home) / ".cache")
     return Path(base) / "rag"
 
 

@@ -139,3 +139,15 @@ def test_a_wrong_key_is_a_one_line_error_without_the_key(seed_index: Path, monke
     assert result.exit_code == 2
     assert result.stderr.startswith("error: the server at") and "refused the API key" in result.stderr
     assert "sk-wrong-secret" not in result.output
+
+
+def test_a_megabyte_reply_is_cut_checked_and_marked(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from rag.cli import app
+
+    with running_server() as server:
+        server.scenarios = ["huge"]
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        result = runner.invoke(app, ask_openai(seed_index, server.base_url, "--json"))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["truncated"] is True and len(payload["answer"]) < 40_000
