@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from rag.cli_common import (
+    AsOfOption,
     BackendOption,
     BaseUrlOption,
     IndexOption,
@@ -26,6 +27,7 @@ from rag.cli_common import (
     filters_from,
     open_store,
     read_report,
+    remove_index,
     settings_from,
     write_out,
 )
@@ -84,23 +86,10 @@ def ingest(
     finally:
         store.close()
     if not existed and not report.ingested_anything:
-        _remove_index(directory, remove_folder=not folder_existed)
+        remove_index(directory, remove_folder=not folder_existed)
     report_ingest(report, as_json)
     if paths and not report.ingested_anything:
         raise typer.Exit(1)
-
-
-def _remove_index(directory: Path, remove_folder: bool) -> None:
-    """Undo an index this run created and filled with nothing: only the files rag writes."""
-    from rag.store import DB_NAME, LOCK_NAME
-    from rag.vector_index import rag_vector_files
-
-    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", LOCK_NAME):
-        (directory / name).unlink(missing_ok=True)
-    for stale in rag_vector_files(directory):
-        stale.unlink(missing_ok=True)
-    if remove_folder and not any(directory.iterdir()):
-        directory.rmdir()
 
 
 @command
@@ -108,16 +97,18 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="How many passages.", min=1, max=100)] = 5,
     index: IndexOption = None,
+    as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Show the passages that best match a query, with their article, outlet and date."""
     from rag.retrieve import RetrievalParams, retrieve
 
     check_question(query)
+    filters = filters_from(None, None, None, as_of)
     settings = settings_from(index)
     embedder = embedder_for(settings)
     with open_store(settings, embedder) as store:
-        result = retrieve(store, embedder, query, RetrievalParams(k=k, relevance_floor=-1.0))
+        result = retrieve(store, embedder, query, RetrievalParams(k=k, relevance_floor=-1.0, filters=filters))
     rows = [
         {
             "article_id": hit.doc_id,
@@ -147,6 +138,7 @@ def ask(
     source: SourceOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    as_of: AsOfOption = None,
     show_context: Annotated[bool, typer.Option(help="Print the packed context given to the model.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -159,7 +151,7 @@ def ask(
     from rag.retrieve import RetrievalParams
 
     check_question(question)
-    filters = filters_from(source, since, until)
+    filters = filters_from(source, since, until, as_of)
     settings = settings_from(index, backend, model, base_url)
     prompts = Prompts.load(settings.prompts, settings.model_cache)
     embedder = CachingEmbedder(embedder_for(settings))
@@ -200,6 +192,7 @@ def brief(
     source: SourceOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
+    as_of: AsOfOption = None,
     out: Annotated[Path | None, typer.Option(help="Write the briefing to this file as well.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -211,7 +204,7 @@ def brief(
 
     if topic is not None:
         check_question(topic)
-    filters = filters_from(source, since, until)
+    filters = filters_from(source, since, until, as_of)
     check_out(out)
     settings = settings_from(index, backend, model, base_url)
     embedder = CachingEmbedder(embedder_for(settings))

@@ -39,6 +39,10 @@ BaseUrlOption = Annotated[str | None, typer.Option(help="OpenAI-compatible serve
 SourceOption = Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")]
 SinceOption = Annotated[str | None, typer.Option(help="Only articles dated on or after YYYY-MM-DD.")]
 UntilOption = Annotated[str | None, typer.Option(help="Only articles dated on or before YYYY-MM-DD.")]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Answer as of YYYY-MM-DD: only what had been published by then."),
+]
 
 
 def _version(value: bool) -> None:
@@ -131,19 +135,21 @@ def write_out(out: Path, text: str) -> None:
         raise RagError(f"cannot write {out} ({exc.strerror}); choose another --out") from None
 
 
-def filters_from(source: list[str] | None, since: str | None, until: str | None) -> Filters:
+def filters_from(source: list[str] | None, since: str | None, until: str | None, as_of: str | None = None) -> Filters:
     from rag.ingest import parse_date
     from rag.store import Filters
 
     dates = []
-    for name, value in (("--since", since), ("--until", until)):
+    for name, value in (("--since", since), ("--until", until), ("--as-of", as_of)):
         parsed = parse_date(value) if value else None
         if value and parsed is None:
             raise RagError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
         dates.append(parsed)
     if dates[0] and dates[1] and dates[0] > dates[1]:
         raise RagError(f"--since {dates[0]} is after --until {dates[1]}; swap them")
-    return Filters(tuple(source or ()), dates[0], dates[1])
+    if dates[0] and dates[2] and dates[0] > dates[2]:
+        raise RagError(f"--since {dates[0]} is after --as-of {dates[2]}; nothing had been published yet")
+    return Filters(tuple(source or ()), dates[0], dates[1]).as_of(dates[2])
 
 
 def check_question(text: str) -> None:
@@ -155,3 +161,16 @@ def check_question(text: str) -> None:
         raise RagError(f"the question is {len(text)} characters long; keep it under 4,000")
     if not words(text):
         raise RagError("the question has no words in it; ask in words")
+
+
+def remove_index(directory: Path, remove_folder: bool) -> None:
+    """Undo an index this run created and filled with nothing: only the files rag writes."""
+    from rag.store import DB_NAME, LOCK_NAME
+    from rag.vector_index import rag_vector_files
+
+    for name in (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", LOCK_NAME):
+        (directory / name).unlink(missing_ok=True)
+    for stale in rag_vector_files(directory):
+        stale.unlink(missing_ok=True)
+    if remove_folder and not any(directory.iterdir()):
+        directory.rmdir()

@@ -100,6 +100,17 @@ class Filters:
     def active(self) -> bool:
         return bool(self.sources or self.since or self.until)
 
+    def as_of(self, date: str | None) -> Filters:
+        """These filters, known only up to `date` (articles published after it are left out).
+
+        >>> Filters(until="2025-06-30").as_of("2025-06-07").until
+        '2025-06-07'
+        """
+        if date is None:
+            return self
+        until = min(self.until, date) if self.until else date
+        return Filters(self.sources, self.since, until)
+
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit). A reader of an index it may

@@ -149,7 +149,8 @@ def run_eval(
     depth = max(params.k, RETRIEVAL_DEPTH)
     for number, question in enumerate(questions, start=1):
         started = time.perf_counter()
-        ranked = retrieve(store, embedder, question.question, _with(params, k=depth, relevance_floor=-1.0))
+        asked = _with(params, k=depth, relevance_floor=-1.0, filters=params.filters.as_of(question.as_of))
+        ranked = retrieve(store, embedder, question.question, asked)
         timings = {"retrieve": time.perf_counter() - started}
         hits = list(ranked.hits[: params.k]) if ranked.best_dense >= params.relevance_floor else []
         result = answer_from_hits(question.question, hits, embedder, llm, prompts, timings=timings)

@@ -26,6 +26,7 @@ class Question:
     answerable: bool
     kind: str
     evidence: tuple[Evidence, ...] = ()
+    as_of: str | None = None  # the date the question was asked: articles after it are not known
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,18 @@ def _need(record: dict[str, Any], name: str, kind: type | tuple[type, ...], wher
     return value
 
 
+def _as_of(record: dict[str, Any], where: str) -> str | None:
+    from rag.articles import parse_date
+
+    value = record.get("as_of")
+    if value is None:
+        return None
+    parsed = parse_date(value)
+    if parsed is None:
+        raise RagError(f"{where}: field 'as_of' is not a date ({value!r}); use YYYY-MM-DD")
+    return parsed
+
+
 def load_gold(directory: Path) -> GoldSet:
     corpus_path = directory / "corpus.jsonl"
     questions_path = directory / "questions.jsonl"
@@ -113,6 +126,7 @@ def load_gold(directory: Path) -> GoldSet:
                 answerable=bool(_need(record, "answerable", bool, where)),
                 kind=str(_need(record, "kind", str, where)),
                 evidence=tuple(evidence),
+                as_of=_as_of(record, where),
             )
         )
     stories = []
