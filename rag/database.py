@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from rag.errors import RagError, database_problem
+from rag.filters import Filters, filter_sql
 from rag.manifest import Manifest, check_manifest, manifest_sql, read_manifest
 from rag.types import Hit
 
@@ -87,29 +88,6 @@ class StoredText:
     date: str | None
     url: str | None
     text: str
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval by outlet and article date (ISO strings, inclusive)."""
-
-    sources: tuple[str, ...] = ()
-    since: str | None = None
-    until: str | None = None
-
-    def active(self) -> bool:
-        return bool(self.sources or self.since or self.until)
-
-    def as_of(self, date: str | None) -> Filters:
-        """These filters, known only up to `date` (articles published after it are left out).
-
-        >>> Filters(until="2025-06-30").as_of("2025-06-07").until
-        '2025-06-07'
-        """
-        if date is None:
-            return self
-        until = min(self.until, date) if self.until else date
-        return Filters(self.sources, self.since, until)
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
@@ -221,7 +199,7 @@ class Database:
             rows = self.connection.execute(f"SELECT {columns} FROM articles a WHERE a.id IN ({marks})", list(ids))
             by_id = {row[0]: StoredText(*row) for row in rows}
             return [by_id[i] for i in ids if i in by_id]
-        clauses, params = _filter_sql(filters or Filters())
+        clauses, params = filter_sql(filters or Filters())
         rows = self.connection.execute(
             f"SELECT {columns} FROM articles a WHERE a.duplicate_of IS NULL AND {clauses} "
             "ORDER BY a.date IS NULL, a.date, a.id",
@@ -290,7 +268,7 @@ class Database:
         return hits
 
     def allowed_chunk_ids(self, filters: Filters) -> np.ndarray:
-        clauses, params = _filter_sql(filters)
+        clauses, params = filter_sql(filters)
         rows = self.connection.execute(
             f"SELECT c.id FROM chunks c JOIN articles a ON a.id = c.article_id WHERE {clauses}",
             params,
@@ -302,7 +280,7 @@ class Database:
         if not match:
             return []
         if filters.active():
-            clauses, params = _filter_sql(filters)
+            clauses, params = filter_sql(filters)
             sql = (
                 "SELECT f.rowid, bm25(chunks_fts) AS rank FROM chunks_fts f "
                 "JOIN chunks c ON c.id = f.rowid JOIN articles a ON a.id = c.article_id "
@@ -326,6 +304,14 @@ class Database:
                 "SELECT id, text FROM articles WHERE duplicate_of IS NULL AND embedded=0 ORDER BY id"
             )
         ]
+
+    def newest_date(self, filters: Filters | None = None) -> str | None:
+        """The date of the newest (dated) article the filters allow."""
+        clauses, params = filter_sql(filters or Filters())
+        (newest,) = self.connection.execute(
+            f"SELECT MAX(a.date) FROM articles a WHERE a.duplicate_of IS NULL AND {clauses}", params
+        ).fetchone()
+        return str(newest) if newest else None
 
     def unembedded_count(self) -> int:
         (count,) = self.connection.execute(
@@ -374,21 +360,6 @@ class Database:
 def _as_batch(ids: list[int], blobs: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
     vectors = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(ids), -1)
     return np.array(ids, dtype=np.int64), vectors
-
-
-def _filter_sql(filters: Filters) -> tuple[str, list[object]]:
-    clauses = ["1=1"]
-    params: list[object] = []
-    if filters.sources:
-        clauses.append(f"lower(a.source) IN ({','.join('?' * len(filters.sources))})")
-        params.extend(s.lower() for s in filters.sources)
-    if filters.since:
-        clauses.append("a.date >= ?")
-        params.append(filters.since)
-    if filters.until:
-        clauses.append("a.date <= ?")
-        params.append(filters.until)
-    return " AND ".join(clauses), params
 
 
 def corrupt(directory: Path, exc: sqlite3.DatabaseError) -> RagError:

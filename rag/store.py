@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.database import DB_NAME, Database, Filters, StoredArticle, StoredText
+from rag.database import DB_NAME, Database, StoredArticle, StoredText
 from rag.errors import RagError
+from rag.filters import Filters
 from rag.lock import LOCK_NAME, WriteLock
 from rag.manifest import Manifest
 from rag.vector_index import VectorIndex, faiss_path

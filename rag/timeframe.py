@@ -1,0 +1,107 @@
+"""When a question asks about: "this week", "yesterday", "last month", "on Tuesday", read
+against a reference date (the question's as-of date, or the newest article's).
+
+The phrases come from dateparser's own English data (its `relative-type` table and its month
+and weekday names), read as data so that a question pays a few milliseconds, not dateparser's
+one-second import.
+
+>>> window = time_window("Which show was green-lit last week?", dt.date(2022, 6, 16))
+>>> (window.start.isoformat(), window.end.isoformat())
+('2022-06-02', '2022-06-09')
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import importlib.util
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MONTHS = ("january february march april may june july august september october november december").split()
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a question is about (inclusive), and the phrase that said so."""
+
+    start: dt.date
+    end: dt.date
+    phrase: str
+
+    def distance(self, day: dt.date) -> int:
+        """Days from `day` to the window; 0 inside it."""
+        if day < self.start:
+            return (self.start - day).days
+        if day > self.end:
+            return (day - self.end).days
+        return 0
+
+
+@functools.cache
+def _relative_phrases() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(pattern, meaning) for every English relative date phrase dateparser knows, longest first;
+    a meaning is "N unit ago", "in N unit" or "last|this|next weekday"."""
+    info = _english_data()
+    pairs = [(phrase.lower(), meaning) for meaning, phrases in info["relative-type"].items() for phrase in phrases]
+    pairs.sort(key=lambda pair: -len(pair[0]))
+    return tuple((re.compile(rf"\b{re.escape(phrase)}\b"), meaning) for phrase, meaning in pairs if len(phrase) > 3)
+
+
+def _english_data() -> dict[str, Any]:
+    spec = importlib.util.find_spec("dateparser")
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(next(iter(spec.submodule_search_locations))) / "data" / "date_translation_data" / "en.py"
+        if path.exists():
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict):
+                    value = ast.literal_eval(node.value)
+                    if isinstance(value, dict) and "relative-type" in value:
+                        return value
+    from dateparser.data.date_translation_data import en  # slower, but the same table
+
+    return dict(en.info)
+
+
+def time_window(question: str, reference: dt.date) -> Window | None:
+    """The period a question points to relative to `reference`, or None if it names none."""
+    text = question.lower()
+    for pattern, meaning in _relative_phrases():
+        match = pattern.search(text)
+        if match:
+            window = _meaning_window(meaning, reference)
+            if window is not None:
+                return Window(window[0], window[1], match.group(0))
+    for index, name in enumerate(WEEKDAYS):
+        match = re.search(rf"\b{name}\b", text)
+        if match:
+            day = _last_weekday(reference, index)
+            return Window(day, day, match.group(0))
+    return None
+
+
+def _meaning_window(meaning: str, reference: dt.date) -> tuple[dt.date, dt.date] | None:
+    parts = meaning.split()
+    if len(parts) == 3 and parts[2] == "ago" and parts[1] in _UNIT_DAYS:
+        count, days = int(parts[0]), _UNIT_DAYS[parts[1]]
+        if parts[1] == "day":
+            day = reference - dt.timedelta(days=count)
+            return day, day
+        end = reference - dt.timedelta(days=count * days)
+        return end - dt.timedelta(days=days), end
+    if len(parts) == 2 and parts[1] in WEEKDAYS and parts[0] in ("last", "this"):
+        day = _last_weekday(reference, WEEKDAYS.index(parts[1]))
+        if parts[0] == "last" and day == reference:
+            day -= dt.timedelta(days=7)
+        return day, day
+    return None  # the future ("next week", "tomorrow"): news archives do not hold it
+
+
+def _last_weekday(reference: dt.date, weekday: int) -> dt.date:
+    return reference - dt.timedelta(days=(reference.weekday() - weekday) % 7)
