@@ -62,8 +62,12 @@ import json, sys
 answer = json.load(open(sys.argv[1]))
 assert not answer["abstained"] and "Monday" in answer["answer"], answer
 PY
-"$RAG" ask "Until when will the library stay open?" --index ix | grep -q "10 pm"
-"$RAG" ask "Who offered Musk political asylum?" --index ix | grep -q "Sources:"
+# Output goes to files before grep reads it: `grep -q` in a pipe may close it early, and with
+# pipefail the writer's broken pipe would fail the check at random.
+"$RAG" ask "Until when will the library stay open?" --index ix > library.txt
+grep -q "10 pm" library.txt
+"$RAG" ask "Who offered Musk political asylum?" --index ix > asylum.txt
+grep -q "Sources:" asylum.txt
 "$RAG" brief --index ix > brief.md
 grep -q "^# " brief.md
 
