@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 30, "year": 365}
+_UNIT_DAYS = {"day": 1, "week": 7, "fortnight": 14, "month": 31, "year": 366}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MONTHS = ("january february march april may june july august september october november december").split()
 
@@ -89,10 +89,20 @@ def time_window(question: str, reference: dt.date) -> Window | None:
 def _meaning_window(meaning: str, reference: dt.date) -> tuple[dt.date, dt.date] | None:
     parts = meaning.split()
     if len(parts) == 3 and parts[2] == "ago" and parts[1] in _UNIT_DAYS:
-        count, days = int(parts[0]), _UNIT_DAYS[parts[1]]
-        if parts[1] == "day":
+        count, unit = int(parts[0]), parts[1]
+        if unit == "day":
             day = reference - dt.timedelta(days=count)
             return day, day
+        if unit == "month":  # calendar months: "this month" so far, "last month" the one before
+            first = reference.replace(day=1)
+            for _ in range(count):
+                first = (first - dt.timedelta(days=1)).replace(day=1)
+            last = reference if count == 0 else (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+            return first, last
+        if unit == "year":
+            year = reference.year - count
+            return dt.date(year, 1, 1), reference if count == 0 else dt.date(year, 12, 31)
+        days = _UNIT_DAYS[unit]  # weeks and fortnights: the days just before, as news says them
         end = reference - dt.timedelta(days=count * days)
         return end - dt.timedelta(days=days), end
     if len(parts) == 2 and parts[1] in WEEKDAYS and parts[0] in ("last", "this"):
