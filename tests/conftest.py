@@ -57,6 +57,15 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
 
 
 @pytest.fixture
+def hash_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """Commands run with the deterministic hash embedder on a fresh index (RAG_INDEX)."""
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    index = tmp_path / "index"
+    monkeypatch.setenv("RAG_INDEX", str(index))
+    return index
+
+
+@pytest.fixture
 def hash_embedder() -> HashEmbedder:
     return HashEmbedder()
 

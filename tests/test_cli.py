@@ -15,14 +15,6 @@ from rag.cli import app
 runner = CliRunner()
 
 
-@pytest.fixture
-def hash_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("RAG_EMBEDDER", "hash")
-    index = tmp_path / "index"
-    monkeypatch.setenv("RAG_INDEX", str(index))
-    return index
-
-
 def snapshot(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file() and p.name != "write.lock"}
 

@@ -25,14 +25,6 @@ runner = CliRunner()
 GOOD = {"id": "good", "title": "Bridge reopens", "source": "Wire", "date": "2025-03-04", "text": "The bridge reopened."}
 
 
-@pytest.fixture
-def hash_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("RAG_EMBEDDER", "hash")
-    index = tmp_path / "index"
-    monkeypatch.setenv("RAG_INDEX", str(index))
-    return index
-
-
 # -- JSONL records that once stopped a whole run -------------------------------------------
 
 HOSTILE_LINES = {

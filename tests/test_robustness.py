@@ -22,14 +22,6 @@ runner = CliRunner()
 FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.fixture
-def hash_index(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("RAG_EMBEDDER", "hash")
-    index = tmp_path / "index"
-    monkeypatch.setenv("RAG_INDEX", str(index))
-    return index
-
-
 def ingest(*args: str) -> dict:  # type: ignore[type-arg]
     from rag.cli import app
 
@@ -48,7 +40,7 @@ def test_a_100_mb_file_is_refused_by_size_without_being_read(tmp_path: Path) -> 
     assert "100 MB" in skipped.reason and "limit" in skipped.reason
 
 
-def test_a_one_megabyte_line_without_punctuation_is_chunked_by_token_windows(hash_index: Path, tmp_path: Path) -> None:
+def test_a_one_megabyte_line_without_punctuation_is_chunked_by_token_windows(hash_env: Path, tmp_path: Path) -> None:
     line = tmp_path / "line.txt"
     line.write_text(" ".join(f"word{i % 977}" for i in range(150_000)))
     report = ingest(str(line))
@@ -61,7 +53,7 @@ def test_a_file_that_vanished_is_skipped_with_its_reason(tmp_path: Path) -> None
     assert "cannot read file" in skipped.reason
 
 
-def test_a_broken_symlink_is_reported_not_fatal(hash_index: Path, tmp_path: Path) -> None:
+def test_a_broken_symlink_is_reported_not_fatal(hash_env: Path, tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "ok.txt").write_text("Peskov said it was a domestic issue.")
@@ -71,7 +63,7 @@ def test_a_broken_symlink_is_reported_not_fatal(hash_index: Path, tmp_path: Path
     assert any("dangling" in s["path"] for s in report["skipped"])
 
 
-def test_non_english_and_mixed_script_text_is_ingested_and_searchable(hash_index: Path, tmp_path: Path) -> None:
+def test_non_english_and_mixed_script_text_is_ingested_and_searchable(hash_env: Path, tmp_path: Path) -> None:
     from rag.cli import app
 
     (tmp_path / "ru.txt").write_text("Дмитрий Песков заявил, что это внутреннее дело США. Кремль не вмешивается.")
