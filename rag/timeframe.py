@@ -73,17 +73,27 @@ def time_window(question: str, reference: dt.date) -> Window | None:
     """The period a question points to relative to `reference`, or None if it names none."""
     text = question.lower()
     for pattern, meaning in _relative_phrases():
-        match = pattern.search(text)
-        if match:
+        for match in pattern.finditer(text):
+            if not _common_noun(question, match.start()):
+                continue  # "Business Today", "Black Friday": a name, not a time
             window = _meaning_window(meaning, reference)
             if window is not None:
                 return Window(window[0], window[1], match.group(0))
     for index, name in enumerate(WEEKDAYS):
-        match = re.search(rf"\b{name}\b", text)
-        if match:
-            day = _last_weekday(reference, index)
-            return Window(day, day, match.group(0))
+        # A bare weekday is a time only as "on Tuesday"; "Monday Night Football" is a name.
+        for match in re.finditer(rf"\bon ({name})\b", text):
+            following = question[match.end() :].split(maxsplit=1)
+            if not (following and following[0][:1].isupper()):  # "on Saturday Night Live": a name
+                day = _last_weekday(reference, index)
+                return Window(day, day, match.group(1))
     return None
+
+
+def _common_noun(question: str, start: int) -> bool:
+    """Whether the words at `start` are written as ordinary words: in lower case, or opening the
+    question. Weekdays are capitalised in English, so only their first word is looked at."""
+    first = question[start : start + 1]
+    return start == 0 or not first.isupper()
 
 
 def _meaning_window(meaning: str, reference: dt.date) -> tuple[dt.date, dt.date] | None:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import open_store
 from typer.testing import CliRunner
 
 from rag.chunk import ChunkParams
@@ -99,3 +100,51 @@ def test_an_as_of_that_is_not_a_date_is_a_gold_set_error(tmp_path: Path) -> None
     )
     with pytest.raises(RagError, match="'as_of' is not a date"):
         load_gold(tmp_path)
+
+
+AWARDS = [
+    {
+        "id": "y2020",
+        "date": "2020-06-14",
+        "text": "The harbour prize for best new bridge design went to the Delta studio at the ceremony.",
+    },
+    {
+        "id": "y2022",
+        "date": "2022-06-12",
+        "text": "At Sunday's ceremony the Kestrel studio won the harbour prize for bridge design.",
+    },
+]
+
+
+def test_a_question_about_this_week_prefers_the_articles_of_that_week(tmp_path: Path) -> None:
+    from rag.retrieve import retrieve
+
+    feed = tmp_path / "awards.jsonl"
+    fillers = [
+        {"id": f"other{i}", "date": "2021-03-0" + str(i + 1), "text": text}
+        for i, text in enumerate(
+            [
+                "The city council approved a new budget for schools.",
+                "Heavy rain flooded the coastal road near the harbour.",
+                "A local bakery won a prize for its sourdough bread.",
+                "The museum opened an exhibition of bridge photographs.",
+                "Fans cheered as the football club won the cup final.",
+                "A design studio moved into the old warehouse downtown.",
+            ]
+        )
+    ]
+    feed.write_text("".join(json.dumps(r) + "\n" for r in [*AWARDS, *fillers]))
+    embedder, params = HashEmbedder(), ChunkParams()
+    store = open_store(tmp_path / "ix", embedder, params)
+    try:
+        from rag.indexer import ingest
+
+        ingest(store, embedder, [feed], params)
+        question = "Which studio won the harbour prize for best new bridge design this week?"
+        as_of = RetrievalParams().filters.as_of("2022-06-16")
+        plain = retrieve(store, embedder, question, RetrievalParams(filters=as_of, recency_weight=0.0))
+        timely = retrieve(store, embedder, question, RetrievalParams(filters=as_of))
+    finally:
+        store.close()
+    assert plain.hits[0].doc_id == "y2020"  # the better word match, two years old
+    assert timely.hits[0].doc_id == "y2022" and timely.window is not None

@@ -14,6 +14,7 @@ PHRASES = {
     "Which show was green-lit last week?": ("2022-06-02", "2022-06-09"),
     "What happened yesterday in the capital?": ("2022-06-15", "2022-06-15"),
     "What did the mayor announce today?": ("2022-06-16", "2022-06-16"),
+    "Today, which team won?": ("2022-06-16", "2022-06-16"),
     "Which company cut jobs this month?": ("2022-06-01", "2022-06-16"),
     "What did prices do last month?": ("2022-05-01", "2022-05-31"),
     "Who won the vote on Tuesday?": ("2022-06-14", "2022-06-14"),
@@ -37,6 +38,10 @@ def test_a_relative_phrase_becomes_a_period_before_the_reference(question: str, 
         "Where is the nowhere man?",
         "What is the capital of Australia?",
         "Who plays next week?",
+        "Does the Business Today article discuss rates?",
+        "Which brand had Black Friday deals?",
+        "Who won the Monday Night Football game?",
+        "Who hosted on Saturday Night Live?",
     ],
 )
 def test_a_question_that_names_no_recent_time_gets_no_period(question: str) -> None:
