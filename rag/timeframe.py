@@ -44,13 +44,18 @@ class Window:
 
 
 @functools.cache
-def _relative_phrases() -> tuple[tuple[re.Pattern[str], str], ...]:
-    """(pattern, meaning) for every English relative date phrase dateparser knows, longest first;
-    a meaning is "N unit ago", "in N unit" or "last|this|next weekday"."""
+def _relative_phrases() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every English relative date phrase dateparser knows (longest first), and
+    each phrase's meaning: "N unit ago", "in N unit" or "last|this|next weekday"."""
     info = _english_data()
-    pairs = [(phrase.lower(), meaning) for meaning, phrases in info["relative-type"].items() for phrase in phrases]
-    pairs.sort(key=lambda pair: -len(pair[0]))
-    return tuple((re.compile(rf"\b{re.escape(phrase)}\b"), meaning) for phrase, meaning in pairs if len(phrase) > 3)
+    meanings = {
+        phrase.lower(): meaning
+        for meaning, phrases in info["relative-type"].items()
+        for phrase in phrases
+        if len(phrase) > 3  # "now", "mo": too short to tell from other words
+    }
+    alternatives = "|".join(re.escape(p) for p in sorted(meanings, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b"), meanings
 
 
 def _english_data() -> dict[str, Any]:
@@ -72,13 +77,13 @@ def _english_data() -> dict[str, Any]:
 def time_window(question: str, reference: dt.date) -> Window | None:
     """The period a question points to relative to `reference`, or None if it names none."""
     text = question.lower()
-    for pattern, meaning in _relative_phrases():
-        for match in pattern.finditer(text):
-            if not _common_noun(question, match.start()):
-                continue  # "Business Today", "Black Friday": a name, not a time
-            window = _meaning_window(meaning, reference)
-            if window is not None:
-                return Window(window[0], window[1], match.group(0))
+    pattern, meanings = _relative_phrases()
+    for match in pattern.finditer(text):
+        if not _common_noun(question, match.start()):
+            continue  # "Business Today", "Black Friday": a name, not a time
+        window = _meaning_window(meanings[match.group(0)], reference)
+        if window is not None:
+            return Window(window[0], window[1], match.group(0))
     for index, name in enumerate(WEEKDAYS):
         # A bare weekday is a time only as "on Tuesday"; "Monday Night Football" is a name.
         for match in re.finditer(rf"\bon ({name})\b", text):
