@@ -6,13 +6,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.backend import LLM, AnswerRequest
+from rag.backend import LLM, AnswerRequest, Reply
 from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
 from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store import Store
-from rag.types import Answer, Hit
+from rag.types import Answer, Conflict, Hit
 
 DEFAULT_BUDGET = 3000
 
@@ -33,15 +33,20 @@ def ask(
     budget: int = DEFAULT_BUDGET,
     on_token: Callable[[str], None] | None = None,
     support: SupportSettings | None = None,
+    detector: LLM | None = None,
 ) -> AskResult:
     """Answer `question` from the index, every sentence checked against the passages it cites.
 
-    With `on_token`, the model's reply is streamed to it as it arrives.
+    With `on_token`, the model's reply is streamed to it as it arrives. A backend that does not
+    look for disagreement between the passages has them read by `detector` (the extractive
+    reader by default), whatever the model wrote.
     """
     started = time.perf_counter()
     retrieval = retrieve(store, embedder, question, params)
     timings = {"retrieve": time.perf_counter() - started}
-    return answer_from_hits(question, list(retrieval.hits), embedder, llm, prompts, budget, on_token, support, timings)
+    return answer_from_hits(
+        question, list(retrieval.hits), embedder, llm, prompts, budget, on_token, support, timings, detector
+    )
 
 
 def answer_from_hits(
@@ -54,12 +59,15 @@ def answer_from_hits(
     on_token: Callable[[str], None] | None = None,
     support: SupportSettings | None = None,
     timings: dict[str, float] | None = None,
+    detector: LLM | None = None,
 ) -> AskResult:
     """The part of `ask` after retrieval: pack, generate, check."""
     timings = dict(timings or {})
     context = pack(hits, budget, prompts.cache)
     if not context.passages:
-        answer = Answer(question, ABSTAIN, True, (), (), timings=timings)
+        answer = Answer(
+            question, ABSTAIN, True, (), (), timings=timings, abstain_reason="no passage is relevant enough"
+        )
         return AskResult(answer, context)
     request = AnswerRequest(question, context.passages, tuple(answer_messages(prompts, question, context)))
     started = time.perf_counter()
@@ -68,6 +76,11 @@ def answer_from_hits(
     started = time.perf_counter()
     checked = check_answer(reply, context.passages, embedder, support)
     timings["cite"] = time.perf_counter() - started
+    conflicts = reply.conflicts
+    if conflicts is None:
+        started = time.perf_counter()
+        conflicts = _detected_conflicts(request, detector or _default_detector(embedder))
+        timings["conflicts"] = time.perf_counter() - started
     answer = Answer(
         question=question,
         text=checked.text,
@@ -77,8 +90,25 @@ def answer_from_hits(
         invalid_citations=checked.invalid_citations,
         timings=timings,
         truncated=reply.truncated,
+        short_answer=None if checked.abstained else reply.short_answer,
+        lead="" if checked.abstained else reply.lead,
+        conflicts=conflicts,
+        abstain_reason=(reply.abstain_reason or "the model found no answer in the passages")
+        if checked.abstained
+        else None,
     )
     return AskResult(answer, context)
+
+
+def _default_detector(embedder: Embedder) -> LLM:
+    from rag.extractive import ExtractiveLLM
+
+    return ExtractiveLLM(embedder)
+
+
+def _detected_conflicts(request: AnswerRequest, detector: LLM) -> tuple[Conflict, ...]:
+    reply: Reply = detector.answer(request)
+    return reply.conflicts or ()
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
@@ -101,6 +131,18 @@ def answer_json(answer: Answer) -> dict[str, object]:
             }
             for s in answer.sources
         ],
+        "short_answer": answer.short_answer,
+        "conflicts": [
+            {
+                "about": c.about,
+                "label": c.label,
+                "answers": [
+                    {"text": a.text, "citations": list(a.citations), "sources": list(a.sources)} for a in c.answers
+                ],
+            }
+            for c in answer.conflicts
+        ],
+        "abstain_reason": answer.abstain_reason,
         "invalid_citations": list(answer.invalid_citations),
         "truncated": answer.truncated,
         "timings_ms": {k: round(v * 1000, 1) for k, v in answer.timings.items()},

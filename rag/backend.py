@@ -10,7 +10,7 @@ from typing import Protocol
 
 from rag.errors import RagError
 from rag.prompt import ABSTAIN
-from rag.types import Hit
+from rag.types import Conflict, Hit
 
 Message = dict[str, str]
 OnToken = Callable[[str], None]
@@ -32,16 +32,23 @@ class ReplySentence:
 
     text: str
     keys: tuple[int, ...]
+    note: str = ""  # shown after the citations, not checked: "(Reuters, 2025-06-05)"
 
 
 @dataclass(frozen=True)
 class Reply:
     """A backend's answer. `sentences` is set by backends that know what each sentence cites;
-    for the others citations are parsed from `text`."""
+    for the others citations are parsed from `text`. `lead` opens the answer and is not a
+    claim to check ("Yes.", "The sources disagree:"). `conflicts` is None when the backend did
+    not look for disagreement (the pipeline then does)."""
 
     text: str
     sentences: tuple[ReplySentence, ...] | None = None
     truncated: bool = False
+    lead: str = ""
+    short_answer: str | None = None
+    conflicts: tuple[Conflict, ...] | None = None
+    abstain_reason: str | None = None
 
     @property
     def abstained(self) -> bool:

@@ -154,11 +154,12 @@ def check_answer(
         return CheckedAnswer(ABSTAIN, True, (), (), ())
     stated = reply.sentences
     parsed = [ParsedSentence(s.text, s.keys) for s in stated] if stated is not None else parse_citations(reply.text)
+    notes = [s.note for s in stated] if stated is not None else [""] * len(parsed)
     by_key = dict(passages)
     invalid: list[int] = []
     checked: list[AnswerSentence] = []
     quotes: dict[int, tuple[float, str]] = {}
-    for sentence in parsed:
+    for sentence, note in zip(parsed, notes, strict=True):
         valid = tuple(k for k in sentence.keys if k in by_key)
         invalid.extend(k for k in sentence.keys if k not in by_key and k not in invalid)
         results = {k: support(sentence.text, by_key[k].text, embedder, settings) for k in valid}
@@ -170,13 +171,16 @@ def check_answer(
                 quotes[key] = (-0.5, result.quote)
         best = max((r.score for r in results.values()), default=0.0)
         supporters = tuple(k for k, r in results.items() if r.supported)
-        checked.append(AnswerSentence(sentence.text, valid, supported, best, supporters))
+        checked.append(AnswerSentence(sentence.text, valid, supported, best, supporters, note))
     cited = sorted({k for s in checked for k in s.citations})
     sources = tuple(Source(k, by_key[k], quotes.get(k, (0.0, ""))[1]) for k in cited)
-    text = " ".join(
-        s.text[:-1] + "".join(f" [{k}]" for k in s.citations) + s.text[-1]
-        if s.citations and s.text[-1:] in ".!?"
-        else s.text + "".join(f" [{k}]" for k in s.citations)
-        for s in checked
-    )
+    text = " ".join([reply.lead] * bool(reply.lead) + [_with_markers(s) for s in checked])
     return CheckedAnswer(text, False, tuple(checked), sources, tuple(invalid))
+
+
+def _with_markers(sentence: AnswerSentence) -> str:
+    """The sentence with its citation markers before its closing stop, and its note after them."""
+    markers = "".join(f" [{k}]" for k in sentence.citations) + (f" {sentence.note}" if sentence.note else "")
+    if sentence.citations and sentence.text[-1:] in ".!?":
+        return sentence.text[:-1] + markers + sentence.text[-1]
+    return sentence.text + markers

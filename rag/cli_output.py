@@ -63,14 +63,24 @@ def render_answer(answer: Any, streamed: bool) -> None:
         say(answer.text)
         return
     if not streamed:
+        if answer.lead:
+            say(answer.lead)
         for sentence in answer.sentences:
             marks = "".join(f"[{k}]" for k in sentence.citations)
+            note = f" {one_line(sentence.note)}" if sentence.note else ""
             flag = "" if sentence.supported else ("  ⚠ unsupported" if sentence.citations else "  ⚠ uncited")
-            say(f"{one_line(sentence.text)} {marks}{flag}".replace(" " + "  ", "  ").rstrip())
+            say(f"{one_line(sentence.text)} {marks}{note}{flag}".replace(" " + "  ", "  ").rstrip())
     else:
         for sentence in answer.sentences:
             if not sentence.supported:
                 say(f"⚠ not supported by its sources: {one_line(sentence.text)}")
+    if streamed and answer.conflicts:
+        say("\nThe sources disagree:")
+        for conflict in answer.conflicts:
+            for position in conflict.answers:
+                marks = "".join(f"[{k}]" for k in position.citations)
+                outlets = f" ({'; '.join(one_line(s, 80) for s in position.sources)})" if position.sources else ""
+                say(f"  • {one_line(position.text)} {marks}{outlets}")
     if answer.truncated:
         say("⚠ the model's reply was too long and was cut; only its beginning is shown and checked")
     if answer.invalid_citations:

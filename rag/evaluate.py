@@ -130,6 +130,7 @@ class QuestionResult:
     answer: Answer
     retrieval: dict[str, float]
     timings: dict[str, float]
+    read_ids: tuple[str, ...] = ()  # the articles of the passages the model was given
 
 
 def run_eval(
@@ -155,7 +156,8 @@ def run_eval(
         hits = list(ranked.hits[: params.k]) if ranked.best_dense >= params.relevance_floor else []
         result = answer_from_hits(question.question, hits, embedder, llm, prompts, timings=timings)
         scores = retrieval_scores(question, ranked.hits) if question.answerable else {}
-        results.append(QuestionResult(question, result.answer, scores, result.answer.timings))
+        read_ids = tuple(dict.fromkeys(hit.doc_id for _, hit in result.context.passages))
+        results.append(QuestionResult(question, result.answer, scores, result.answer.timings, read_ids))
         if on_question:
             on_question(number, len(questions))
     return results
@@ -187,7 +189,8 @@ def _metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
     retrieval_keys = sorted({k for r in answerable for k in r.retrieval})
     retrieval = {k: _mean([r.retrieval[k] for r in answerable if k in r.retrieval]) for k in retrieval_keys}
     accuracy = [0.0 if r.answer.abstained else answer_accuracy(r.answer.text, r.question.answers) for r in answerable]
-    f1 = [0.0 if r.answer.abstained else token_f1(r.answer.text, r.question.answers) for r in answerable]
+    # Token F1 as SQuAD scores it: of the short answer where the reader gave one.
+    f1 = [0.0 if r.answer.abstained else token_f1(_answer_span(r.answer), r.question.answers) for r in answerable]
     abstained_right = sum(r.answer.abstained for r in unanswerable)
     abstained_wrong = sum(r.answer.abstained for r in answerable)
     predicted = abstained_right + abstained_wrong
@@ -225,6 +228,38 @@ def _metrics(results: Sequence[QuestionResult]) -> dict[str, Any]:
             "precision": round(sum(len(s.supported_by) for s in sentences) / citations, 4) if citations else None,
         },
         "latency_ms": latency,
+        **_disagreement(results),
+    }
+
+
+def _answer_span(answer: Answer) -> str:
+    return answer.short_answer or answer.text
+
+
+def _disagreement(results: Sequence[QuestionResult]) -> dict[str, Any]:
+    """For questions with false answers planted in the corpus (RGB's counterfactual set):
+    how often the answer gives a false answer alone (misled), and, where the passages read hold
+    both sides, how often the answer shows both and says the sources disagree."""
+    planted = [r for r in results if r.question.fake_answers]
+    if not planted:
+        return {}
+    misled = both = shown = 0
+    for r in planted:
+        text = "" if r.answer.abstained else r.answer.text
+        true = answer_accuracy(text, r.question.answers) > 0
+        false = answer_accuracy(text, r.question.fake_answers) > 0
+        misled += false and not true
+        read = set(r.read_ids)
+        if read & set(r.question.supporting_ids) and read & set(r.question.counterfactual_ids):
+            both += 1
+            shown += true and false and bool(r.answer.conflicts)
+    return {
+        "disagreement": {
+            "questions": len(planted),
+            "misled": round(misled / len(planted), 4),
+            "both_sides_read": both,
+            "both_shown": round(shown / both, 4) if both else None,
+        }
     }
 
 
@@ -250,6 +285,8 @@ HEADLINE = [
     ("abstention", "false_abstain_rate"),
     ("citations", "recall"),
     ("citations", "precision"),
+    ("disagreement", "misled"),
+    ("disagreement", "both_shown"),
 ]
 
 

@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from rag.backend import AnswerRequest, Message, OnToken, Reply, ReplySentence
 from rag.embed import Embedder
 from rag.errors import RagError
+from rag.nlp import Pipeline
 from rag.prompt import ABSTAIN
+from rag.question import OPEN, LabelGlossary, QuestionType, classify, needs_parse
+from rag.reader import Evidence as ScoredSentence
+from rag.reader import ReaderSettings, read
 from rag.text import content_stems, normalize, sentences, stem
 
 # Words that frame a question rather than name what it is about ("what is X's role?"): an
@@ -40,23 +44,33 @@ class ExtractiveSettings:
     max_candidates: int = 24
 
 
-@dataclass(frozen=True)
-class ScoredSentence:
-    key: int
-    text: str
-    coverage: float
-    similarity: float
-    score: float
-
-
 class ExtractiveLLM:
     """Answers by quoting the best-supported source sentences; deterministic and offline."""
 
     name = "extractive"
 
-    def __init__(self, embedder: Embedder | None = None, settings: ExtractiveSettings | None = None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        settings: ExtractiveSettings | None = None,
+        nlp: Pipeline | None = None,
+        reader: ReaderSettings | None = None,
+    ) -> None:
         self.embedder = embedder
         self.settings = settings or ExtractiveSettings()
+        self.nlp = nlp or Pipeline()
+        self.reader = reader or ReaderSettings()
+        self._glossary: LabelGlossary | None = None
+
+    def question_type(self, question: str) -> QuestionType:
+        """What the question asks for; spaCy is loaded only for questions that may want a
+        short answer (not "why …", not "how does …")."""
+        if not needs_parse(question):
+            return QuestionType(OPEN)
+        embed = self.embedder.embed if self.embedder is not None else None
+        if self._glossary is None:
+            self._glossary = LabelGlossary.build(self.nlp, embed)
+        return classify(question, self.nlp, self._glossary, embed)
 
     def score(self, question: str, passages: list[tuple[int, str]]) -> list[ScoredSentence]:
         """Every passage sentence, scored: IDF-weighted coverage of the question's content
@@ -141,22 +155,55 @@ class ExtractiveLLM:
         The keys are stated as values, so text inside a passage ("[2]") is never read as a
         citation.
         """
-        passages = [(key, hit.text) for key, hit in request.passages]
-        terms = len(set(content_stems(request.question)))
-        chosen: list[ScoredSentence] = []
-        if not (terms < self.settings.long_question_terms and _names_missing(request.question, passages)):
-            chosen = self.select(self.score(request.question, passages), terms)
-        if not chosen:
-            reply = Reply(ABSTAIN, ())
-        else:
-            sentences = tuple(ReplySentence(c.text, (c.key,)) for c in chosen)
-            reply = Reply(" ".join(f"{s.text} [{s.keys[0]}]" for s in sentences), sentences)
+        reply = self._answer(request)
         if on_token is not None:
             on_token(reply.text)
         return reply
 
+    def _answer(self, request: AnswerRequest) -> Reply:
+        passages = [(key, hit.text) for key, hit in request.passages]
+        terms = len(set(content_stems(request.question)))
+        if terms < self.settings.long_question_terms and _names_missing(request.question, passages):
+            return Reply(ABSTAIN, (), conflicts=(), abstain_reason="the question names something no passage mentions")
+        scored = self.score(request.question, passages)
+        chosen = self.select(scored, terms)
+        if not chosen:
+            return Reply(ABSTAIN, (), conflicts=(), abstain_reason="no passage sentence answers the question")
+        qualified = self.qualified(scored, chosen)
+        reading = read(
+            request.question, self.question_type(request.question), request.passages, qualified, self.nlp, self.reader
+        )
+        if reading is None:
+            sentences = tuple(ReplySentence(c.text, (c.key,)) for c in chosen)
+            return Reply(_render(sentences), sentences, conflicts=())
+        if not reading.sentences:
+            return Reply(ABSTAIN, (), conflicts=(), abstain_reason=reading.abstain_reason)
+        sentences = reading.sentences
+        if not reading.conflicts:
+            # The sentences that best answer the question stay with the short answer's own.
+            given = {normalize(s.text) for s in sentences}
+            sentences += tuple(ReplySentence(c.text, (c.key,)) for c in chosen if normalize(c.text) not in given)
+        return Reply(
+            _render(sentences, reading.lead),
+            sentences,
+            lead=reading.lead,
+            short_answer=reading.short_answer,
+            conflicts=reading.conflicts,
+        )
+
+    def qualified(self, scored: list[ScoredSentence], chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The sentences that pass the answer thresholds: the reader's evidence."""
+        s = self.settings
+        floor = min(c.score for c in chosen)
+        return [x for x in scored if x.score >= floor * s.relative and (x.coverage >= s.min_coverage or x in chosen)]
+
     def complete(self, messages: Sequence[Message]) -> str:
         raise RagError("the extractive backend only quotes sources; use --backend openai for free text")
+
+
+def _render(sentences: Sequence[ReplySentence], lead: str = "") -> str:
+    body = " ".join(f"{s.text} [{s.keys[0]}]" if s.keys else s.text for s in sentences)
+    return f"{lead} {body}" if lead else body
 
 
 _NAME_OR_NUMBER = re.compile(r"\b[A-Z][A-Za-z]+\b|\b\d[\d,.]*\d\b|\b\d\b")

@@ -27,6 +27,9 @@ class Question:
     kind: str
     evidence: tuple[Evidence, ...] = ()
     as_of: str | None = None  # the date the question was asked: articles after it are not known
+    # Counterfactual sets (RGB): false answers, and the articles that state them.
+    fake_answers: tuple[str, ...] = ()
+    counterfactual_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,8 @@ def load_gold(directory: Path) -> GoldSet:
                 kind=str(_need(record, "kind", str, where)),
                 evidence=tuple(evidence),
                 as_of=_as_of(record, where),
+                fake_answers=tuple(str(a) for a in record.get("fake_answers") or ()),
+                counterfactual_ids=tuple(str(i) for i in record.get("counterfactual_ids") or ()),
             )
         )
     stories = []

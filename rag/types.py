@@ -72,6 +72,7 @@ class AnswerSentence:
     supported: bool
     support_score: float = 0.0
     supported_by: tuple[int, ...] = ()
+    note: str = ""  # shown after the citations and not checked, e.g. the outlets behind an answer
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,27 @@ class Answer:
     invalid_citations: tuple[int, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     truncated: bool = False  # the model's reply was cut at the length rag accepts
+    short_answer: str | None = None  # the entity, date, number or yes/no the question asks for
+    conflicts: tuple[Conflict, ...] = ()
+    abstain_reason: str | None = None
+    lead: str = ""  # opens the answer and is not a claim: "Yes.", "The sources disagree:"
+
+
+@dataclass(frozen=True)
+class ConflictAnswer:
+    """One side of a disagreement: the answer, the passage keys behind it, and their outlets and
+    dates ("Reuters, 2025-06-05")."""
+
+    text: str
+    citations: tuple[int, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Sources that answer the same question differently. `label` is "update" when one side
+    was published later than the other, "contradiction" otherwise."""
+
+    about: str
+    answers: tuple[ConflictAnswer, ...]
+    label: str = "contradiction"

@@ -89,7 +89,33 @@ def test_ask_json_has_the_documented_shape(seed_index: Path) -> None:
     assert {"question", "answer", "abstained", "sentences", "sources"} <= set(payload)
     assert {"text", "citations", "supported"} <= set(payload["sentences"][0])
     assert {"key", "article_id", "title", "source", "date", "quote"} <= set(payload["sources"][0])
-    assert "TASS" in payload["answer"]
+    assert {"short_answer", "conflicts", "abstain_reason"} <= set(payload)
+    assert payload["short_answer"] == "TASS"
+
+
+def test_sources_that_assert_and_deny_an_event_open_the_answer_with_their_disagreement(seed_index: Path) -> None:
+    from rag.cli import app
+
+    result = runner.invoke(
+        app, ["ask", "Did Musk respond to the Russian offers?", "--index", str(seed_index), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["answer"].startswith("The sources disagree:")
+    (conflict,) = payload["conflicts"]
+    sides = conflict["answers"]
+    assert len(sides) == 2 and all(side["citations"] for side in sides)
+    assert set(sides[0]["citations"]).isdisjoint(sides[1]["citations"])
+    cited = {k for s in payload["sentences"] for k in s["citations"]}
+    assert all(set(side["citations"]) & cited for side in sides)
+
+
+def test_an_abstention_says_why_in_json(seed_index: Path) -> None:
+    from rag.cli import app
+
+    result = runner.invoke(app, ["ask", "What is the capital of Australia?", "--index", str(seed_index), "--json"])
+    payload = json.loads(result.stdout)
+    assert payload["abstained"] and payload["abstain_reason"]
 
 
 def test_ask_on_the_terminal_shows_answer_and_sources(seed_index: Path) -> None:

@@ -1,0 +1,416 @@
+"""The offline reader: from the best-supported passage sentences to a short answer (an entity,
+a date, a number, a yes or a no), or to the sources' disagreement said out loud.
+
+Candidates are the named entities of the expected type in the evidence sentences (spaCy), minus
+what the question itself names. Each is scored by the passages and outlets that state it, their
+sentence scores and how close it stands to the question's words. Two different answers, each
+stated by articles the other's do not support, are a disagreement; so are a sentence that
+asserts what another denies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from rag.backend import ReplySentence
+from rag.nlp import Pipeline
+from rag.question import YES_NO, QuestionType
+from rag.text import content_words, normalize, stem, words
+from rag.types import Conflict, ConflictAnswer, Hit
+
+DISAGREE = "The sources disagree:"
+
+
+@dataclass(frozen=True)
+class ReaderSettings:
+    # Sentences scoring at least this share of the best one are read for candidates.
+    evidence_relative: float = 0.7
+    max_evidence: int = 12
+    # A second answer at least this strong against the first, from other articles, is a rival.
+    rival_share: float = 0.5
+    max_sides: int = 3
+    # A yes or a no needs one sentence stating this share of the question's content words.
+    yes_no_coverage: float = 0.6
+    # Tokens over which closeness to the question's words halves a candidate's weight.
+    proximity_tokens: float = 8.0
+    evidence_per_side: int = 2
+    # Weight of an answer from a passage that lacks a number the question gives ("in 2021").
+    missing_number: float = 0.3
+    # Weight of an answer of a secondary type ("who" asked, a group or a country found).
+    secondary_label: float = 0.3
+    # Weight for an answer that is the subject of a verb the question uses ("who offered …":
+    # the one who offered).
+    role_bonus: float = 2.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A passage sentence scored against the question (see ExtractiveLLM.score)."""
+
+    key: int
+    text: str
+    coverage: float
+    similarity: float
+    score: float
+
+
+@dataclass
+class Candidate:
+    text: str
+    label: str
+    weights: dict[int, float] = field(default_factory=dict)  # passage key -> best weight there
+    evidence: dict[int, Evidence] = field(default_factory=dict)  # passage key -> best sentence
+    forms: set[str] = field(default_factory=set)
+
+    @property
+    def score(self) -> float:
+        return sum(self.weights.values())
+
+    def keys(self) -> tuple[int, ...]:
+        """The passages stating it, strongest first."""
+        return tuple(sorted(self.weights, key=lambda k: (-self.weights[k], k)))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader makes of the evidence: `lead` opens the answer and is not itself a
+    claim ("Yes.", "The sources disagree:"); `sentences` are checked against their passages."""
+
+    short_answer: str | None
+    sentences: tuple[ReplySentence, ...]
+    lead: str = ""
+    conflicts: tuple[Conflict, ...] = ()
+    abstain_reason: str | None = None
+
+
+def read(
+    question: str,
+    kind: QuestionType,
+    passages: Sequence[tuple[int, Hit]],
+    evidence: Sequence[Evidence],
+    nlp: Pipeline,
+    settings: ReaderSettings | None = None,
+) -> Reading | None:
+    """A short answer or a stated disagreement for `question`; None when the question asks for
+    neither (why, how) and the evidence sentences should simply be quoted."""
+    settings = settings or ReaderSettings()
+    chosen = _evidence(evidence, settings)
+    if not chosen:
+        return None
+    hits = dict(passages)
+    if kind.form == YES_NO:
+        return _yes_no(question, chosen, hits, nlp, settings)
+    if not kind.wants_entity:
+        return None
+    candidates = find_candidates(question, kind, chosen, hits, nlp, settings)
+    if not candidates and kind.labels and not kind.certain:
+        kind = replace(kind, labels=frozenset(), primary="")  # the guessed type was wrong: any answer
+        candidates = find_candidates(question, kind, chosen, hits, nlp, settings)
+    if not candidates:
+        # Abstaining here, even only when no passage names anything of the type, cost a right
+        # answer and gained no right abstention on squad2_dev: quote the sentences instead.
+        return None
+    best = candidates[0]
+    rivals = _rivals(best, candidates[1:], hits, settings)
+    if not rivals:
+        answer = ReplySentence(f"**{best.text}**", tuple(sorted(best.keys())))
+        return Reading(best.text, (answer, *_evidence_sentences(best, settings)))
+    sides = [best, *rivals]
+    conflict = Conflict(
+        about=question.strip(),
+        answers=tuple(ConflictAnswer(c.text, tuple(sorted(c.keys())), _outlets(c.keys(), hits)) for c in sides),
+        label=_label([c.keys() for c in sides], hits),
+    )
+    sentences: list[ReplySentence] = []
+    for side, position in zip(sides, conflict.answers, strict=True):
+        note = f"({'; '.join(position.sources)})" if position.sources else ""
+        sentences.append(ReplySentence(f"**{side.text}**", position.citations, note))
+    for side in sides:
+        sentences.extend(_evidence_sentences(side, settings, limit=1))
+    return Reading(best.text, tuple(sentences), DISAGREE, (conflict,))
+
+
+def _evidence(evidence: Sequence[Evidence], settings: ReaderSettings) -> list[Evidence]:
+    ranked = sorted(evidence, key=lambda e: (-e.score, e.key))
+    if not ranked:
+        return []
+    floor = ranked[0].score * settings.evidence_relative
+    return [e for e in ranked if e.score >= floor][: settings.max_evidence]
+
+
+def find_candidates(
+    question: str,
+    kind: QuestionType,
+    evidence: Sequence[Evidence],
+    hits: dict[int, Hit],
+    nlp: Pipeline,
+    settings: ReaderSettings,
+) -> list[Candidate]:
+    """Answers of the expected type in the evidence, strongest first, aliases merged."""
+    asked = {stem(part) for w in words(question) for part in (w, *w.split("-"))}
+    found: dict[str, Candidate] = {}
+    docs = nlp.parse([e.text for e in evidence])
+    heads = {stem(t.lower_) for t in nlp.parse_one(question) if t.pos_ in ("NOUN", "PROPN", "VERB", "NUM")}
+    landmarks = _landmarks(heads or asked, docs)
+    numbers = {w for w in words(question) if any(c.isdigit() for c in w)}
+    for sentence, doc in zip(evidence, docs, strict=True):
+        passage_words = set(words(hits[sentence.key].text)) if numbers else set()
+        off_number = settings.missing_number if numbers - passage_words else 1.0
+        anchors = [t.i for t in doc if stem(t.lower_) in landmarks]
+        for span in _answer_spans(doc, kind, asked):
+            terms = content_words(span.text)
+            if not terms or any(stem(t) in asked for t in terms):
+                continue  # what the question names is not its answer
+            distance = min((_distance(span, i) for i in anchors), default=2 * settings.proximity_tokens)
+            weight = sentence.score * off_number * 0.5 ** (distance / settings.proximity_tokens)
+            if (kind.primary and span.label_ != kind.primary) or (kind.focus == "when" and _duration(span)):
+                weight *= settings.secondary_label
+            if _acts_in_question(span, asked):
+                weight *= settings.role_bonus
+            text = _display(span)
+            candidate = found.setdefault(normalize(text), Candidate(text, span.label_ or "NP"))
+            candidate.forms.add(text)
+            if weight > candidate.weights.get(sentence.key, 0.0):
+                candidate.weights[sentence.key] = weight
+                candidate.evidence[sentence.key] = sentence
+    return _merge_aliases(sorted(found.values(), key=lambda c: (-c.score, c.text)))
+
+
+def _landmarks(asked: set[str], docs: Sequence[Any]) -> set[str]:
+    """The question's words worth measuring closeness to: its nouns, names, verbs and numbers
+    (not the words modifying them) that some evidence sentences lack. A word every sentence has
+    (often the name the question is about) tells nothing about where the answer stands."""
+    present = [{stem(t.lower_) for t in doc if not t.is_stop and not t.is_punct} & asked for doc in docs]
+    counts = {w: sum(w in p for p in present) for w in asked}
+    telling = {w for w, n in counts.items() if 0 < n < 0.8 * len(docs)}
+    return telling or {w for w, n in counts.items() if n}
+
+
+def _answer_spans(doc: Any, kind: QuestionType, asked: set[str]) -> list[Any]:
+    entities = _joined_places(doc)
+    if kind.labels:
+        return [e for e in entities if e.label_ in kind.labels]
+    # The question does not say what type: any entity, and noun phrases that hold none, without
+    # the words they share with the question at their edges ("the RNA pathway" → "RNA").
+    covered = {i for e in entities for i in range(e.start, e.end)}
+    chunks = []
+    for chunk in doc.noun_chunks:
+        if covered & set(range(chunk.start, chunk.end)) or chunk.root.pos_ == "PRON":
+            continue
+        start, end = chunk.start, chunk.end
+        while start < end and (doc[start].is_stop or doc[start].is_punct or stem(doc[start].lower_) in asked):
+            start += 1
+        while end > start and (doc[end - 1].is_stop or doc[end - 1].is_punct or stem(doc[end - 1].lower_) in asked):
+            end -= 1
+        if end > start:
+            chunks.append(doc[start:end])
+    return [*entities, *chunks]
+
+
+def _acts_in_question(span: Any, asked: set[str]) -> bool:
+    """Whether the span is the subject or agent of a verb the question uses."""
+    root = span.root
+    if root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and root.head.dep_ in ("nsubj", "nsubjpass")):
+        verb = root.head if root.dep_ != "appos" else root.head.head
+    elif root.dep_ == "pobj" and root.head.dep_ == "agent":
+        verb = root.head.head
+    else:
+        return False
+    return verb.pos_ in ("VERB", "AUX") and stem(verb.lower_) in asked
+
+
+def _duration(span: Any) -> bool:
+    """A length of time ("130-day", "three years") rather than a point in it ("May 30", "2021"):
+    its head is a common noun counted by a number."""
+    root = span.root
+    return bool(root.pos_ == "NOUN" and any(c.like_num or c.pos_ == "NUM" for c in span if c.i != root.i))
+
+
+def _joined_places(doc: Any) -> list[Any]:
+    """Entities, with "Tampa, Florida"-style runs of places (a place, a comma, a place) as one."""
+    entities = list(doc.ents)
+    joined: list[Any] = []
+    for entity in entities:
+        previous = joined[-1] if joined else None
+        if (
+            previous is not None
+            and entity.label_ == previous.label_ == "GPE"
+            and entity.start == previous.end + 1
+            and doc[previous.end].text == ","
+        ):
+            joined[-1] = doc.char_span(previous.start_char, entity.end_char, label="GPE") or previous
+        else:
+            joined.append(entity)
+    return joined
+
+
+def _display(span: Any) -> str:
+    tokens = list(span)
+    while tokens and tokens[0].pos_ == "DET":
+        tokens = tokens[1:]
+    while tokens and (tokens[-1].is_punct or tokens[-1].tag_ == "POS"):
+        tokens = tokens[:-1]
+    if not tokens:
+        return str(span.text)
+    return str(span.doc.text[tokens[0].idx : tokens[-1].idx + len(tokens[-1].text)])
+
+
+def _distance(span: Any, index: int) -> int:
+    """Steps in the dependency tree from the span's head word to a token: "Russian officials
+    have offered …" puts the officials one step from "offered", however long the sentence."""
+    if span.start <= index < span.end:
+        return 0
+    token = span.doc[index]
+    up = {t.i: depth for depth, t in enumerate([span.root, *span.root.ancestors])}
+    for depth, ancestor in enumerate([token, *token.ancestors]):
+        if ancestor.i in up:
+            return depth + up[ancestor.i]
+    return len(span.doc)
+
+
+def _merge_aliases(candidates: list[Candidate]) -> list[Candidate]:
+    """A candidate whose words all appear in a stronger or longer one ("Barty" in "Ashleigh
+    Barty", "Tampa" in "Tampa, Florida") is the same answer: its support joins that one."""
+    merged: list[Candidate] = []
+    word_sets = {id(c): set(content_words(c.text)) for c in candidates}
+    for candidate in candidates:
+        mine = word_sets[id(candidate)]
+        host = next(
+            (
+                m
+                for m in merged
+                if m.label == candidate.label and (mine <= word_sets[id(m)] or word_sets[id(m)] <= mine)
+            ),
+            None,
+        )
+        if host is None:
+            merged.append(candidate)
+            continue
+        if len(mine) > len(word_sets[id(host)]):
+            host.text = candidate.text  # the fuller name reads better
+            word_sets[id(host)] = mine
+        for key, weight in candidate.weights.items():
+            if weight > host.weights.get(key, 0.0):
+                host.weights[key] = weight
+                host.evidence[key] = candidate.evidence[key]
+        host.forms |= candidate.forms
+    return sorted(merged, key=lambda c: (-c.score, c.text))
+
+
+def _rivals(
+    best: Candidate, others: Sequence[Candidate], hits: dict[int, Hit], settings: ReaderSettings
+) -> list[Candidate]:
+    """Other answers of the same type, nearly as strong, that no passage mentions together with
+    an answer already taken: alternatives, not two people of the same story."""
+    if best.label == "NP":
+        return []  # untyped noun phrases differ in too many ways to be rival answers
+    texts = [set(words(hit.text)) for hit in hits.values()]
+    rivals: list[Candidate] = []
+    for other in others:
+        if other.label != best.label or other.score < settings.rival_share * best.score:
+            continue
+        if not any(_mentioned_together(other, side, texts) for side in (best, *rivals)):
+            rivals.append(other)
+        if len(rivals) + 1 >= settings.max_sides:
+            break
+    return rivals
+
+
+def _mentioned_together(a: Candidate, b: Candidate, texts: Sequence[set[str]]) -> bool:
+    return any(_mentions(a, text) and _mentions(b, text) for text in texts)
+
+
+def _mentions(candidate: Candidate, text: set[str]) -> bool:
+    """A name is mentioned by any of its words ("Trump" for "Donald Trump"); a date, a number or
+    an amount only by all of its words."""
+    if candidate.label in ("PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"):
+        return bool({w for f in candidate.forms for w in content_words(f)} & text)
+    return any(set(words(f)) <= text for f in candidate.forms)
+
+
+def _evidence_sentences(
+    candidate: Candidate, settings: ReaderSettings, limit: int | None = None
+) -> list[ReplySentence]:
+    chosen: list[ReplySentence] = []
+    seen: set[str] = set()
+    for key in candidate.keys():
+        sentence = candidate.evidence[key]
+        folded = normalize(sentence.text)
+        if folded in seen:
+            continue
+        seen.add(folded)
+        chosen.append(ReplySentence(sentence.text, (key,)))
+        if len(chosen) >= (limit or settings.evidence_per_side):
+            break
+    return chosen
+
+
+def _outlets(keys: Sequence[int], hits: dict[int, Hit]) -> tuple[str, ...]:
+    described: list[str] = []
+    for key in keys:
+        hit = hits[key]
+        text = ", ".join(part for part in (hit.source, hit.date) if part)
+        if text and text not in described:
+            described.append(text)
+    return tuple(described)
+
+
+def _label(sides: Sequence[Sequence[int]], hits: dict[int, Hit]) -> str:
+    """An update when every side's reports are dated and one side's all come after the
+    other's; a contradiction otherwise."""
+    spans = []
+    for keys in sides:
+        dates = [hits[k].date for k in keys]
+        if not all(dates):
+            return "contradiction"
+        spans.append((min(d for d in dates if d), max(d for d in dates if d)))
+    spans.sort()
+    return "update" if all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1)) else "contradiction"
+
+
+# -- yes/no ----------------------------------------------------------------------------------
+
+
+def negated(doc: Any) -> bool:
+    """Whether a parsed sentence denies what it states ("has not responded", "never said",
+    "no reply")."""
+    return any(t.dep_ == "neg" or (t.dep_ == "det" and t.lower_ == "no") for t in doc)
+
+
+def _yes_no(
+    question: str, evidence: Sequence[Evidence], hits: dict[int, Hit], nlp: Pipeline, settings: ReaderSettings
+) -> Reading | None:
+    """Yes or No when a sentence states the question's content directly; both, with their
+    sources, when one article asserts what another denies; otherwise None (quote)."""
+    direct = [e for e in evidence if e.coverage >= settings.yes_no_coverage]
+    if not direct:
+        return None
+    asks_negated = negated(nlp.parse_one(question))
+    docs = nlp.parse([e.text for e in direct])
+    verdicts = ["No" if negated(doc) != asks_negated else "Yes" for doc in docs]
+    sides: dict[str, list[Evidence]] = {}
+    for sentence, verdict in zip(direct, verdicts, strict=True):
+        sides.setdefault(verdict, []).append(sentence)
+    if len(sides) == 1 or not _different_articles(sides, hits):
+        verdict = verdicts[0]
+        chosen = sides[verdict][: settings.evidence_per_side]
+        return Reading(verdict, tuple(ReplySentence(e.text, (e.key,)) for e in chosen), f"{verdict}.")
+    answers = []
+    sentences = []
+    for verdict in ("Yes", "No"):
+        side = sides[verdict][: settings.evidence_per_side]
+        keys = tuple(dict.fromkeys(e.key for e in side))
+        outlets = _outlets(keys, hits)
+        answers.append(ConflictAnswer(f"{verdict}: {side[0].text}", keys, outlets))
+        note = f"({'; '.join(outlets)})" if outlets else ""
+        sentences.append(ReplySentence(side[0].text, (side[0].key,), note))
+    conflict = Conflict(question.strip(), tuple(answers), _label([a.citations for a in answers], hits))
+    return Reading(None, tuple(sentences), DISAGREE, (conflict,))
+
+
+def _different_articles(sides: dict[str, list[Evidence]], hits: dict[int, Hit]) -> bool:
+    yes = {hits[e.key].doc_id for e in sides["Yes"]}
+    no = {hits[e.key].doc_id for e in sides["No"]}
+    return bool(yes - no and no - yes)

@@ -1,0 +1,169 @@
+"""The offline reader: short answers of the type a question asks for, and disagreement between
+sources said out loud. The passages are written for these tests, not taken from the seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer import answer_from_hits
+from rag.backend import AnswerRequest, ScriptedLLM
+from rag.embed import Embedder
+from rag.extractive import ExtractiveLLM
+from rag.nlp import Pipeline
+from rag.prompt import Prompts
+from rag.question import FACTOID, OPEN, YES_NO, LabelGlossary, classify
+from rag.types import Hit
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+@pytest.fixture(scope="module")
+def glossary(nlp: Pipeline, minilm: Embedder) -> LabelGlossary:
+    return LabelGlossary.build(nlp, minilm.embed)
+
+
+@pytest.fixture(scope="module")
+def reader(nlp: Pipeline) -> ExtractiveLLM:
+    return ExtractiveLLM(nlp=nlp)
+
+
+def passages(*items: tuple[str, str | None, str | None]) -> tuple[tuple[int, Hit], ...]:
+    """(text, outlet, date) for each passage, one article each."""
+    return tuple(
+        (key, Hit(key, key, f"doc{key}", f"Title {key}", source, date, None, text, 1.0 - key / 100))
+        for key, (text, source, date) in enumerate(items, start=1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "form", "label"),
+    [
+        ("Who opened the new bridge?", FACTOID, "PERSON"),
+        ("When did the dock strike end?", FACTOID, "DATE"),
+        ("Where was the trade treaty signed?", FACTOID, "GPE"),
+        ("How many workers joined the strike?", FACTOID, "CARDINAL"),
+        ("How much did the council pay for the land?", FACTOID, "MONEY"),
+        ("Which city hosted the summit?", FACTOID, "GPE"),
+        ("In what year did the museum open?", FACTOID, "DATE"),
+        ("Did the mayor sign the budget?", YES_NO, None),
+        ("Why did the minister resign?", OPEN, None),
+        ("Who is Maria Lindqvist?", OPEN, None),
+    ],
+)
+def test_a_question_is_read_for_the_type_of_answer_it_wants(
+    question: str, form: str, label: str | None, nlp: Pipeline, glossary: LabelGlossary, minilm: Embedder
+) -> None:
+    kind = classify(question, nlp, glossary, minilm.embed)
+    assert kind.form == form
+    if label is not None:
+        assert label in kind.labels
+
+
+def test_a_factoid_question_gets_a_short_answer_cited_to_every_passage_that_states_it(
+    reader: ExtractiveLLM,
+) -> None:
+    request = AnswerRequest(
+        "When did the dock strike end?",
+        passages(
+            ("The dock strike ended on March 14 after talks with the port authority.", "Harbour Times", "2024-03-15"),
+            ("Union leaders said the dock strike ended on March 14.", "Coast Daily", "2024-03-15"),
+            ("Fishing boats stayed in port during the storm.", "Coast Daily", "2024-03-02"),
+        ),
+    )
+    reply = reader.answer(request)
+    assert reply.short_answer == "March 14"
+    assert reply.sentences is not None and reply.sentences[0].keys == (1, 2)
+    assert not reply.conflicts
+
+
+def test_two_outlets_giving_different_answers_is_said_out_loud_with_both_sides(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Where was the trade treaty signed?",
+        passages(
+            ("The trade treaty was signed in Lisbon on Friday by both ministers.", "Harbour Times", "2024-05-10"),
+            ("Both ministers signed the trade treaty in Porto on Friday.", "Coast Daily", "2024-05-10"),
+        ),
+    )
+    reply = reader.answer(request)
+    assert reply.text.startswith("The sources disagree:")
+    assert reply.conflicts
+    (conflict,) = reply.conflicts
+    assert {a.text for a in conflict.answers} == {"Lisbon", "Porto"}
+    by_text = {a.text: a for a in conflict.answers}
+    assert by_text["Lisbon"].citations == (1,) and by_text["Porto"].citations == (2,)
+    assert by_text["Lisbon"].sources == ("Harbour Times, 2024-05-10",)
+    assert conflict.label == "contradiction"
+
+
+def test_a_later_report_with_another_answer_is_labelled_an_update(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "How many people were evacuated from the valley?",
+        passages(
+            ("Officials said 1,200 people were evacuated from the valley.", "Harbour Times", "2024-06-01"),
+            (
+                "By Sunday, 3,400 people had been evacuated from the valley, officials said.",
+                "Coast Daily",
+                "2024-06-03",
+            ),
+        ),
+    )
+    (conflict,) = reader.answer(request).conflicts or ()
+    assert conflict.label == "update"
+
+
+def test_a_short_and_a_full_name_are_one_answer_not_a_disagreement(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Who won the city marathon?",
+        passages(
+            ("Amara Okafor won the city marathon in record time.", "Harbour Times", None),
+            ("Okafor won the city marathon, her second victory.", "Coast Daily", None),
+        ),
+    )
+    reply = reader.answer(request)
+    assert reply.short_answer == "Amara Okafor"
+    assert not reply.conflicts
+
+
+def test_a_yes_no_question_is_answered_only_when_a_passage_states_it(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Did the mayor sign the budget?",
+        passages(("The mayor signed the budget on Tuesday evening.", "Harbour Times", None)),
+    )
+    reply = reader.answer(request)
+    assert reply.lead == "Yes."
+
+
+def test_one_source_asserting_what_another_denies_is_a_disagreement(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Did the mayor sign the budget?",
+        passages(
+            ("The mayor signed the budget on Tuesday evening.", "Harbour Times", "2024-02-07"),
+            ("The mayor has not signed the budget, her office said.", "Coast Daily", "2024-02-07"),
+        ),
+    )
+    reply = reader.answer(request)
+    assert reply.text.startswith("The sources disagree:")
+    (conflict,) = reply.conflicts or ()
+    assert [a.citations for a in conflict.answers] == [(1,), (2,)]
+
+
+def test_an_abstention_says_why(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest("What is the capital of Australia?", passages(("The mayor signed the budget.", None, None)))
+    reply = reader.answer(request)
+    assert reply.abstained and reply.abstain_reason
+
+
+def test_disagreement_is_found_in_the_passages_whatever_another_model_writes(hash_embedder: Embedder) -> None:
+    hits = [
+        hit
+        for _, hit in passages(
+            ("The trade treaty was signed in Lisbon on Friday by both ministers.", "Harbour Times", "2024-05-10"),
+            ("Both ministers signed the trade treaty in Porto on Friday.", "Coast Daily", "2024-05-10"),
+        )
+    ]
+    model = ScriptedLLM(["The treaty was signed on Friday [1]."])
+    result = answer_from_hits("Where was the trade treaty signed?", hits, hash_embedder, model, Prompts.load())
+    assert {a.text for c in result.answer.conflicts for a in c.answers} == {"Lisbon", "Porto"}
