@@ -7,7 +7,7 @@ city", "Super Bowl 2021 location") matched against spaCy's own description of ea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,12 +69,22 @@ class LabelGlossary:
     def labels_for(self, focus: Any, embed: Callable[[Sequence[str]], np.ndarray] | None) -> frozenset[str]:
         """The labels whose description names the focus noun, else the one closest in meaning."""
         forms = {focus.lower_, _singular(focus)}
-        named = frozenset(label for label, words in zip(self.labels, self.words, strict=True) if forms & words)
+        named = _families(label for label, words in zip(self.labels, self.words, strict=True) if forms & words)
         if named or self.vectors is None or embed is None:
             return named
         similarity = self.vectors @ embed([focus.text])[0]
         best = int(np.argmax(similarity))
-        return frozenset({self.labels[best]}) if similarity[best] >= self.min_similarity else frozenset()
+        return _families([self.labels[best]]) if similarity[best] >= self.min_similarity else frozenset()
+
+
+# OntoNotes splits places, times and numbers finely (a city is a GPE, a river a LOC, an airport a
+# FAC): a question asking for a "location" or a "date" may be answered by any of the family.
+_FAMILIES = (PLACES, TIMES, frozenset({"CARDINAL", "QUANTITY", "MONEY", "PERCENT"}))
+
+
+def _families(labels: Iterable[str]) -> frozenset[str]:
+    found = frozenset(labels)
+    return found.union(*(family for family in _FAMILIES if family & found))
 
 
 def _singular(token: Any) -> str:

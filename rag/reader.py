@@ -28,13 +28,14 @@ class ReaderSettings:
     # Sentences scoring at least this share of the best one are read for candidates.
     evidence_relative: float = 0.7
     max_evidence: int = 12
-    # A second answer at least this strong against the first, from other articles, is a rival.
+    # A second answer stated at least this strongly, against the first's strongest statement,
+    # by passages that never mention the first, is a rival.
     rival_share: float = 0.5
     max_sides: int = 3
     # A yes or a no needs one sentence stating this share of the question's content words.
     yes_no_coverage: float = 0.6
-    # Tokens over which closeness to the question's words halves a candidate's weight.
-    proximity_tokens: float = 8.0
+    # Steps in the parse tree over which closeness to the question's words halves a weight.
+    proximity_steps: float = 3.0
     evidence_per_side: int = 2
     # Weight of an answer from a passage that lacks a number the question gives ("in 2021").
     missing_number: float = 0.3
@@ -163,12 +164,12 @@ def find_candidates(
             terms = content_words(span.text)
             if not terms or any(stem(t) in asked for t in terms):
                 continue  # what the question names is not its answer
-            distance = min((_distance(span, i) for i in anchors), default=2 * settings.proximity_tokens)
-            weight = sentence.score * off_number * 0.5 ** (distance / settings.proximity_tokens)
-            if (kind.primary and span.label_ != kind.primary) or (kind.focus == "when" and _duration(span)):
-                weight *= settings.secondary_label
+            distance = min((_distance(span, i) for i in anchors), default=2 * settings.proximity_steps)
+            weight = sentence.score * off_number * 0.5 ** (distance / settings.proximity_steps)
             if _acts_in_question(span, asked):
-                weight *= settings.role_bonus
+                weight *= settings.role_bonus  # whatever the recogniser called it
+            elif (kind.primary and span.label_ != kind.primary) or (kind.focus == "when" and _duration(span)):
+                weight *= settings.secondary_label
             text = _display(span)
             candidate = found.setdefault(normalize(text), Candidate(text, span.label_ or "NP"))
             candidate.forms.add(text)
@@ -210,15 +211,19 @@ def _answer_spans(doc: Any, kind: QuestionType, asked: set[str]) -> list[Any]:
 
 
 def _acts_in_question(span: Any, asked: set[str]) -> bool:
-    """Whether the span is the subject or agent of a verb the question uses."""
+    """Whether the span is the subject or agent of a verb the question uses, or of a verb
+    whose purpose or complement is one ("X defeated Y to win the title": X won)."""
     root = span.root
-    if root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and root.head.dep_ in ("nsubj", "nsubjpass")):
-        verb = root.head if root.dep_ != "appos" else root.head.head
+    if root.dep_ == "appos":
+        root = root.head
+    if root.dep_ in ("nsubj", "nsubjpass"):
+        verb = root.head
     elif root.dep_ == "pobj" and root.head.dep_ == "agent":
         verb = root.head.head
     else:
         return False
-    return verb.pos_ in ("VERB", "AUX") and stem(verb.lower_) in asked
+    verbs = [verb, *(c for c in verb.children if c.dep_ in ("xcomp", "advcl", "conj", "ccomp") and c.pos_ == "VERB")]
+    return any(v.pos_ in ("VERB", "AUX") and stem(v.lower_) in asked for v in verbs)
 
 
 def _duration(span: Any) -> bool:
@@ -229,18 +234,20 @@ def _duration(span: Any) -> bool:
 
 
 def _joined_places(doc: Any) -> list[Any]:
-    """Entities, with "Tampa, Florida"-style runs of places (a place, a comma, a place) as one."""
-    entities = list(doc.ents)
+    """Entities, with "Tampa, Florida"-style runs of places (a place, a comma, a place) as one,
+    and a name the recogniser cut in two ("Bianca" + "Andreescu") made whole again."""
     joined: list[Any] = []
-    for entity in entities:
+    for entity in doc.ents:
         previous = joined[-1] if joined else None
-        if (
-            previous is not None
-            and entity.label_ == previous.label_ == "GPE"
-            and entity.start == previous.end + 1
-            and doc[previous.end].text == ","
-        ):
-            joined[-1] = doc.char_span(previous.start_char, entity.end_char, label="GPE") or previous
+        span = None
+        if previous is not None and entity.label_ == previous.label_ == "GPE" and entity.start == previous.end + 1:
+            if doc[previous.end].text == ",":
+                span = doc.char_span(previous.start_char, entity.end_char, label="GPE")
+        elif previous is not None and entity.start == previous.end and doc[previous.end - 1].pos_ == "PROPN":
+            label = "PERSON" if "PERSON" in (entity.label_, previous.label_) else previous.label_
+            span = doc.char_span(previous.start_char, entity.end_char, label=label)
+        if span is not None:
+            joined[-1] = span
         else:
             joined.append(entity)
     return joined
@@ -308,8 +315,11 @@ def _rivals(
         return []  # untyped noun phrases differ in too many ways to be rival answers
     texts = [set(words(hit.text)) for hit in hits.values()]
     rivals: list[Candidate] = []
+    strongest = max(best.weights.values())
     for other in others:
-        if other.label != best.label or other.score < settings.rival_share * best.score:
+        # One source stating another answer as strongly as the best source states this one is
+        # a disagreement, however many sources repeat the first.
+        if other.label != best.label or max(other.weights.values()) < settings.rival_share * strongest:
             continue
         if not any(_mentioned_together(other, side, texts) for side in (best, *rivals)):
             rivals.append(other)
