@@ -242,7 +242,13 @@ def _disagreement(results: Sequence[QuestionResult]) -> dict[str, Any]:
     both sides, how often the answer shows both and says the sources disagree."""
     planted = [r for r in results if r.question.fake_answers]
     if not planted:
-        return {}
+        # Where nothing was planted, a stated disagreement is most likely a false alarm.
+        flagged = sum(bool(r.answer.conflicts) for r in results)
+        return (
+            {"disagreement": {"questions": len(results), "conflict_rate": round(flagged / len(results), 4)}}
+            if results
+            else {}
+        )
     misled = both = shown = 0
     for r in planted:
         text = "" if r.answer.abstained else r.answer.text
@@ -287,6 +293,7 @@ HEADLINE = [
     ("citations", "precision"),
     ("disagreement", "misled"),
     ("disagreement", "both_shown"),
+    ("disagreement", "conflict_rate"),
 ]
 
 

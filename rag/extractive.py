@@ -171,7 +171,13 @@ class ExtractiveLLM:
             return Reply(ABSTAIN, (), conflicts=(), abstain_reason="no passage sentence answers the question")
         qualified = self.qualified(scored, chosen)
         reading = read(
-            request.question, self.question_type(request.question), request.passages, qualified, self.nlp, self.reader
+            request.question,
+            self.question_type(request.question),
+            request.passages,
+            qualified,
+            self.nlp,
+            self.reader,
+            multi_part=terms >= self.settings.long_question_terms,
         )
         if reading is None:
             sentences = tuple(ReplySentence(c.text, (c.key,)) for c in chosen)

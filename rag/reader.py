@@ -32,6 +32,12 @@ class ReaderSettings:
     # by passages that never mention the first, is a rival.
     rival_share: float = 0.5
     max_sides: int = 3
+    # ... and whose support in all is at least this share of the first's.
+    rival_total: float = 0.5
+    # Two sentences are the same statement when this share of their content words (other than
+    # the answers) is shared; the leading candidates searched for such pairs.
+    same_statement: float = 0.5
+    aligned_candidates: int = 8
     # A yes or a no needs one sentence stating this share of the question's content words.
     yes_no_coverage: float = 0.6
     # Steps in the parse tree over which closeness to the question's words halves a weight.
@@ -64,6 +70,7 @@ class Candidate:
     weights: dict[int, float] = field(default_factory=dict)  # passage key -> best weight there
     evidence: dict[int, Evidence] = field(default_factory=dict)  # passage key -> best sentence
     forms: set[str] = field(default_factory=set)
+    statements: list[Evidence] = field(default_factory=list)  # every sentence stating it
 
     @property
     def score(self) -> float:
@@ -93,9 +100,14 @@ def read(
     evidence: Sequence[Evidence],
     nlp: Pipeline,
     settings: ReaderSettings | None = None,
+    multi_part: bool = False,
 ) -> Reading | None:
     """A short answer or a stated disagreement for `question`; None when the question asks for
-    neither (why, how) and the evidence sentences should simply be quoted."""
+    neither (why, how) and the evidence sentences should simply be quoted.
+
+    A `multi_part` question (one that draws on several articles for its parts) expects
+    different articles to name different things, so only answers that fill the same statement
+    differently count as a disagreement there."""
     settings = settings or ReaderSettings()
     chosen = _evidence(evidence, settings)
     if not chosen:
@@ -113,8 +125,12 @@ def read(
         # Abstaining here, even only when no passage names anything of the type, cost a right
         # answer and gained no right abstention on squad2_dev: quote the sentences instead.
         return None
-    best = candidates[0]
-    rivals = _rivals(best, candidates[1:], hits, settings)
+    aligned = _aligned_sides(candidates, hits, settings)
+    if aligned:
+        best, rivals = aligned[0], aligned[1:]
+    else:
+        best = candidates[0]
+        rivals = [] if multi_part else _rivals(best, candidates[1:], hits, settings)
     if not rivals:
         answer = ReplySentence(f"**{best.text}**", tuple(sorted(best.keys())))
         return Reading(best.text, (answer, *_evidence_sentences(best, settings)))
@@ -167,12 +183,14 @@ def find_candidates(
             distance = min((_distance(span, i) for i in anchors), default=2 * settings.proximity_steps)
             weight = sentence.score * off_number * 0.5 ** (distance / settings.proximity_steps)
             if _acts_in_question(span, asked):
-                weight *= settings.role_bonus  # whatever the recogniser called it
-            elif (kind.primary and span.label_ != kind.primary) or (kind.focus == "when" and _duration(span)):
+                weight *= settings.role_bonus
+            if (kind.primary and span.label_ != kind.primary) or (kind.focus == "when" and _duration(span)):
                 weight *= settings.secondary_label
             text = _display(span)
             candidate = found.setdefault(normalize(text), Candidate(text, span.label_ or "NP"))
             candidate.forms.add(text)
+            if sentence not in candidate.statements:
+                candidate.statements.append(sentence)
             if weight > candidate.weights.get(sentence.key, 0.0):
                 candidate.weights[sentence.key] = weight
                 candidate.evidence[sentence.key] = sentence
@@ -303,17 +321,17 @@ def _merge_aliases(candidates: list[Candidate]) -> list[Candidate]:
                 host.weights[key] = weight
                 host.evidence[key] = candidate.evidence[key]
         host.forms |= candidate.forms
+        host.statements += [e for e in candidate.statements if e not in host.statements]
     return sorted(merged, key=lambda c: (-c.score, c.text))
 
 
 def _rivals(
     best: Candidate, others: Sequence[Candidate], hits: dict[int, Hit], settings: ReaderSettings
 ) -> list[Candidate]:
-    """Other answers of the same type, nearly as strong, that no passage mentions together with
-    an answer already taken: alternatives, not two people of the same story."""
+    """Other answers of the same type, stated nearly as strongly, that no passage gives as an
+    answer together with one already taken: alternatives, not two people of the same story."""
     if best.label == "NP":
         return []  # untyped noun phrases differ in too many ways to be rival answers
-    texts = [set(words(hit.text)) for hit in hits.values()]
     rivals: list[Candidate] = []
     strongest = max(best.weights.values())
     for other in others:
@@ -321,15 +339,73 @@ def _rivals(
         # a disagreement, however many sources repeat the first.
         if other.label != best.label or max(other.weights.values()) < settings.rival_share * strongest:
             continue
-        if not any(_mentioned_together(other, side, texts) for side in (best, *rivals)):
+        if other.score < settings.rival_total * best.score:
+            continue  # one source among many naming someone else is one more name, not a dispute
+        if not any(_companions(other, side, settings) for side in (best, *rivals)):
             rivals.append(other)
         if len(rivals) + 1 >= settings.max_sides:
             break
     return rivals
 
 
-def _mentioned_together(a: Candidate, b: Candidate, texts: Sequence[set[str]]) -> bool:
-    return any(_mentions(a, text) and _mentions(b, text) for text in texts)
+def _companions(a: Candidate, b: Candidate, settings: ReaderSettings) -> bool:
+    """Whether some passage gives both as answers, each nearly as strongly as its best source."""
+    top_a, top_b = max(a.weights.values()), max(b.weights.values())
+    return any(
+        a.weights[k] >= settings.rival_share * top_a and b.weights[k] >= settings.rival_share * top_b
+        for k in a.weights.keys() & b.weights.keys()
+    )
+
+
+def _aligned_sides(candidates: Sequence[Candidate], hits: dict[int, Hit], settings: ReaderSettings) -> list[Candidate]:
+    """Answers that fill the same statement differently: two articles saying the same thing in
+    the same words but for one answer ("… will take place in Tampa" against "… will take place
+    in Glendale"). The strongest such pair among the leading candidates, with any third answer
+    aligned with either; the first of them is the stronger."""
+    top = list(candidates[: settings.aligned_candidates])
+    pairs = [
+        (a.score + b.score, i, j)
+        for i, a in enumerate(top)
+        for j, b in enumerate(top)
+        if i < j and _same_kind(a, b) and _restate(a, b, hits, settings)
+    ]
+    if not pairs:
+        return []
+    _, i, j = max(pairs)
+    sides = [top[i], top[j]]
+    for other in top:
+        if len(sides) >= settings.max_sides:
+            break
+        if other not in sides and all(_same_kind(other, s) for s in sides):
+            if any(_restate(s, other, hits, settings) for s in sides):
+                sides.append(other)
+    return sides
+
+
+def _same_kind(a: Candidate, b: Candidate) -> bool:
+    return a.label == b.label and a.label != "NP"
+
+
+def _restate(a: Candidate, b: Candidate, hits: dict[int, Hit], settings: ReaderSettings) -> bool:
+    """Whether an article states `a` in a sentence that another article words the same way,
+    but with `b` where `a` stands, and neither sentence mentions the other answer."""
+    own = {stem(w) for c in (a, b) for f in c.forms for w in content_words(f)}
+    for first in a.statements:
+        first_words = set(words(first.text))
+        if _mentions(b, first_words):
+            continue
+        first_stems = {stem(w) for w in content_words(first.text)} - own
+        for second in b.statements:
+            if hits[first.key].doc_id == hits[second.key].doc_id:
+                continue
+            second_words = set(words(second.text))
+            if _mentions(a, second_words):
+                continue
+            second_stems = {stem(w) for w in content_words(second.text)} - own
+            union = first_stems | second_stems
+            if union and len(first_stems & second_stems) / len(union) >= settings.same_statement:
+                return True
+    return False
 
 
 def _mentions(candidate: Candidate, text: set[str]) -> bool:
