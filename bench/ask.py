@@ -48,6 +48,7 @@ def measure(store: Store, embedder: Embedder, questions: list[str]) -> dict[str,
     prompts = Prompts.load(cache=resolve().model_cache)
     for question in questions[:3]:
         retrieve(store, embedder, question, params)
+        ask(question, store, embedder, llm, params, prompts)  # warm: spaCy is loaded on first need
     encode, dense, retrieval, answer = [], [], [], []
     for question in questions:
         started = time.perf_counter()

@@ -57,6 +57,9 @@ class Reply:
 
 class LLM(Protocol):
     name: str
+    # Whether the backend writes free text (`complete`): the briefing's map and reduce steps
+    # need one; an extractive backend only quotes.
+    writes: bool
 
     def answer(self, request: AnswerRequest, on_token: OnToken | None = None) -> Reply:
         """Answer from the request; with `on_token`, text is passed on as it arrives."""
@@ -79,6 +82,7 @@ class ScriptedLLM:
     calls: list[list[Message]] = field(default_factory=list)
     requests: list[AnswerRequest] = field(default_factory=list)
     name: str = "scripted"
+    writes: bool = True
 
     def answer(self, request: AnswerRequest, on_token: OnToken | None = None) -> Reply:
         self.requests.append(request)

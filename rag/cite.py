@@ -41,9 +41,9 @@ def parse_citations(answer: str) -> list[ParsedSentence]:
     Markers may be `[1]`, `[1, 2]` or `[1][2]`; markers that open a sentence belong to the one
     before (as in "...asylum. [1] Next").
 
-    >>> parse_citations("Novikov offered asylum [1]. Peskov declined. [2, 3] Done [4][1].")
-    [ParsedSentence(text='Novikov offered asylum.', keys=(1,)), \
-ParsedSentence(text='Peskov declined.', keys=(2, 3)), ParsedSentence(text='Done.', keys=(4, 1))]
+    >>> parse_citations("The mayor resigned [1]. Berg declined. [2, 3] Done [4][1].")
+    [ParsedSentence(text='The mayor resigned.', keys=(1,)), \
+ParsedSentence(text='Berg declined.', keys=(2, 3)), ParsedSentence(text='Done.', keys=(4, 1))]
     """
     answer = _GLUED_MARKER.sub(r"\1 \2", answer)
     parsed: list[ParsedSentence] = []
@@ -111,7 +111,9 @@ def support(sentence: str, passage: str, embedder: Embedder | None, settings: Su
     windows = [(s, e) for s, e in spans] + [(spans[i][0], spans[i + 1][1]) for i in range(len(spans) - 1)]
     texts = [passage[s:e] for s, e in windows]
     lexical = [len(claim & set(content_stems(t))) / len(claim) for t in texts]
-    if embedder is not None:
+    # A sentence quoted word for word is supported whatever its meaning scores (it cannot beat
+    # 1.0), so only paraphrases pay for embedding the passage.
+    if embedder is not None and max(lexical) < 1.0:
         vectors = embedder.embed([sentence] + texts[: len(spans)])
         single = (vectors[1:] @ vectors[0]).tolist()
         semantic = single + [max(single[i], single[i + 1]) for i in range(len(spans) - 1)]

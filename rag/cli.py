@@ -156,7 +156,7 @@ def ask(
     prompts = Prompts.load(settings.prompts, settings.model_cache)
     embedder = CachingEmbedder(embedder_for(settings))
     llm = make_llm(settings, embedder)
-    streaming = not as_json and llm.name != "extractive" and sys.stdout.isatty()
+    streaming = not as_json and llm.writes and sys.stdout.isatty()
     with open_store(settings, embedder) as store:
         result = run_ask(
             question,
@@ -209,9 +209,10 @@ def brief(
     settings = settings_from(index, backend, model, base_url)
     embedder = CachingEmbedder(embedder_for(settings))
     llm = make_llm(settings, embedder)
-    prompts = BriefPrompts.load(settings.prompts, settings.model_cache) if llm.name != "extractive" else None
+    writer = llm if llm.writes else None
+    prompts = BriefPrompts.load(settings.prompts, settings.model_cache) if writer else None
     with open_store(settings, embedder) as store:
-        briefing = build_briefing(store, embedder, topic, filters, llm=llm, prompts=prompts)
+        briefing = build_briefing(store, embedder, topic, filters, llm=writer, prompts=prompts)
     rendered = (
         json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2) + "\n"
         if as_json
@@ -240,12 +241,13 @@ def eval(  # noqa: A001 - the command is called eval
     """Measure retrieval, answers, abstention and citations on a gold set, offline."""
     from rag.chunk import ChunkParams
     from rag.embed import CachingEmbedder
-    from rag.evaluate import eval_index, eval_stories, markdown, run_eval, summarize
+    from rag.evaluate import eval_index, markdown, run_eval, summarize
     from rag.gates import check_gates, gates_markdown, load_gates
     from rag.gold import load_gold
     from rag.llm import make_llm
     from rag.prompt import Prompts
     from rag.retrieve import RetrievalParams
+    from rag.story_eval import eval_stories
 
     gold = load_gold(dataset)
     previous = read_report(compare) if compare else None
@@ -260,11 +262,11 @@ def eval(  # noqa: A001 - the command is called eval
     with store, QuestionProgress(enabled=not as_json) as on_question:
         selected = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else ()
         results = run_eval(gold, store, embedder, llm, RetrievalParams(), prompts, limit, selected, on_question)
-        if not results:
+        if not results and not (gold.stories and not gold.questions):
             raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
-        report = {"dataset": gold.name, "backend": llm.name, **summarize(results)}
+        report = {"dataset": gold.name, "backend": llm.name, **(summarize(results) if results else {"n": 0})}
         if gold.stories and not kinds:
-            report["briefing"] = eval_stories(gold, store, embedder)
+            report["briefing"] = eval_stories(gold, store, embedder, limit, on_question)
     verdicts = check_gates(report, thresholds) if thresholds else None
     if verdicts is not None:
         report["gates"] = [v.as_dict() for v in verdicts]

@@ -307,6 +307,8 @@ def markdown(report: dict[str, Any], previous: dict[str, Any] | None = None) -> 
     columns = ["all", *report.get("by_kind", {})]
     sections = {"all": report, **report.get("by_kind", {})}
     old_sections = {"all": previous, **previous.get("by_kind", {})} if previous else {}
+    if not report.get("n"):
+        return stories_only(report)
     lines = [
         f"{report.get('dataset', 'eval')}: {report['n']} questions "
         f"({report['answerable']} answerable, {report['unanswerable']} unanswerable)",
@@ -327,54 +329,15 @@ def markdown(report: dict[str, Any], previous: dict[str, Any] | None = None) -> 
         if any(cells):
             lines.append(f"| {group} {name} | " + " | ".join(cells) + " |")
     if "briefing" in report:
-        b = report["briefing"]
-        lines.append(
-            f"\nbriefings: {b['stories']} stories, coverage of the reference summaries {b['coverage']}, "
-            f"citation precision {b['citation_precision']}"
-        )
+        from rag.story_eval import stories_markdown
+
+        lines.append("\n" + stories_markdown(report["briefing"]))
     for stage, figures in report.get("latency_ms", {}).items():
         lines.append(f"\nlatency {stage}: p50 {figures['p50']} ms, p95 {figures['p95']} ms")
     return "\n".join(lines)
 
 
-# -- briefings against reference summaries ------------------------------------------------------
+def stories_only(report: dict[str, Any]) -> str:
+    from rag.story_eval import stories_markdown
 
-
-def statements_of(briefing: Any) -> list[tuple[str, tuple[int, ...]]]:
-    """Every statement a briefing makes, with the article keys it cites."""
-    found = [(s.text, s.citations) for s in (*briefing.summary, *briefing.single_source)]
-    found += [(a.text, a.citations) for a in briefing.agreements]
-    found += [(e.event, e.citations) for e in briefing.timeline]
-    found += [(p.text, p.citations) for d in briefing.discrepancies for p in d.positions]
-    return found
-
-
-def eval_stories(gold: GoldSet, store: Store, embedder: Embedder) -> dict[str, Any]:
-    """Briefing coverage of each reference summary (share of its sentences that the briefing's
-    statements support) and citation precision (share of citations whose article supports the
-    statement)."""
-    from rag.brief import build_briefing
-    from rag.cite import SupportSettings, support
-    from rag.text import sentences
-
-    settings = SupportSettings()
-    coverage: list[float] = []
-    cited = supported = 0
-    for story in gold.stories:
-        briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
-        by_doc = {a.doc_id: a.text for a in store.db.articles(ids=store.db.ids_for_doc_ids(story.article_ids))}
-        texts = {s.key: by_doc[s.article_id] for s in briefing.sources}
-        statements = statements_of(briefing)
-        joined = "\n".join(text for text, _ in statements)
-        reference = sentences(story.reference_summary)
-        matched = sum(support(sentence, joined, embedder, settings).supported for sentence in reference)
-        coverage.append(matched / len(reference) if reference else 0.0)
-        for text, keys in statements:
-            for key in keys:
-                cited += 1
-                supported += support(text, texts[key], embedder, settings).supported
-    return {
-        "stories": len(gold.stories),
-        "coverage": _mean(coverage),
-        "citation_precision": round(supported / cited, 4) if cited else None,
-    }
+    return f"{report.get('dataset', 'eval')}: stories only\n\n" + stories_markdown(report.get("briefing", {}))

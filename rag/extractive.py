@@ -48,6 +48,7 @@ class ExtractiveLLM:
     """Answers by quoting the best-supported source sentences; deterministic and offline."""
 
     name = "extractive"
+    writes = False
 
     def __init__(
         self,

@@ -36,6 +36,7 @@ class OpenAILLM:
     """
 
     name = "openai"
+    writes = True
 
     def __init__(self, settings: OpenAISettings) -> None:
         self.settings = settings

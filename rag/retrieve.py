@@ -50,7 +50,7 @@ class Retrieval:
 
 def fts_query(text: str) -> str:
     """An FTS5 OR-query of the question's content words, each quoted so that no user text is
-    read as FTS5 syntax: 'Who offered Musk asylum?' → '"offered" OR "musk" OR "asylum"'."""
+    read as FTS5 syntax: 'Who closed the harbour?' → '"closed" OR "harbour"'."""
     seen: list[str] = []
     for word in content_words(text):
         token = word.replace('"', "")

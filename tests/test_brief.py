@@ -9,7 +9,6 @@ from typer.testing import CliRunner
 from rag.backend import ScriptedLLM
 from rag.brief import Briefing, briefing_json, build_briefing, claim_sentences
 from rag.embed import CachingEmbedder, Embedder
-from rag.entities import dates, is_negated, people, roles
 from rag.prompt import BriefPrompts
 from rag.store import Store
 
@@ -149,20 +148,6 @@ def test_the_llm_path_maps_claims_as_validated_json_and_retries(seed_index_maste
     assert "That reply was invalid" in scripted.calls[1][-1]["content"]
     assert all("Invented" not in a.text for a in briefing.agreements)
     assert briefing.summary
-
-
-def test_entity_helpers() -> None:
-    assert people("Kremlin spokesman Dmitry Peskov met U.S. President Donald Trump.") == [
-        "Dmitry Peskov",
-        "Donald Trump",
-    ]
-    [role] = roles("Kremlin spokesman Dmitry Peskov said so.", ["Dmitry Peskov"])
-    assert role.description == "Kremlin spokesman"
-    assert is_negated("Musk has not responded.") and is_negated("He won't need it.") and not is_negated("He replied.")
-    [when] = dates("It ended on May 30.", None, 2025)
-    assert (when.date, when.inferred_year) == ("2025-05-30", True)
-    [friday] = dates("Novikov spoke on Friday.", "2025-06-07", None)
-    assert friday.date == "2025-06-06"
 
 
 def test_headings_teasers_and_page_chrome_are_not_claims() -> None:

@@ -21,7 +21,14 @@ from rag.brief.cluster import (
     single_source_claims,
     summarize_claims,
 )
-from rag.brief.compare import attribution_conflicts, negation_conflicts, number_conflicts, people_named, title_conflicts
+from rag.brief.compare import (
+    attribution_conflicts,
+    negation_conflicts,
+    number_conflicts,
+    roles_by_person,
+    title_conflicts,
+)
+from rag.brief.facts import read_facts
 from rag.brief.llm_steps import map_claims, reduce_summary
 from rag.brief.model import Briefing, BriefSettings, BriefSource, Claim
 from rag.brief.people import person_entries
@@ -32,6 +39,7 @@ from rag.cite import SupportSettings
 from rag.embed import Embedder
 from rag.errors import RagError
 from rag.llm import LLM
+from rag.nlp import Pipeline
 from rag.store import Filters, Store
 
 
@@ -44,15 +52,20 @@ def build_briefing(
     llm: LLM | None = None,
     prompts: Any = None,
     doc_ids: Sequence[str] | None = None,
+    nlp: Pipeline | None = None,
 ) -> Briefing:
+    """The briefing on `topic` (or the whole index). With `llm`, claims are extracted by the
+    model's map step and the summary written by its reduce step; without, both come from the
+    articles' own sentences."""
     settings = settings or BriefSettings()
+    nlp = nlp or Pipeline()
     articles = select_articles(store, embedder, topic, filters or Filters(), settings, doc_ids)
     if not articles:
         raise RagError("no articles bear on that topic; try broader words, or no topic for the whole index")
     sources = tuple(BriefSource(i, a.doc_id, a.title, a.source, a.date, a.url) for i, a in enumerate(articles, start=1))
     texts = {s.key: a.text for s, a in zip(sources, articles, strict=True)}
     dates_by_key = {s.key: s.date for s in sources}
-    if llm is not None and llm.name != "extractive":
+    if llm is not None:
         claims = map_claims(llm, prompts, sources, texts)
     else:
         claims = [Claim(key, sentence) for key, text in texts.items() for sentence in claim_sentences(text)]
@@ -63,25 +76,26 @@ def build_briefing(
     for claim, score in zip(claims, vectors @ anchor, strict=True):
         claim.relevance = float(score)
     keep = keep_relevant(claims, settings)
-    claims = [claims[i] for i in keep]
+    relevant = [claims[i] for i in keep]
     vectors = vectors[keep]
     similarity = vectors @ vectors.T
-    support_settings = SupportSettings()
-    clusters = cluster_claims(claims, similarity, settings, support_settings)
-    agreements = find_agreements(claims, similarity, clusters, texts, embedder, support_settings)
-    single = single_source_claims(claims, similarity, clusters, settings)
     reference_year = reference_year_of(dates_by_key.values())
-    all_people = people_named(texts)
+    facts = read_facts(relevant, nlp, dates_by_key, reference_year)
+    support_settings = SupportSettings()
+    clusters = cluster_claims(relevant, similarity, settings, support_settings)
+    agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings)
+    single = single_source_claims(relevant, facts, similarity, clusters, settings)
+    by_person = roles_by_person(relevant, facts)
     discrepancies = (
-        negation_conflicts(claims, similarity, settings, dates_by_key, all_people)
-        + title_conflicts(texts, all_people, dates_by_key)
-        + number_conflicts(claims, similarity, settings, dates_by_key)
-        + attribution_conflicts(claims, all_people, dates_by_key)
+        negation_conflicts(relevant, facts, similarity, settings, dates_by_key)
+        + title_conflicts(by_person, dates_by_key)
+        + number_conflicts(relevant, facts, similarity, settings, dates_by_key)
+        + attribution_conflicts(relevant, facts, dates_by_key)
     )
-    timeline = build_timeline(claims, similarity, dates_by_key, reference_year, settings)
-    people_entries = person_entries(texts, all_people, discrepancies)
-    summary = summarize_claims(agreements, claims, settings)
-    if llm is not None and llm.name != "extractive":
+    timeline = build_timeline(relevant, facts, similarity, settings)
+    people = person_entries(relevant, facts, by_person, discrepancies)
+    summary = summarize_claims(agreements, relevant, settings)
+    if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
     return Briefing(
         topic=topic,
@@ -90,7 +104,7 @@ def build_briefing(
         discrepancies=tuple(discrepancies),
         single_source=tuple(single),
         timeline=tuple(timeline),
-        people=tuple(people_entries),
+        people=tuple(people),
         sources=sources,
     )
 

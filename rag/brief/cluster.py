@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.brief.facts import ClaimFacts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
-from rag.entities import amounts, dates, people
 from rag.text import content_stems
 
 
@@ -105,8 +104,14 @@ def find_agreements(
 
 
 def single_source_claims(
-    claims: list[Claim], similarity: np.ndarray, clusters: list[_Cluster], settings: BriefSettings
+    claims: list[Claim],
+    facts: list[ClaimFacts],
+    similarity: np.ndarray,
+    clusters: list[_Cluster],
+    settings: BriefSettings,
 ) -> list[Statement]:
+    """Claims no other outlet makes, and figures inside shared claims no other outlet gives;
+    only claims that name someone, a figure or a date (not opinion or colour)."""
     keys = np.array([c.key for c in claims])
     candidates = []
     for cluster in clusters:
@@ -116,16 +121,14 @@ def single_source_claims(
         others = similarity[index][keys != claims[index].key]
         if others.size and others.max() >= settings.confirm_similarity:
             continue
-        text = claims[index].text
-        informative = bool(amounts(text) or people(text) or dates(text, None, 2000) or re.search(r"\d", text))
-        if informative:
+        if facts[index].informative:
             candidates.append((claims[index].relevance, index))
     for cluster in clusters:
         if len(cluster.citations) < 2:
             continue
         for index in cluster.members:
-            others = [amounts(claims[m].text) for m in cluster.members if claims[m].key != claims[index].key]
-            own = amounts(claims[index].text)
+            others = [_values(facts[m]) for m in cluster.members if claims[m].key != claims[index].key]
+            own = _values(facts[index])
             if own and not any(own & figures for figures in others):
                 candidates.append((claims[index].relevance, index))
     candidates.sort(reverse=True)
@@ -135,6 +138,10 @@ def single_source_claims(
             distinct.append((relevance, index))
     chosen = sorted(distinct[: settings.single_source_items], key=lambda item: item[1])
     return [Statement(claims[i].text, (claims[i].key,)) for _, i in chosen]
+
+
+def _values(fact: ClaimFacts) -> set[str]:
+    return {f.value for f in fact.figures if f.label in ("MONEY", "PERCENT", "QUANTITY")}
 
 
 def summarize_claims(agreements: list[Agreement], claims: list[Claim], settings: BriefSettings) -> list[Statement]:

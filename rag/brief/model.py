@@ -14,7 +14,9 @@ class BriefSettings:
     topic_lexical_floor: float = 0.15  # ... or this much when the passage also shares the topic's words
     cluster_similarity: float = 0.66
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
-    contrast_similarity: float = 0.5
+    contrast_similarity: float = 0.5  # claims this alike may state and deny the same action
+    same_fact_similarity: float = 0.75  # claims this alike tell the same fact (figures, dates)
+    timeline_merge_similarity: float = 0.6  # events on one date this alike are one event
     summary_sentences: int = 4
     single_source_items: int = 12
     timeline_items: int = 25

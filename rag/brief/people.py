@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-from rag.brief.compare import roles_by_person
-from rag.brief.model import Discrepancy, PersonEntry, Statement
+from rag.brief.facts import ClaimFacts, Role
+from rag.brief.model import Claim, Discrepancy, PersonEntry, Statement
 
 
-def person_entries(texts: dict[int, str], all_people: list[str], discrepancies: list[Discrepancy]) -> list[PersonEntry]:
+def person_entries(
+    claims: list[Claim],
+    facts: list[ClaimFacts],
+    by_person: dict[str, dict[Role, list[int]]],
+    discrepancies: list[Discrepancy],
+) -> list[PersonEntry]:
+    """Each person described by a source, or named by at least two, with every description and
+    the articles giving it; people with conflicting titles are flagged."""
     conflicted = {d.about.removesuffix("'s title") for d in discrepancies if d.kind == "title"}
-    by_person = roles_by_person(texts, all_people)
-    mentions = Counter(
-        {p: sum(bool(re.search(rf"\b{re.escape(p.split()[-1])}\b", t)) for t in texts.values()) for p in all_people}
-    )
+    articles: dict[str, set[int]] = {}
+    mentions: Counter[str] = Counter()
+    for claim, fact in zip(claims, facts, strict=True):
+        for person in fact.people:
+            articles.setdefault(person, set()).add(claim.key)
+            mentions[person] += 1
     entries = []
-    for person, count in mentions.most_common():
+    for person, _ in sorted(mentions.items(), key=lambda item: (-len(articles[item[0]]), -item[1], item[0])):
         descriptions = by_person.get(person, {})
-        if not descriptions and count < 2:
+        if not descriptions and len(articles[person]) < 2:
             continue
         statements = tuple(
             Statement(role.description, tuple(sorted(keys)))

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from rag.brief.facts import ClaimFacts
 from rag.brief.model import BriefSettings, Claim, TimelineEvent
-from rag.entities import dates
 
 
 def reference_year_of(article_dates: Any) -> int | None:
@@ -17,20 +17,18 @@ def reference_year_of(article_dates: Any) -> int | None:
 
 
 def build_timeline(
-    claims: list[Claim],
-    similarity: np.ndarray,
-    dates_by_key: dict[int, str | None],
-    reference_year: int | None,
-    settings: BriefSettings,
+    claims: list[Claim], facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings
 ) -> list[TimelineEvent]:
+    """Dated claims in order (dates resolved against each article's own date), one event per
+    date and meaning, the most relevant kept."""
     events: list[tuple[str, int, str, bool]] = []
-    for index, claim in enumerate(claims):
-        for mention in dates(claim.text, dates_by_key.get(claim.key), reference_year):
+    for index, fact in enumerate(facts):
+        for mention in fact.dates:
             events.append((mention.date, index, mention.precision, mention.inferred_year))
     merged: list[tuple[str, list[int], str, bool]] = []
     for date, index, precision, inferred in sorted(events, key=lambda e: (e[0], -claims[e[1]].relevance)):
         for event in merged:
-            if event[0] == date and similarity[index, event[1][0]] >= 0.6:
+            if event[0] == date and similarity[index, event[1][0]] >= settings.timeline_merge_similarity:
                 event[1].append(index)
                 break
         else:

@@ -1,0 +1,101 @@
+"""What the briefing reads from spaCy's parse of a claim: people and their aliases, roles, the
+actions stated or denied, figures and dates. The sentences are written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.brief.facts import ClaimFacts, Role, read_facts, roles_conflict
+from rag.brief.model import Claim
+from rag.nlp import Pipeline
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+def facts_of(nlp: Pipeline, *sentences: str, date: str | None = "2024-03-15") -> list[ClaimFacts]:
+    claims = [Claim(key, text) for key, text in enumerate(sentences, start=1)]
+    return read_facts(claims, nlp, {key: date for key in range(1, len(sentences) + 1)}, 2024)
+
+
+def test_a_surname_alone_is_the_person_named_in_full_elsewhere(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "Governor Maria Lindqvist signed the budget.", "Lindqvist said the budget was fair.")
+    assert facts[0].people == ["Maria Lindqvist"] and facts[1].people == ["Maria Lindqvist"]
+
+
+def test_two_people_sharing_a_surname_stay_two_people(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "Anna Okafor met the mayor.", "Daniel Okafor met the mayor.")
+    assert facts[0].people == ["Anna Okafor"] and facts[1].people == ["Daniel Okafor"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "description"),
+    [
+        ("Port authority spokesman Tomas Berg declined to comment.", "Port authority spokesman"),
+        ("Tomas Berg, the port authority's spokesman, declined to comment.", "port authority's spokesman"),
+        ("The spokesman, Tomas Berg, declined to comment.", "spokesman"),
+        ("Former finance minister Tomas Berg declined to comment.", "Former finance minister"),
+    ],
+)
+def test_a_role_is_read_from_the_parse(nlp: Pipeline, sentence: str, description: str) -> None:
+    [fact] = facts_of(nlp, sentence)
+    assert [r.person for r in fact.roles] == ["Tomas Berg"]
+    assert fact.roles[0].description.lower().replace("'s", "").split() == description.lower().replace("'s", "").split()
+
+
+def role(nlp: Pipeline, sentence: str) -> Role:
+    [fact] = facts_of(nlp, sentence)
+    [found] = fact.roles
+    return found
+
+
+def test_former_against_sitting_in_the_same_office_is_a_conflict(nlp: Pipeline) -> None:
+    sitting = role(nlp, "Finance minister Tomas Berg spoke.")
+    former = role(nlp, "Former finance minister Tomas Berg spoke.")
+    assert roles_conflict(sitting, former)
+
+
+def test_two_different_offices_can_both_be_true(nlp: Pipeline) -> None:
+    president = role(nlp, "Former president Tomas Berg spoke.")
+    chair = role(nlp, "Tomas Berg, deputy chair of the security council, spoke.")
+    assert not roles_conflict(president, chair)
+
+
+def test_the_same_office_of_another_kind_is_a_conflict(nlp: Pipeline) -> None:
+    assert roles_conflict(
+        role(nlp, "Foreign minister Tomas Berg spoke."), role(nlp, "Defence minister Tomas Berg spoke.")
+    )
+
+
+def test_a_denied_action_is_marked_negated_and_an_if_clause_hypothetical(nlp: Pipeline) -> None:
+    denied, stated, hypothetical = facts_of(
+        nlp,
+        "Governor Maria Lindqvist has not signed the budget.",
+        "Governor Maria Lindqvist signed the budget on Tuesday.",
+        "If Maria Lindqvist signed the budget, the strike would end.",
+    )
+    assert any(a.verb == "sign" and a.negated and a.subject == "Maria Lindqvist" for a in denied.actions)
+    assert any(a.verb == "sign" and not a.negated and not a.hypothetical for a in stated.actions)
+    assert all(a.hypothetical for a in hypothetical.actions if a.verb == "sign")
+
+
+def test_relative_dates_are_resolved_against_the_articles_own_date(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "The council voted on Tuesday and the strike ended on March 3.", date="2024-03-15")
+    assert {d.date for d in fact.dates} == {"2024-03-12", "2024-03-03"}
+
+
+def test_a_length_of_time_is_not_a_date(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "The three-year project was approved by the council.")
+    assert not fact.dates
+
+
+def test_figures_keep_their_kind(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "The council paid $4 million for land where 1,200 people live.")
+    assert {(f.label, f.value) for f in fact.figures} >= {("MONEY", "$4 million"), ("CARDINAL", "1200")}
+
+
+def test_a_quote_is_given_to_the_one_person_named_outside_it(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "“We will not accept a budget that cuts schools,” said Maria Lindqvist.")
+    assert fact.speaker == "Maria Lindqvist" and fact.quote and "cuts schools" in fact.quote
