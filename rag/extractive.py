@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.backend import AnswerRequest, Message, OnToken, Reply, ReplySentence
+from rag.candidates import Evidence as ScoredSentence
 from rag.embed import Embedder
 from rag.errors import RagError
 from rag.nlp import Pipeline
 from rag.prompt import ABSTAIN
 from rag.question import OPEN, LabelGlossary, QuestionType, classify, needs_parse
-from rag.reader import Evidence as ScoredSentence
 from rag.reader import ReaderSettings, read
 from rag.text import content_stems, normalize, sentences, stem
 

@@ -124,6 +124,8 @@ def _clean_tokens(entity: Any) -> list[Any]:
     tokens = [t for t in entity if not t.is_punct and t.tag_ != "POS" and t.pos_ != "DET"]
     while tokens and tokens[-1].lower_ in ("'s", "’s"):
         tokens = tokens[:-1]
+    while len(tokens) > 1 and tokens[0].pos_ == "NOUN":
+        tokens = tokens[1:]  # "Astronomer Rosa Delgado": the recogniser took the title in
     return tokens
 
 
@@ -179,7 +181,7 @@ def role_of(entity: Any, name: str) -> Role | None:
     ("port spokesman Tomas Berg"), an apposition ("Berg, the port's spokesman" or
     "the spokesman, Dmitry Peskov"), or a copula or "serves as" ("Peskov is the spokesman")."""
     root = entity.root
-    title = _title_before(entity)
+    title = [t for t in _title_before(entity) if t.text not in name.split()]
     if title and _is_office(title[-1]):
         return _role(name, title, title[-1])
     for child in root.children:
@@ -337,6 +339,8 @@ class DateResolver:
             return None  # "the 1990s" read as some day: the text never named that day
         if inferred_base and (not numbers or re.search(r"\bago\b", text)):
             return None  # "Tuesday", "yesterday" with no article date to count from
+        if base is not None and not numbers and (base - when.date()).days == 7:
+            when = dt.datetime(base.year, base.month, base.day)  # "on Monday" in Monday's paper: that day
         return DateMention(when.date().isoformat(), "day", not has_year and inferred_base, text)
 
 
