@@ -4,7 +4,6 @@ written for these tests): nearly everyone it lists is a person, and it finds mos
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from fixtures.people_stories import STORIES
