@@ -95,12 +95,12 @@ def read(
         best = candidates[0]
         rivals = [] if multi_part else _rivals(best, candidates[1:], hits, settings)
     if not rivals:
-        answer = ReplySentence(f"**{best.text}**", tuple(sorted(best.keys())))
+        answer = ReplySentence(f"**{best.text}**", _stating(best, hits))
         return Reading(best.text, (answer, *_evidence_sentences(best, settings)))
     sides = [best, *rivals]
     conflict = Conflict(
         about=question.strip(),
-        answers=tuple(ConflictAnswer(c.text, tuple(sorted(c.keys())), _outlets(c.keys(), hits)) for c in sides),
+        answers=tuple(ConflictAnswer(c.text, _stating(c, hits), _outlets(_stating(c, hits), hits)) for c in sides),
         label=_label([c.keys() for c in sides], hits),
     )
     sentences: list[ReplySentence] = []
@@ -209,6 +209,14 @@ def _mentions(candidate: Candidate, text: set[str]) -> bool:
     if candidate.label in ("PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"):
         return bool({w for f in candidate.forms for w in content_words(f)} & text)
     return any(set(words(f)) <= text for f in candidate.forms)
+
+
+def _stating(candidate: Candidate, hits: dict[int, Hit]) -> tuple[int, ...]:
+    """The passages to cite for an answer as displayed: those that state it in those words (a
+    passage naming only "Trump" supports "Trump", not "Donald Trump"); the strongest at least."""
+    wanted = {stem(w) for w in content_words(candidate.text)}
+    full = [k for k in candidate.keys() if wanted <= {stem(w) for w in content_words(hits[k].text)}]
+    return tuple(sorted(full or candidate.keys()[:1]))
 
 
 def _evidence_sentences(
