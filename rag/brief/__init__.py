@@ -68,7 +68,11 @@ def build_briefing(
     if llm is not None:
         claims = map_claims(llm, prompts, sources, texts)
     else:
-        claims = [Claim(key, sentence) for key, text in texts.items() for sentence in claim_sentences(text)]
+        claims = [
+            Claim(key, sentence, position=position)
+            for key, text in texts.items()
+            for position, sentence in enumerate(claim_sentences(text))
+        ]
     if not claims:
         raise RagError("the selected articles hold no sentences to brief on")
     vectors = embedder.embed([c.text for c in claims])
@@ -94,7 +98,7 @@ def build_briefing(
     )
     timeline = build_timeline(relevant, facts, similarity, settings)
     people = person_entries(relevant, facts, by_person, discrepancies)
-    summary = summarize_claims(agreements, relevant, settings)
+    summary = summarize_claims(relevant, similarity, settings)
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
     return Briefing(

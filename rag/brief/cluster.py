@@ -11,7 +11,6 @@ from rag.brief.facts import ClaimFacts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
-from rag.text import content_stems
 
 
 def centroid(vectors: np.ndarray, keys: list[int]) -> np.ndarray:
@@ -144,22 +143,61 @@ def _values(fact: ClaimFacts) -> set[str]:
     return {f.value for f in fact.figures if f.label in ("MONEY", "PERCENT", "QUANTITY")}
 
 
-def summarize_claims(agreements: list[Agreement], claims: list[Claim], settings: BriefSettings) -> list[Statement]:
-    """The most widely reported claims, each about something the others do not cover."""
-    picked: list[Statement] = []
-    covered: list[set[str]] = []
-    for agreement in agreements:
-        stems = set(content_stems(agreement.text))
-        if any(len(stems & other) / max(1, min(len(stems), len(other))) > 0.5 for other in covered):
-            continue
-        picked.append(Statement(agreement.text, agreement.citations))
-        covered.append(stems)
-        if len(picked) >= settings.summary_sentences:
+def summarize_claims(claims: list[Claim], similarity: np.ndarray, settings: BriefSettings) -> list[Statement]:
+    """What most outlets report, then each outlet's main point, in about `summary_words` words.
+
+    A claim counts for as many other articles as say something close to it, for its place in
+    its article (news leads with what matters) and for its closeness to what the others say;
+    claims that repeat one already taken are skipped. Each statement cites every article that
+    says it."""
+    if not claims:
+        return []
+    keys = np.array([c.key for c in claims])
+    other = keys[:, None] != keys[None, :]
+    echoed = [
+        len({claims[j].key for j in np.flatnonzero((similarity[i] >= settings.cluster_similarity) & other[i])})
+        for i in range(len(claims))
+    ]
+    # Mean closeness to what the other articles say, on the scale of a count of echoes.
+    central = [3 * float(similarity[i][other[i]].mean()) if other[i].any() else 0.0 for i in range(len(claims))]
+    order = sorted(
+        range(len(claims)),
+        key=lambda i: (-(echoed[i] + central[i] + 1.0 / (1 + claims[i].position)), i),
+    )
+    picked: list[int] = []
+    words = 0
+
+    def take(index: int) -> bool:
+        nonlocal words
+        length = len(claims[index].text.split())
+        if picked and words + length > settings.summary_words:
+            return False
+        if any(similarity[index, p] >= settings.summary_redundancy for p in picked):
+            return False
+        picked.append(index)
+        words += length
+        return True
+
+    for index in order:
+        if echoed[index] and len(picked) < settings.summary_sentences:
+            take(index)
+    for key in dict.fromkeys(c.key for c in claims):  # each outlet's main point
+        if not any(claims[p].key == key for p in picked):
+            for index in order:
+                if claims[index].key == key and take(index):
+                    break
+    for index in order:
+        if words >= settings.summary_words:
             break
-    if len(picked) < settings.summary_sentences:
-        seen = {p.text for p in picked}
-        for claim in sorted(claims, key=lambda c: -c.relevance):
-            if claim.text not in seen and len(picked) < settings.summary_sentences:
-                picked.append(Statement(claim.text, (claim.key,)))
-                seen.add(claim.text)
-    return picked
+        take(index)
+    statements = []
+    support_settings = SupportSettings()
+    for index in picked:
+        text = claims[index].text
+        close = np.flatnonzero((similarity[index] >= settings.cluster_similarity) & other[index])
+        # Another article is cited only where its own sentence says this, word for word enough.
+        cited = {claims[index].key} | {
+            claims[j].key for j in close if support(text, claims[j].text, None, support_settings).supported
+        }
+        statements.append(Statement(text, tuple(sorted(cited))))
+    return statements

@@ -18,6 +18,8 @@ class BriefSettings:
     same_fact_similarity: float = 0.75  # claims this alike tell the same fact (figures, dates)
     timeline_merge_similarity: float = 0.6  # events on one date this alike are one event
     summary_sentences: int = 4
+    summary_words: int = 130  # about what an editor's roundup of a multi-outlet story runs to
+    summary_redundancy: float = 0.75  # a sentence this close to one already in the summary adds nothing
     single_source_items: int = 12
     timeline_items: int = 25
 
@@ -87,3 +89,4 @@ class Claim:
     text: str
     relevance: float = 0.0
     quote: str = ""
+    position: int = 0  # the claim's place in its article: news puts what matters first
