@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.brief.facts import ClaimFacts, Role, roles_conflict
+from rag.brief.facts import ClaimFacts, Role, amounts, roles_conflict
 from rag.brief.model import BriefSettings, Claim, Discrepancy, Statement
 from rag.text import normalize
 
@@ -86,7 +86,7 @@ def number_conflicts(
     seen: set[frozenset[str]] = set()
     for i, j in _pairs(claims, similarity, settings.same_fact_similarity):
         for kind, values_a, values_b in _comparable(facts[i], facts[j]):
-            if values_a & values_b:
+            if values_a & values_b or _shared_amount(values_a, values_b):
                 continue
             signature = frozenset(values_a | values_b)
             if signature in seen:
@@ -99,17 +99,31 @@ def number_conflicts(
 
 
 def _comparable(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str], set[str]]]:
+    """Figures of the same kind counting the same thing ("194,000 jobs" against "210,000
+    jobs"), and days given for the same action ("ordered Tuesday" against "ordered on
+    Wednesday"; a bare weekday is too loose to hold against another)."""
     pairs = []
-    labels = {f.label for f in a.figures} & {f.label for f in b.figures}
-    for label in sorted(labels):
-        pairs.append(
-            (label, {f.value for f in a.figures if f.label == label}, {f.value for f in b.figures if f.label == label})
-        )
-    days_a = {d.date for d in a.dates if d.precision == "day"}
-    days_b = {d.date for d in b.dates if d.precision == "day"}
-    if days_a and days_b:
-        pairs.append(("DATE", days_a, days_b))
+    slots = {(f.label, f.counts) for f in a.figures} & {(f.label, f.counts) for f in b.figures}
+    for label, counts in sorted(slots):
+        if not counts:
+            continue
+        values_a = {f.value for f in a.figures if (f.label, f.counts) == (label, counts)}
+        values_b = {f.value for f in b.figures if (f.label, f.counts) == (label, counts)}
+        pairs.append((label, values_a, values_b))
+    for verb in {d.of for d in a.dates if d.of} & {d.of for d in b.dates if d.of}:
+        days_a = {d.date for d in a.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}
+        days_b = {d.date for d in b.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}
+        if days_a and days_b:
+            pairs.append(("DATE", days_a, days_b))
     return pairs
+
+
+def _shared_amount(a: set[str], b: set[str]) -> bool:
+    return bool({x for v in a for x in amounts(v)} & {x for v in b for x in amounts(v)})
+
+
+def _names_a_day(text: str) -> bool:
+    return any(c.isdigit() for c in text)
 
 
 def attribution_conflicts(

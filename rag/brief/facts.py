@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.brief.model import Claim
@@ -40,8 +40,9 @@ class Role:
 @dataclass(frozen=True)
 class Figure:
     label: str
-    value: str  # normalised for comparison: "$300 million" → "$300 million", "1,200" → "1200"
+    value: str  # normalised for comparison: "nearly $3.5 trillion" → "$ 3.5 trillion"
     text: str
+    counts: str = ""  # what it counts or prices ("jobs" in "194,000 jobs"), as a stem
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class DateMention:
     precision: str  # day | month | year
     inferred_year: bool  # the text gave no year: it comes from the article's date
     text: str
+    of: str = ""  # the verb it dates ("ordered" in "ordered on Tuesday"), as a stem
 
 
 @dataclass(frozen=True)
@@ -96,11 +98,13 @@ def read_facts(
                 if role is not None:
                     facts.roles.append(role)
             elif entity.label_ in FIGURE_LABELS:
-                facts.figures.append(Figure(entity.label_, _figure_value(entity.text), entity.text))
+                value = _figure_value(entity)
+                if value:
+                    facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
             elif entity.label_ == "DATE" and not _duration(entity):
                 mention = resolver.resolve(entity.text, dates_by_key.get(claim.key), reference_year)
                 if mention is not None:
-                    facts.dates.append(mention)
+                    facts.dates.append(replace(mention, of=_dated_verb(entity)))
         for token in doc:
             # A surname the recogniser missed or took for a company here ("Lindqvist said …")
             # is still that person.
@@ -288,8 +292,47 @@ def roles_conflict(a: Role, b: Role) -> bool:
 # -- figures and dates --------------------------------------------------------------------------
 
 
-def _figure_value(text: str) -> str:
-    return " ".join(normalize(text).replace(",", "").split())
+def _figure_value(entity: Any) -> str:
+    """The amount itself, without the words that hedge it ("about", "nearly", "up to"): its
+    numbers, scale words and currency or percent signs."""
+    kept = [
+        "percent" if t.text == "%" else t.text.replace(",", "").lower()
+        for t in entity
+        if t.like_num or t.pos_ == "NUM" or t.tag_ == "$" or t.text in ("%", "percent")
+    ]
+    return " ".join(kept)
+
+
+def amounts(value: str) -> set[str]:
+    """The amounts a figure's value holds, each a number with its scale word: "51000 419000"
+    (a range) → {"51000", "419000"}; "$ 3.5 trillion" → {"3.5 trillion"}."""
+    found: list[str] = []
+    for word in value.split():
+        if any(c.isdigit() for c in word):
+            found.append(word)
+        elif found and word.isalpha() and word != "percent":
+            found[-1] += f" {word}"
+    return set(found)
+
+
+def _counted(entity: Any) -> str:
+    """The noun a figure counts or prices ("194,000 jobs" → "job", "a $3.5 trillion budget"
+    → "budget"), or the verb it measures ("rose 5.4 percent" → "rose")."""
+    root = entity.root
+    while root.dep_ == "conj" and root.head.ent_type_ == entity.label_:  # "0.9% in May and 5.4% over the year"
+        root = root.head
+    head = root.head
+    while (head.dep_ in ("compound", "amod", "nummod") or head.pos_ == "ADP") and head.head.i != head.i:
+        head = head.head
+    return stem(head.lower_) if head.i != root.i and head.pos_ in ("NOUN", "PROPN", "VERB") else ""
+
+
+def _dated_verb(entity: Any) -> str:
+    """The verb a date says when of: "ordered on Tuesday" → "order"."""
+    for token in entity.root.ancestors:
+        if token.pos_ in ("VERB", "AUX"):
+            return stem(token.lower_)
+    return ""
 
 
 def _duration(entity: Any) -> bool:
@@ -328,6 +371,11 @@ class DateResolver:
         if when is None:
             return None
         has_year = bool(re.search(r"\b\d{4}\b", text))
+        if not has_year and base is not None and period in ("day", "month"):
+            if inferred_base:
+                when = _nearest_year(when, dt.date(base.year, when.month, 1))  # the stories' year
+            else:
+                when = _nearest_year(when, base)  # "Jan. 31" in an August paper: the coming January
         if period == "year":
             return DateMention(f"{when.year:04d}", "year", False, text) if has_year else None
         if period == "month":
@@ -342,6 +390,16 @@ class DateResolver:
         if base is not None and not numbers and (base - when.date()).days == 7:
             when = dt.datetime(base.year, base.month, base.day)  # "on Monday" in Monday's paper: that day
         return DateMention(when.date().isoformat(), "day", not has_year and inferred_base, text)
+
+
+def _nearest_year(when: dt.datetime, base: dt.date) -> dt.datetime:
+    candidates = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            candidates.append(when.replace(year=year))
+        except ValueError:  # February 29th
+            continue
+    return min(candidates, key=lambda c: abs((c.date() - base).days)) if candidates else when
 
 
 def _iso_date(value: str | None) -> dt.date | None:
@@ -366,8 +424,12 @@ def actions_of(doc: Any, aliases: dict[str, str]) -> list[Action]:
             subject = next((c for c in token.head.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if subject is None or subject.pos_ == "PRON":
             continue  # "we", "he": who is meant is not in the sentence
-        negated = any(c.dep_ == "neg" for c in token.children) or any(
-            c.dep_ == "neg" for c in token.head.children if token.dep_ == "xcomp"
+        # "cannot restrict", "should not sign": a modal denies an obligation or a power, not
+        # that the thing happened.
+        modal = any(c.dep_ == "aux" and c.tag_ == "MD" for c in token.children)
+        negated = not modal and (
+            any(c.dep_ == "neg" for c in token.children)
+            or any(c.dep_ == "neg" for c in token.head.children if token.dep_ == "xcomp")
         )
         hypothetical = any(c.dep_ == "mark" and c.lower_ == "if" for t in (token, *token.ancestors) for c in t.children)
         found.append(Action(stem(token.lower_), token.lower_, _subject_name(subject, aliases), negated, hypothetical))
