@@ -18,7 +18,7 @@ from rag.candidates import Candidate, Evidence, ScoringSettings, find_candidates
 from rag.nlp import Pipeline
 from rag.question import YES_NO, QuestionType
 from rag.text import content_words, normalize, stem, words
-from rag.types import Conflict, ConflictAnswer, Hit
+from rag.types import Conflict, ConflictAnswer, Hit, update_or_contradiction
 
 DISAGREE = "The sources disagree:"
 
@@ -247,16 +247,7 @@ def _outlets(keys: Sequence[int], hits: dict[int, Hit]) -> tuple[str, ...]:
 
 
 def _label(sides: Sequence[Sequence[int]], hits: dict[int, Hit]) -> str:
-    """An update when every side's reports are dated and one side's all come after the
-    other's; a contradiction otherwise."""
-    spans = []
-    for keys in sides:
-        dates = [hits[k].date for k in keys]
-        if not all(dates):
-            return "contradiction"
-        spans.append((min(d for d in dates if d), max(d for d in dates if d)))
-    spans.sort()
-    return "update" if all(spans[i][1] < spans[i + 1][0] for i in range(len(spans) - 1)) else "contradiction"
+    return update_or_contradiction([[hits[k].date for k in keys] for keys in sides])
 
 
 # -- yes/no ----------------------------------------------------------------------------------

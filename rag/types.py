@@ -109,3 +109,17 @@ class Conflict:
     about: str
     answers: tuple[ConflictAnswer, ...]
     label: str = "contradiction"
+
+
+def update_or_contradiction(sides: list[list[str | None]]) -> str:
+    """How sources that differ relate, from the publication dates behind each side: an
+    *update* when every side is dated and each side's reports all come after the one before
+    it; a *contradiction* otherwise."""
+    spans = []
+    for dates in sides:
+        known = [d for d in dates if d]
+        if not dates or len(known) < len(dates):
+            return "contradiction"
+        spans.append((min(known), max(known)))
+    spans.sort()
+    return "update" if all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False)) else "contradiction"

@@ -38,6 +38,13 @@ def passages(*items: tuple[str, str | None, str | None]) -> tuple[tuple[int, Hit
     )
 
 
+# Two outlets placing one signing in two cities.
+TREATY = passages(
+    ("The trade treaty was signed in Lisbon on Friday by both ministers.", "Harbour Times", "2024-05-10"),
+    ("Both ministers signed the trade treaty in Porto on Friday.", "Coast Daily", "2024-05-10"),
+)
+
+
 @pytest.mark.parametrize(
     ("question", "form", "label"),
     [
@@ -82,10 +89,7 @@ def test_a_factoid_question_gets_a_short_answer_cited_to_every_passage_that_stat
 def test_two_outlets_giving_different_answers_is_said_out_loud_with_both_sides(reader: ExtractiveLLM) -> None:
     request = AnswerRequest(
         "Where was the trade treaty signed?",
-        passages(
-            ("The trade treaty was signed in Lisbon on Friday by both ministers.", "Harbour Times", "2024-05-10"),
-            ("Both ministers signed the trade treaty in Porto on Friday.", "Coast Daily", "2024-05-10"),
-        ),
+        TREATY,
     )
     reply = reader.answer(request)
     assert reply.text.startswith("The sources disagree:")
@@ -157,13 +161,7 @@ def test_an_abstention_says_why(reader: ExtractiveLLM) -> None:
 
 
 def test_disagreement_is_found_in_the_passages_whatever_another_model_writes(hash_embedder: Embedder) -> None:
-    hits = [
-        hit
-        for _, hit in passages(
-            ("The trade treaty was signed in Lisbon on Friday by both ministers.", "Harbour Times", "2024-05-10"),
-            ("Both ministers signed the trade treaty in Porto on Friday.", "Coast Daily", "2024-05-10"),
-        )
-    ]
+    hits = [hit for _, hit in TREATY]
     model = ScriptedLLM(["The treaty was signed on Friday [1]."])
     result = answer_from_hits("Where was the trade treaty signed?", hits, hash_embedder, model, Prompts.load())
     assert {a.text for c in result.answer.conflicts for a in c.answers} == {"Lisbon", "Porto"}

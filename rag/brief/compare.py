@@ -12,18 +12,11 @@ import numpy as np
 from rag.brief.facts import ClaimFacts, Role, amounts, roles_conflict
 from rag.brief.model import BriefSettings, Claim, Discrepancy, Statement
 from rag.text import normalize
+from rag.types import update_or_contradiction
 
 
 def _label(positions: Sequence[Statement], dates_by_key: dict[int, str | None]) -> str:
-    """An update when the positions were published on different dates (a later report)."""
-    position_dates = []
-    for position in positions:
-        known = [dates_by_key.get(k) for k in position.citations]
-        if not known or any(d is None for d in known):
-            return "contradiction"
-        position_dates.append((min(d for d in known if d), max(d for d in known if d)))
-    ordered = sorted(position_dates)
-    return "update" if all(a[1] < b[0] for a, b in zip(ordered, ordered[1:], strict=False)) else "contradiction"
+    return update_or_contradiction([[dates_by_key.get(k) for k in p.citations] for p in positions])
 
 
 def _pairs(claims: list[Claim], similarity: np.ndarray, floor: float) -> list[tuple[int, int]]:
