@@ -90,15 +90,15 @@ class Pipeline:
         return self._nlp
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
-        """spaCy Docs for `texts`, in order; each distinct text is parsed once."""
+        """spaCy Docs for `texts`, in order; each distinct text is parsed once while the memo
+        holds it (it is emptied when it would grow past `memo_size`)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        if missing:
-            nlp = self._load()
-            if len(self._memo) + len(missing) > self._memo_size:
-                self._memo.clear()
-            for text, doc in zip(missing, nlp.pipe(missing, batch_size=64), strict=True):
-                self._memo[text] = doc
-        return [self._memo[t] for t in texts]
+        parsed = dict(zip(missing, self._load().pipe(missing, batch_size=64), strict=True)) if missing else {}
+        docs = [parsed[t] if t in parsed else self._memo[t] for t in texts]
+        if len(self._memo) + len(parsed) > self._memo_size:
+            self._memo.clear()
+        self._memo.update(parsed)
+        return docs
 
     def parse_one(self, text: str) -> Any:
         return self.parse([text])[0]

@@ -165,3 +165,10 @@ def test_disagreement_is_found_in_the_passages_whatever_another_model_writes(has
     model = ScriptedLLM(["The treaty was signed on Friday [1]."])
     result = answer_from_hits("Where was the trade treaty signed?", hits, hash_embedder, model, Prompts.load())
     assert {a.text for c in result.answer.conflicts for a in c.answers} == {"Lisbon", "Porto"}
+
+
+def test_the_parser_memo_never_loses_a_text_it_was_asked_for() -> None:
+    small = Pipeline(memo_size=3)
+    small.parse(["One sentence.", "Two sentences."])
+    docs = small.parse(["One sentence.", "Three.", "Four.", "Five."])
+    assert [d.text for d in docs] == ["One sentence.", "Three.", "Four.", "Five."]
