@@ -343,6 +343,18 @@ class Database:
         ).fetchall()
         return _as_batch([r[0] for r in rows], [r[1] for r in rows])
 
+    def chunk_vectors(self, article_ids: Sequence[int]) -> list[tuple[int, int, int, np.ndarray]]:
+        """(article id, start, end, vector) of every chunk of the given articles."""
+        rows: list[tuple[int, int, int, np.ndarray]] = []
+        for first in range(0, len(article_ids), 500):
+            batch = list(article_ids[first : first + 500])
+            marks = ",".join("?" * len(batch))
+            for article_id, start, end, blob in self.connection.execute(
+                f"SELECT article_id, start, end, vector FROM chunks WHERE article_id IN ({marks}) ORDER BY id", batch
+            ):
+                rows.append((article_id, start, end, np.frombuffer(blob, dtype=np.float32)))
+        return rows
+
     def vector_batches(self, size: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(chunk ids, vectors) of every chunk, in id order, `size` at a time."""
         ids: list[int] = []

@@ -30,10 +30,10 @@ from rag.brief.compare import (
 )
 from rag.brief.facts import read_facts
 from rag.brief.llm_steps import map_claims, reduce_summary
-from rag.brief.model import Briefing, BriefSettings, BriefSource, Claim
+from rag.brief.model import Briefing, BriefSettings, BriefSource
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_json, briefing_markdown
-from rag.brief.select import claim_sentences, select_articles
+from rag.brief.select import bearing_claims, claim_sentences, select_articles
 from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
 from rag.embed import Embedder
@@ -68,11 +68,8 @@ def build_briefing(
     if llm is not None:
         claims = map_claims(llm, prompts, sources, texts)
     else:
-        claims = [
-            Claim(key, sentence, position=position)
-            for key, text in texts.items()
-            for position, sentence in enumerate(claim_sentences(text))
-        ]
+        topic_vector = embedder.embed([topic])[0] if topic else None
+        claims = bearing_claims(store, articles, topic_vector, settings)
     if not claims:
         raise RagError("the selected articles hold no sentences to brief on")
     vectors = embedder.embed([c.text for c in claims])
@@ -113,4 +110,4 @@ def build_briefing(
     )
 
 
-__all__ = ["Briefing", "BriefSettings", "briefing_json", "briefing_markdown", "build_briefing"]
+__all__ = ["Briefing", "BriefSettings", "briefing_json", "briefing_markdown", "build_briefing", "claim_sentences"]

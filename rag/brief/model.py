@@ -9,6 +9,9 @@ from dataclasses import dataclass
 class BriefSettings:
     max_articles: int = 200
     max_claims_per_article: int = 40
+    min_claims_per_article: int = 8
+    max_claims: int = 2000  # sentences embedded and compared in all: a briefing's time goes here
+    chunk_margin: float = 0.05  # a sentence can bear on the topic more than its chunk as a whole
     relevance_floor: float = 0.25  # cosine to the topic (or story centroid) below which a sentence is off-topic
     topic_article_floor: float = 0.3  # best passage cosine for an article to bear on the topic
     topic_lexical_floor: float = 0.15  # ... or this much when the passage also shares the topic's words

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from rag.brief.model import BriefSettings
+import numpy as np
+
+from rag.brief.model import BriefSettings, Claim
 from rag.embed import Embedder
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store import Filters, Store, StoredText
@@ -52,6 +54,11 @@ _BOILERPLATE = re.compile(
 
 def claim_sentences(text: str) -> list[str]:
     """Sentences worth comparing: whole statements, not headings, bullets' markers or page chrome."""
+    return [sentence for _, sentence in claim_spans(text)]
+
+
+def claim_spans(text: str) -> list[tuple[int, str]]:
+    """`claim_sentences` with where each starts in the text."""
     found = []
     for start, end in sentence_spans(text):
         sentence = text[start:end].lstrip("•*-–— \t").strip()
@@ -63,5 +70,42 @@ def claim_sentences(text: str) -> list[str]:
         capitalised = sum(w[:1].isupper() for w in sentence.split()) / n_words
         if sentence[-1:] not in '.!?"”’)' and (n_words < 12 or capitalised > 0.6):
             continue  # a heading
-        found.append(sentence)
+        found.append((start, sentence))
     return found
+
+
+def bearing_claims(
+    store: Store, articles: Sequence[StoredText], anchor: np.ndarray | None, settings: BriefSettings
+) -> list[Claim]:
+    """The claims worth embedding: sentences of the chunks that bear on the topic (or, with no
+    topic, on the articles' common centre), judged by the chunk vectors already in the index,
+    best chunks first, at most `max_claims` in all and `max_claims_per_article` per article.
+    Embedding every sentence of long articles is what a briefing would otherwise spend its
+    time on."""
+    chunks: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+    for article_id, start, end, vector in store.db.chunk_vectors([a.id for a in articles]):
+        chunks.setdefault(article_id, []).append((start, end, vector))
+    if anchor is None:
+        means = [np.mean([v for _, _, v in rows], axis=0) for rows in chunks.values() if rows]
+        centre = np.mean(means, axis=0) if means else None
+        anchor = centre / (np.linalg.norm(centre) or 1.0) if centre is not None else None
+    per_article = max(settings.min_claims_per_article, settings.max_claims // max(1, len(articles)))
+    per_article = min(per_article, settings.max_claims_per_article)
+    claims: list[Claim] = []
+    for key, article in enumerate(articles, start=1):
+        spans = claim_spans(article.text)
+        rows = chunks.get(article.id, [])
+        if anchor is None or not rows:
+            chosen = spans[:per_article]
+        else:
+            ranked = sorted(rows, key=lambda r: -float(r[2] @ anchor))
+            bearing = [r for r in ranked if float(r[2] @ anchor) >= settings.relevance_floor - settings.chunk_margin]
+            picked: set[int] = set()
+            for start, end, _ in bearing or ranked[:1]:
+                picked.update(i for i, (offset, _) in enumerate(spans) if start <= offset < end)
+                if len(picked) >= per_article:
+                    break
+            chosen = [spans[i] for i in sorted(picked)][:per_article]
+        position = {offset: i for i, (offset, _) in enumerate(spans)}
+        claims.extend(Claim(key, sentence, position=position[offset]) for offset, sentence in chosen)
+    return claims
