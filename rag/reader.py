@@ -41,6 +41,7 @@ class ReaderSettings:
     # A yes or a no needs one sentence stating this share of the question's content words.
     yes_no_coverage: float = 0.6
     evidence_per_side: int = 2
+    max_parts: int = 4  # articles a multi-part yes/no question is checked against
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
 
 
@@ -77,7 +78,7 @@ def read(
         return None
     hits = dict(passages)
     if kind.form == YES_NO:
-        return _yes_no(question, chosen, hits, nlp, settings)
+        return _yes_no(question, chosen, hits, nlp, settings, multi_part)
     if not kind.wants_entity:
         return None
     candidates = find_candidates(question, kind, chosen, hits, nlp, settings.scoring)
@@ -260,14 +261,21 @@ def negated(doc: Any) -> bool:
 
 
 def _yes_no(
-    question: str, evidence: Sequence[Evidence], hits: dict[int, Hit], nlp: Pipeline, settings: ReaderSettings
+    question: str,
+    evidence: Sequence[Evidence],
+    hits: dict[int, Hit],
+    nlp: Pipeline,
+    settings: ReaderSettings,
+    multi_part: bool = False,
 ) -> Reading | None:
     """Yes or No when a sentence states the question's content directly; both, with their
     sources, when one article asserts what another denies; otherwise None (quote)."""
     direct = [e for e in evidence if e.coverage >= settings.yes_no_coverage]
+    asks_negated = negated(nlp.parse_one(question))
+    if not direct and multi_part:
+        return _parts_asserted(question, evidence, hits, nlp, settings, asks_negated)
     if not direct:
         return None
-    asks_negated = negated(nlp.parse_one(question))
     docs = nlp.parse([e.text for e in direct])
     verdicts = ["No" if negated(doc) != asks_negated else "Yes" for doc in docs]
     sides: dict[str, list[Evidence]] = {}
@@ -288,6 +296,32 @@ def _yes_no(
         sentences.append(ReplySentence(side[0].text, (side[0].key,), note))
     conflict = Conflict(question.strip(), tuple(answers), _label([a.citations for a in answers], hits))
     return Reading(None, tuple(sentences), DISAGREE, (conflict,))
+
+
+def _parts_asserted(
+    question: str,
+    evidence: Sequence[Evidence],
+    hits: dict[int, Hit],
+    nlp: Pipeline,
+    settings: ReaderSettings,
+    asks_negated: bool,
+) -> Reading | None:
+    """A question in several parts ("Does A report X, and B report Y?") is a Yes when the best
+    sentence of each article read together state most of its words and none denies what it
+    asks; with a denial among them the sentences are quoted instead."""
+    best: dict[str, Evidence] = {}
+    for sentence in evidence:
+        best.setdefault(hits[sentence.key].doc_id, sentence)
+    parts = list(best.values())[: settings.max_parts]
+    if len(parts) < 2:
+        return None
+    asked = {stem(w) for w in content_words(question)}
+    stated = {stem(w) for e in parts for w in content_words(e.text)}
+    if not asked or len(asked & stated) / len(asked) < settings.yes_no_coverage:
+        return None
+    if any(negated(doc) != asks_negated for doc in nlp.parse([e.text for e in parts])):
+        return None
+    return Reading("Yes", tuple(ReplySentence(e.text, (e.key,)) for e in parts), "Yes.")
 
 
 def _different_articles(sides: dict[str, list[Evidence]], hits: dict[int, Hit]) -> bool:

@@ -172,3 +172,18 @@ def test_the_parser_memo_never_loses_a_text_it_was_asked_for() -> None:
     small.parse(["One sentence.", "Two sentences."])
     docs = small.parse(["One sentence.", "Three.", "Four.", "Five."])
     assert [d.text for d in docs] == ["One sentence.", "Three.", "Four.", "Five."]
+
+
+def test_a_question_in_parts_is_a_yes_when_the_articles_together_state_it(nlp: Pipeline, minilm: Embedder) -> None:
+    reader = ExtractiveLLM(minilm, nlp=nlp)
+    request = AnswerRequest(
+        "Did the Harbour Times report that the council approved the harbour budget, and did Coast Daily "
+        "report that the mayor signed the harbour budget on Tuesday?",
+        passages(
+            ("The council approved the harbour budget on Monday night.", "Harbour Times", "2024-02-06"),
+            ("The mayor signed the harbour budget on Tuesday morning.", "Coast Daily", "2024-02-07"),
+        ),
+    )
+    reply = reader.answer(request)
+    assert reply.lead == "Yes."
+    assert {k for s in reply.sentences or () for k in s.keys} == {1, 2}
