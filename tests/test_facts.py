@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.brief.facts import ClaimFacts, Role, amounts, read_facts, roles_conflict
+from rag.brief.facts import ClaimFacts, amounts, read_facts
 from rag.brief.model import Claim
+from rag.brief.roles import Role, roles_conflict
 from rag.nlp import Pipeline
 
 
@@ -107,3 +108,32 @@ def test_a_hedge_is_not_part_of_the_amount(nlp: Pipeline) -> None:
 def test_a_quote_is_given_to_the_one_person_named_outside_it(nlp: Pipeline) -> None:
     [fact] = facts_of(nlp, "“We will not accept a budget that cuts schools,” said Maria Lindqvist.")
     assert fact.speaker == "Maria Lindqvist" and fact.quote and "cuts schools" in fact.quote
+
+
+def test_claims_sharing_a_figure_do_not_differ_on_it(nlp: Pipeline) -> None:
+    import numpy as np
+
+    from rag.brief.compare import number_conflicts
+    from rag.brief.model import BriefSettings
+
+    claims = [
+        Claim(1, "Prices rose 5.4 percent in June compared with a year ago."),
+        Claim(2, "Consumer prices in June rose 0.9% from May and 5.4% over the past year."),
+    ]
+    facts = read_facts(claims, nlp, {1: "2024-07-13", 2: "2024-07-13"}, 2024)
+    assert not number_conflicts(claims, facts, np.ones((2, 2)), BriefSettings(), {1: None, 2: None})
+
+
+def test_two_counts_of_the_same_thing_differ(nlp: Pipeline) -> None:
+    import numpy as np
+
+    from rag.brief.compare import number_conflicts
+    from rag.brief.model import BriefSettings
+
+    claims = [
+        Claim(1, "Employers added 194,000 jobs in September."),
+        Claim(2, "Employers added 310,000 jobs in September."),
+    ]
+    facts = read_facts(claims, nlp, {1: "2024-10-08", 2: "2024-10-09"}, 2024)
+    [found] = number_conflicts(claims, facts, np.ones((2, 2)), BriefSettings(), {1: "2024-10-08", 2: "2024-10-09"})
+    assert found.label == "update"

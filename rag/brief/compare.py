@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.brief.facts import ClaimFacts, Role, amounts, roles_conflict
+from rag.brief.facts import ClaimFacts, amounts
 from rag.brief.model import BriefSettings, Claim, Discrepancy, Statement
+from rag.brief.roles import Role, roles_conflict
 from rag.text import normalize
 from rag.types import update_or_contradiction
 
@@ -102,7 +103,12 @@ def _comparable(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str], set[s
             continue
         values_a = {f.value for f in a.figures if (f.label, f.counts) == (label, counts)}
         values_b = {f.value for f in b.figures if (f.label, f.counts) == (label, counts)}
-        pairs.append((label, values_a, values_b))
+        # A figure of this kind the other claim gives anywhere, however the parse attached it,
+        # is one they agree on.
+        everywhere_a = {f.value for f in a.figures if f.label == label}
+        everywhere_b = {f.value for f in b.figures if f.label == label}
+        if not (_shared_amount(values_a, everywhere_b) or _shared_amount(values_b, everywhere_a)):
+            pairs.append((label, values_a, values_b))
     for verb in {d.of for d in a.dates if d.of} & {d.of for d in b.dates if d.of}:
         days_a = {d.date for d in a.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}
         days_b = {d.date for d in b.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}

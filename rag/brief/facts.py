@@ -8,33 +8,20 @@ negation come from the dependency parse, dates from dateparser.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from rag.brief.dates import DateMention, DateResolver, duration
 from rag.brief.model import Claim
+from rag.brief.roles import Role, role_of
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
 
 FIGURE_LABELS = frozenset({"MONEY", "CARDINAL", "PERCENT", "QUANTITY"})
-_FORMER = re.compile(r"^(?:former|ex)$|^ex-", re.IGNORECASE)
 _QUOTE = re.compile(r"[\"“]([^\"“”]{20,300})[\"”]")
-
-
-@dataclass(frozen=True)
-class Role:
-    """How one sentence describes a person: "port authority spokesman", "the deputy chair of the
-    committee". `head` is the office ("spokesman", "chair"); `former` whether it is past."""
-
-    person: str
-    description: str
-    head: str
-    former: bool
-    modifiers: frozenset[str]
-    rank: frozenset[str] = frozenset()  # ordinals: "first deputy chair" is not "deputy chair"
 
 
 @dataclass(frozen=True)
@@ -43,15 +30,6 @@ class Figure:
     value: str  # normalised for comparison: "nearly $3.5 trillion" → "$ 3.5 trillion"
     text: str
     counts: str = ""  # what it counts or prices ("jobs" in "194,000 jobs"), as a stem
-
-
-@dataclass(frozen=True)
-class DateMention:
-    date: str  # YYYY-MM-DD, YYYY-MM or YYYY, by precision
-    precision: str  # day | month | year
-    inferred_year: bool  # the text gave no year: it comes from the article's date
-    text: str
-    of: str = ""  # the verb it dates ("ordered" in "ordered on Tuesday"), as a stem
 
 
 @dataclass(frozen=True)
@@ -101,7 +79,7 @@ def read_facts(
                 value = _figure_value(entity)
                 if value:
                     facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
-            elif entity.label_ == "DATE" and not _duration(entity):
+            elif entity.label_ == "DATE" and not duration(entity):
                 mention = resolver.resolve(entity.text, dates_by_key.get(claim.key), reference_year)
                 if mention is not None:
                     facts.dates.append(replace(mention, of=_dated_verb(entity)))
@@ -180,116 +158,7 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
     return aliases
 
 
-def role_of(entity: Any, name: str) -> Role | None:
-    """The description the parse attaches to a person's mention: a title before the name
-    ("port spokesman Tomas Berg"), an apposition ("Berg, the port's spokesman" or
-    "the spokesman, Dmitry Peskov"), or a copula or "serves as" ("Peskov is the spokesman")."""
-    root = entity.root
-    title = [t for t in _title_before(entity) if t.text not in name.split()]
-    if title and _is_office(title[-1]):
-        return _role(name, title, title[-1])
-    for child in root.children:
-        if child.dep_ == "appos" and _is_office(child):
-            return _role(name, _phrase(child), child)
-    if root.dep_ == "appos" and _is_office(root.head):
-        return _role(name, [t for t in _phrase(root.head) if t.i < entity.start or t.i >= entity.end], root.head)
-    verb = root.head
-    if root.dep_ == "nsubj":
-        for child in verb.children:
-            if verb.pos_ == "AUX" and child.dep_ == "attr" and _is_office(child):
-                return _role(name, _phrase(child), child)
-            if child.dep_ == "prep" and child.lower_ == "as" and verb.pos_ == "VERB":
-                for target in child.children:
-                    if target.dep_ == "pobj" and _is_office(target):
-                        return _role(name, _phrase(target), target)
-    return None
-
-
-def _title_before(entity: Any) -> list[Any]:
-    """The words written just before a name that describe it ("former U.S. President" in
-    "former U.S. President Donald Trump", "state-appointed financier"): the run of nouns,
-    proper nouns and adjectives that ends at the name. The small parser often misattaches
-    such runs, so their parts of speech decide, not the tree."""
-    doc = entity.doc
-    words: list[Any] = []
-    index = entity.start - 1
-    while index >= 0:
-        token = doc[index]
-        hyphen = token.text == "-" and index > 0 and not token.whitespace_ and not doc[index - 1].whitespace_
-        described = token.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or token.tag_ in ("VBN", "VBG")
-        if not hyphen and (not described or token.ent_type_ == "PERSON"):
-            break
-        if token.tag_ == "POS" or token.lower_ in ("'s", "’s"):
-            break
-        words.insert(0, token)
-        index -= 1
-    while words and (words[0].text == "-" or words[0].pos_ == "NUM"):
-        words = words[1:]
-    return words
-
-
-def _is_office(token: Any) -> bool:
-    """An office is named by a common noun ("spokesman", "chair"); a title written as a proper
-    noun ("President", "Sen.") counts when it is not itself part of a named entity."""
-    if token.pos_ == "NOUN":
-        return token.ent_type_ not in ("PERSON", "ORG", "GPE", "NORP", "DATE", "CARDINAL")
-    return token.pos_ == "PROPN" and not token.ent_type_
-
-
-def _phrase(token: Any, limit: int = 12) -> list[Any]:
-    """A noun's phrase without the clauses hanging off it ("the spokesman, who said …")."""
-    cut = {
-        t.i
-        for c in token.children
-        if c.dep_ in ("relcl", "acl", "advcl", "appos", "punct", "cc", "conj")
-        for t in c.subtree
-    }
-    words = [t for t in token.subtree if t.i not in cut and not t.is_punct]
-    return words[:limit] if words and words[0].i <= token.i else [token]
-
-
-def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
-    words = [w for w in words if w.pos_ != "DET" and w.tag_ != "POS" and w.lower_ not in ("'s", "’s")]
-    if not words or len(words) > 12:
-        return None
-    words = sorted(words, key=lambda w: w.i)
-    doc = words[0].doc
-    description = doc.text[words[0].idx : words[-1].idx + len(words[-1].text)]
-    former = any(_FORMER.search(w.text) for w in words)
-    # What kind of office it is ("foreign", "defence"); a named body ("Senate", "U.S.") says
-    # whose office, which outlets name in different ways, so it does not tell offices apart.
-    modifiers = frozenset(
-        normalize(w.text)
-        for w in words
-        if w.i != head.i and not _FORMER.search(w.text) and w.pos_ in ("ADJ", "NOUN") and not w.ent_type_
-    )
-    rank = frozenset(normalize(w.text) for w in words if w.ent_type_ == "ORDINAL")
-    return Role(name, description, _office_word(head.text), former, modifiers, rank)
-
-
-def _office_word(text: str) -> str:
-    word = normalize(text).removeprefix("ex-").rstrip(".")
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
-
-
-def same_office(a: Role, b: Role) -> bool:
-    """ "chair" and "chairman" name one office: one word begins the other."""
-    return a.head.startswith(b.head) or b.head.startswith(a.head)
-
-
-def roles_conflict(a: Role, b: Role) -> bool:
-    """Two descriptions that cannot both be true now: the same office held and no longer held
-    ("former president" against "president"), of another rank ("first deputy chair" against
-    "deputy chair"), or of another kind ("foreign minister" against "defence minister").
-    "Former president" and "deputy chair of the council" are two true roles, not a conflict."""
-    if not same_office(a, b):
-        return False
-    if a.former != b.former or a.rank != b.rank:
-        return True
-    return bool(a.modifiers and b.modifiers and not (a.modifiers & b.modifiers))
-
-
-# -- figures and dates --------------------------------------------------------------------------
+# -- figures --------------------------------------------------------------------------
 
 
 def _figure_value(entity: Any) -> str:
@@ -333,80 +202,6 @@ def _dated_verb(entity: Any) -> str:
         if token.pos_ in ("VERB", "AUX"):
             return stem(token.lower_)
     return ""
-
-
-def _duration(entity: Any) -> bool:
-    """ "three years", "130-day": a length of time, not a date."""
-    root = entity.root
-    return bool(root.pos_ == "NOUN" and any(t.like_num or t.pos_ == "NUM" for t in entity if t.i != root.i))
-
-
-class DateResolver:
-    """dateparser, with the article's own date as the base for "Tuesday", "last week" and
-    dates without a year; its import (about a second) is paid by briefings only."""
-
-    def __init__(self) -> None:
-        self._parsers: dict[dt.date | None, Any] = {}
-
-    def _parser(self, base: dt.date | None) -> Any:
-        if base not in self._parsers:
-            from dateparser.date import DateDataParser
-
-            settings: dict[str, Any] = {"PREFER_DATES_FROM": "past"}
-            if base is not None:
-                settings["RELATIVE_BASE"] = dt.datetime(base.year, base.month, base.day)
-            self._parsers[base] = DateDataParser(languages=["en"], settings=settings)
-        return self._parsers[base]
-
-    def resolve(self, text: str, article_date: str | None, reference_year: int | None) -> DateMention | None:
-        base = _iso_date(article_date)
-        inferred_base = base is None and reference_year is not None
-        if inferred_base:
-            base = dt.date(reference_year or 1, 12, 31)
-        try:
-            data = self._parser(base).get_date_data(text)
-        except (ValueError, OverflowError, TypeError, KeyError):
-            return None
-        when, period = data["date_obj"], data["period"]
-        if when is None:
-            return None
-        has_year = bool(re.search(r"\b\d{4}\b", text))
-        if not has_year and base is not None and period in ("day", "month"):
-            if inferred_base:
-                when = _nearest_year(when, dt.date(base.year, when.month, 1))  # the stories' year
-            else:
-                when = _nearest_year(when, base)  # "Jan. 31" in an August paper: the coming January
-        if period == "year":
-            return DateMention(f"{when.year:04d}", "year", False, text) if has_year else None
-        if period == "month":
-            return DateMention(f"{when.year:04d}-{when.month:02d}", "month", not has_year, text)
-        if period == "week":
-            return None  # "last week": a span, not a day to put on a timeline
-        numbers = [int(n) for n in re.findall(r"\d+", text)]
-        if numbers and when.day not in numbers and not re.search(r"\bago\b", text):
-            return None  # "the 1990s" read as some day: the text never named that day
-        if inferred_base and (not numbers or re.search(r"\bago\b", text)):
-            return None  # "Tuesday", "yesterday" with no article date to count from
-        if base is not None and not numbers and (base - when.date()).days == 7:
-            when = dt.datetime(base.year, base.month, base.day)  # "on Monday" in Monday's paper: that day
-        return DateMention(when.date().isoformat(), "day", not has_year and inferred_base, text)
-
-
-def _nearest_year(when: dt.datetime, base: dt.date) -> dt.datetime:
-    candidates = []
-    for year in (base.year - 1, base.year, base.year + 1):
-        try:
-            candidates.append(when.replace(year=year))
-        except ValueError:  # February 29th
-            continue
-    return min(candidates, key=lambda c: abs((c.date() - base).days)) if candidates else when
-
-
-def _iso_date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
 
 
 # -- actions and quotes -------------------------------------------------------------------------

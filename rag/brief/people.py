@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rag.brief.facts import ClaimFacts, Role
+from rag.brief.facts import ClaimFacts
 from rag.brief.model import Claim, Discrepancy, PersonEntry, Statement
+from rag.brief.roles import Role
 
 
 def person_entries(

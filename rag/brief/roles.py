@@ -1,0 +1,135 @@
+"""How the articles describe a person, read from the parse: a title before the name, an
+apposition, a copula or "serves as"; and which two descriptions cannot both be true."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rag.text import normalize
+
+_FORMER = re.compile(r"^(?:former|ex)$|^ex-", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Role:
+    """How one sentence describes a person: "port authority spokesman", "the deputy chair of the
+    committee". `head` is the office ("spokesman", "chair"); `former` whether it is past."""
+
+    person: str
+    description: str
+    head: str
+    former: bool
+    modifiers: frozenset[str]
+    rank: frozenset[str] = frozenset()  # ordinals: "first deputy chair" is not "deputy chair"
+
+
+def role_of(entity: Any, name: str) -> Role | None:
+    """The description the parse attaches to a person's mention: a title before the name
+    ("port spokesman Tomas Berg"), an apposition ("Berg, the port's spokesman" or
+    "the spokesman, Dmitry Peskov"), or a copula or "serves as" ("Peskov is the spokesman")."""
+    root = entity.root
+    title = [t for t in _title_before(entity) if t.text not in name.split()]
+    if title and _is_office(title[-1]):
+        return _role(name, title, title[-1])
+    for child in root.children:
+        if child.dep_ == "appos" and _is_office(child):
+            return _role(name, _phrase(child), child)
+    if root.dep_ == "appos" and _is_office(root.head):
+        return _role(name, [t for t in _phrase(root.head) if t.i < entity.start or t.i >= entity.end], root.head)
+    verb = root.head
+    if root.dep_ == "nsubj":
+        for child in verb.children:
+            if verb.pos_ == "AUX" and child.dep_ == "attr" and _is_office(child):
+                return _role(name, _phrase(child), child)
+            if child.dep_ == "prep" and child.lower_ == "as" and verb.pos_ == "VERB":
+                for target in child.children:
+                    if target.dep_ == "pobj" and _is_office(target):
+                        return _role(name, _phrase(target), target)
+    return None
+
+
+def _title_before(entity: Any) -> list[Any]:
+    """The words written just before a name that describe it ("former U.S. President" in
+    "former U.S. President Donald Trump", "state-appointed financier"): the run of nouns,
+    proper nouns and adjectives that ends at the name. The small parser often misattaches
+    such runs, so their parts of speech decide, not the tree."""
+    doc = entity.doc
+    words: list[Any] = []
+    index = entity.start - 1
+    while index >= 0:
+        token = doc[index]
+        hyphen = token.text == "-" and index > 0 and not token.whitespace_ and not doc[index - 1].whitespace_
+        described = token.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or token.tag_ in ("VBN", "VBG")
+        if not hyphen and (not described or token.ent_type_ == "PERSON"):
+            break
+        if token.tag_ == "POS" or token.lower_ in ("'s", "’s"):
+            break
+        words.insert(0, token)
+        index -= 1
+    while words and (words[0].text == "-" or words[0].pos_ == "NUM"):
+        words = words[1:]
+    return words
+
+
+def _is_office(token: Any) -> bool:
+    """An office is named by a common noun ("spokesman", "chair"); a title written as a proper
+    noun ("President", "Sen.") counts when it is not itself part of a named entity."""
+    if token.pos_ == "NOUN":
+        return token.ent_type_ not in ("PERSON", "ORG", "GPE", "NORP", "DATE", "CARDINAL")
+    return token.pos_ == "PROPN" and not token.ent_type_
+
+
+def _phrase(token: Any, limit: int = 12) -> list[Any]:
+    """A noun's phrase without the clauses hanging off it ("the spokesman, who said …")."""
+    cut = {
+        t.i
+        for c in token.children
+        if c.dep_ in ("relcl", "acl", "advcl", "appos", "punct", "cc", "conj")
+        for t in c.subtree
+    }
+    words = [t for t in token.subtree if t.i not in cut and not t.is_punct]
+    return words[:limit] if words and words[0].i <= token.i else [token]
+
+
+def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
+    words = [w for w in words if w.pos_ != "DET" and w.tag_ != "POS" and w.lower_ not in ("'s", "’s")]
+    if not words or len(words) > 12:
+        return None
+    words = sorted(words, key=lambda w: w.i)
+    doc = words[0].doc
+    description = doc.text[words[0].idx : words[-1].idx + len(words[-1].text)]
+    former = any(_FORMER.search(w.text) for w in words)
+    # What kind of office it is ("foreign", "defence"); a named body ("Senate", "U.S.") says
+    # whose office, which outlets name in different ways, so it does not tell offices apart.
+    modifiers = frozenset(
+        normalize(w.text)
+        for w in words
+        if w.i != head.i and not _FORMER.search(w.text) and w.pos_ in ("ADJ", "NOUN") and not w.ent_type_
+    )
+    rank = frozenset(normalize(w.text) for w in words if w.ent_type_ == "ORDINAL")
+    return Role(name, description, _office_word(head.text), former, modifiers, rank)
+
+
+def _office_word(text: str) -> str:
+    word = normalize(text).removeprefix("ex-").rstrip(".")
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def same_office(a: Role, b: Role) -> bool:
+    """ "chair" and "chairman" name one office: one word begins the other."""
+    return a.head.startswith(b.head) or b.head.startswith(a.head)
+
+
+def roles_conflict(a: Role, b: Role) -> bool:
+    """Two descriptions that cannot both be true now: the same office held and no longer held
+    ("former president" against "president"), of another rank ("first deputy chair" against
+    "deputy chair"), or of another kind ("foreign minister" against "defence minister").
+    "Former president" and "deputy chair of the council" are two true roles, not a conflict."""
+    if not same_office(a, b):
+        return False
+    if a.former != b.former or a.rank != b.rank:
+        return True
+    return bool(a.modifiers and b.modifiers and not (a.modifiers & b.modifiers))
