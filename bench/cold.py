@@ -52,7 +52,12 @@ def main() -> None:
             "python_startup": wall([sys.executable, "-c", "pass"], args.runs, env),
             "import_query_libraries": wall([sys.executable, "-c", libraries], args.runs, env),
             "rag_help": wall([RAG, "--help"], args.runs, env),
+            # A question that wants a short answer loads spaCy; one that wants an explanation does not.
             "rag_ask": wall([RAG, "ask", question, "--index", index], args.runs, env),
+            "rag_ask_why": wall([RAG, "ask", "Why did Russia offer Musk asylum?", "--index", index], args.runs, env),
+            "load_spacy_pipeline": wall(
+                [sys.executable, "-c", "from rag.nlp import Pipeline; Pipeline().parse(['Load it.'])"], args.runs, env
+            ),
             "import_sentence_transformers": wall(
                 [sys.executable, "-c", "import sentence_transformers"], max(3, args.runs // 3), env
             ),
