@@ -12,7 +12,7 @@ from rag.backend import AnswerRequest, Message, OnToken, Reply, ReplySentence
 from rag.candidates import Evidence as ScoredSentence
 from rag.embed import Embedder
 from rag.errors import RagError
-from rag.nlp import Pipeline
+from rag.nlp import NlpUnavailable, Pipeline
 from rag.prompt import ABSTAIN
 from rag.question import OPEN, LabelGlossary, QuestionType, classify, needs_parse
 from rag.reader import ReaderSettings, read
@@ -69,9 +69,13 @@ class ExtractiveLLM:
         if not needs_parse(question):
             return QuestionType(OPEN)
         embed = self.embedder.embed if self.embedder is not None else None
-        if self._glossary is None:
-            self._glossary = LabelGlossary.build(self.nlp, embed)
-        return classify(question, self.nlp, self._glossary, embed)
+        try:
+            if self._glossary is None:
+                self._glossary = LabelGlossary.build(self.nlp, embed)
+            return classify(question, self.nlp, self._glossary, embed)
+        except NlpUnavailable:
+            # Without spaCy the reader still answers, by quoting; only short answers need it.
+            return QuestionType(OPEN)
 
     def score(self, question: str, passages: list[tuple[int, str]]) -> list[ScoredSentence]:
         """Every passage sentence, scored: IDF-weighted coverage of the question's content

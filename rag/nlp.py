@@ -86,7 +86,12 @@ class Pipeline:
             if name is None:
                 raise NlpUnavailable(f"spaCy's English pipeline is not installed; install it with: {INSTALL_HINT}")
             # The lemmatizer is never read; without it a parse is ~10% faster.
-            self._nlp = spacy.load(name, exclude=["lemmatizer"])
+            try:
+                self._nlp = spacy.load(name, exclude=["lemmatizer"])
+            except OSError as exc:  # not installed, or its files damaged
+                raise NlpUnavailable(
+                    f"spaCy's pipeline {name!r} cannot be loaded; install it with: {INSTALL_HINT}"
+                ) from exc
         return self._nlp
 
     def parse(self, texts: Sequence[str]) -> list[Any]:

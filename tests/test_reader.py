@@ -187,3 +187,13 @@ def test_a_question_in_parts_is_a_yes_when_the_articles_together_state_it(nlp: P
     reply = reader.answer(request)
     assert reply.lead == "Yes."
     assert {k for s in reply.sentences or () for k in s.keys} == {1, 2}
+
+
+def test_without_spacy_the_reader_still_answers_by_quoting() -> None:
+    missing = Pipeline(package="a_pipeline_that_is_not_installed")
+    request = AnswerRequest(
+        "When did the dock strike end?", passages(("The dock strike ended on March 14.", None, None))
+    )
+    reply = ExtractiveLLM(nlp=missing).answer(request)
+    assert not reply.abstained and reply.short_answer is None
+    assert reply.sentences and reply.sentences[0].text == "The dock strike ended on March 14."
