@@ -23,8 +23,8 @@ class ScoringSettings:
     missing_number: float = 0.3
     # Weight of an answer of a secondary type ("who" asked, a group or a country found).
     secondary_label: float = 0.3
-    # Weight for an answer that is the subject of a verb the question uses ("who offered …":
-    # the one who offered).
+    # Weight for an answer that is the subject of a verb the question uses ("who signed …":
+    # the one who signed).
     role_bonus: float = 2.0
 
 
@@ -152,8 +152,8 @@ def _duration(span: Any) -> bool:
 
 
 def _joined_places(doc: Any) -> list[Any]:
-    """Entities, with "Tampa, Florida"-style runs of places (a place, a comma, a place) as one,
-    and a name the recogniser cut in two ("Bianca" + "Andreescu") made whole again."""
+    """Entities, with "Porto, Portugal"-style runs of places (a place, a comma, a place) as one,
+    and a name the recogniser cut in two ("Anna" + "Okafor") made whole again."""
     joined: list[Any] = []
     for entity in doc.ents:
         previous = joined[-1] if joined else None
@@ -183,8 +183,8 @@ def _display(span: Any) -> str:
 
 
 def _distance(span: Any, index: int) -> int:
-    """Steps in the dependency tree from the span's head word to a token: "Russian officials
-    have offered …" puts the officials one step from "offered", however long the sentence."""
+    """Steps in the dependency tree from the span's head word to a token: "Port officials
+    have closed …" puts the officials one step from "closed", however long the sentence."""
     if span.start <= index < span.end:
         return 0
     token = span.doc[index]
@@ -196,8 +196,8 @@ def _distance(span: Any, index: int) -> int:
 
 
 def _merge_aliases(candidates: list[Candidate]) -> list[Candidate]:
-    """A candidate whose words all appear in a stronger or longer one ("Barty" in "Ashleigh
-    Barty", "Tampa" in "Tampa, Florida") is the same answer: its support joins that one."""
+    """A candidate whose words all appear in a stronger or longer one ("Okafor" in "Anna
+    Okafor", "Porto" in "Porto, Portugal") is the same answer: its support joins that one."""
     merged: list[Candidate] = []
     word_sets = {id(c): set(content_words(c.text)) for c in candidates}
     for candidate in candidates:

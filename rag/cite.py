@@ -39,7 +39,7 @@ def parse_citations(answer: str) -> list[ParsedSentence]:
     """Split an answer into sentences with the keys each cites.
 
     Markers may be `[1]`, `[1, 2]` or `[1][2]`; markers that open a sentence belong to the one
-    before (as in "...asylum. [1] Next").
+    before (as in "...resigned. [1] Next").
 
     >>> parse_citations("The mayor resigned [1]. Berg declined. [2, 3] Done [4][1].")
     [ParsedSentence(text='The mayor resigned.', keys=(1,)), \

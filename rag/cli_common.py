@@ -156,7 +156,7 @@ def check_question(text: str) -> None:
     from rag.text import words
 
     if not text.strip():
-        raise RagError('the question is empty; ask something, e.g. rag ask "who offered asylum?"')
+        raise RagError('the question is empty; ask something, e.g. rag ask "who opened the bridge?"')
     if len(text) > 4000:
         raise RagError(f"the question is {len(text)} characters long; keep it under 4,000")
     if not words(text):

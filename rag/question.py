@@ -2,7 +2,7 @@
 (who, when, where, how many, which X), a yes or a no, or an explanation.
 
 The expected entity types come from the question word, or from the noun it asks about ("which
-city", "Super Bowl 2021 location") matched against spaCy's own description of each entity label.
+city", "2024 treaty location") matched against spaCy's own description of each entity label.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def classify(question: str, nlp: Pipeline, glossary: LabelGlossary, embed: Calla
     """The form of answer `question` expects.
 
     who → people and organisations; when → dates; where → places; how many/much → numbers;
-    what/which X, or a bare noun phrase ("2021 Nobel Prize winner") → the labels that describe X;
+    what/which X, or a bare noun phrase ("2024 marathon winner") → the labels that describe X;
     a question opening with an auxiliary ("Did …", "Is …") → yes/no; why and bare how → open.
     """
     doc = nlp.parse_one(question.strip())

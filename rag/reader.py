@@ -155,8 +155,8 @@ def _companions(a: Candidate, b: Candidate, settings: ReaderSettings) -> bool:
 
 def _aligned_sides(candidates: Sequence[Candidate], hits: dict[int, Hit], settings: ReaderSettings) -> list[Candidate]:
     """Answers that fill the same statement differently: two articles saying the same thing in
-    the same words but for one answer ("… will take place in Tampa" against "… will take place
-    in Glendale"). The strongest such pair among the leading candidates, with any third answer
+    the same words but for one answer ("… was signed in Lisbon" against "… was signed
+    in Porto"). The strongest such pair among the leading candidates, with any third answer
     aligned with either; the first of them is the stronger."""
     top = list(candidates[: settings.aligned_candidates])
     pairs = [
@@ -205,7 +205,7 @@ def _restate(a: Candidate, b: Candidate, hits: dict[int, Hit], settings: ReaderS
 
 
 def _mentions(candidate: Candidate, text: set[str]) -> bool:
-    """A name is mentioned by any of its words ("Trump" for "Donald Trump"); a date, a number or
+    """A name is mentioned by any of its words ("Okafor" for "Anna Okafor"); a date, a number or
     an amount only by all of its words."""
     if candidate.label in ("PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"):
         return bool({w for f in candidate.forms for w in content_words(f)} & text)
@@ -214,7 +214,7 @@ def _mentions(candidate: Candidate, text: set[str]) -> bool:
 
 def _stating(candidate: Candidate, hits: dict[int, Hit]) -> tuple[int, ...]:
     """The passages to cite for an answer as displayed: those that state it in those words (a
-    passage naming only "Trump" supports "Trump", not "Donald Trump"); the strongest at least."""
+    passage naming only "Okafor" supports "Okafor", not "Anna Okafor"); the strongest at least."""
     wanted = {stem(w) for w in content_words(candidate.text)}
     full = [k for k in candidate.keys() if wanted <= {stem(w) for w in content_words(hits[k].text)}]
     return tuple(sorted(full or candidate.keys()[:1]))

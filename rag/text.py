@@ -109,7 +109,7 @@ def _fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Word tokens of normalised text: `words("U.S.-based Tesla's CEO")` → ['u.s', 'based', ...]."""
+    """Word tokens of normalised text: `words("U.S.-based Acme's CEO")` → ['u.s', 'based', ...]."""
     return [w.strip(".'") for w in _WORD.findall(normalize(text)) if w.strip(".'")]
 
 
@@ -118,7 +118,7 @@ def content_words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper, enough to match 'offers'/'offered'/'offering' to 'offer'."""
+    """A light suffix stripper, enough to match 'signs'/'signed'/'signing' to 'sign'."""
     for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "s", "ly"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             base = word[: -len(suffix)]

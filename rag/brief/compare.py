@@ -36,8 +36,8 @@ def negation_conflicts(
     settings: BriefSettings,
     dates_by_key: dict[int, str | None],
 ) -> list[Discrepancy]:
-    """One outlet states an action ("X replied with an emoji"), another denies it ("X has not
-    replied"): the same subject and verb, opposite polarity, neither in an if-clause. A
+    """One outlet states an action ("X signed the budget"), another denies it ("X has not
+    signed it"): the same subject and verb, opposite polarity, neither in an if-clause. A
     sentence that does not mention the action ("does not explicitly say") is no side."""
     sides: dict[tuple[str, str], dict[bool, dict[int, str]]] = {}
     surfaces: dict[tuple[str, str], str] = {}
@@ -93,8 +93,8 @@ def number_conflicts(
 
 
 def _comparable(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str], set[str]]]:
-    """Figures of the same kind counting the same thing ("194,000 jobs" against "210,000
-    jobs"), and days given for the same action ("ordered Tuesday" against "ordered on
+    """Figures of the same kind counting the same thing ("1,200 workers" against "1,500
+    workers"), and days given for the same action ("ordered Tuesday" against "ordered on
     Wednesday"; a bare weekday is too loose to hold against another)."""
     pairs = []
     slots = {(f.label, f.counts) for f in a.figures} & {(f.label, f.counts) for f in b.figures}

@@ -29,7 +29,7 @@ class Figure:
     label: str
     value: str  # normalised for comparison: "nearly $3.5 trillion" → "$ 3.5 trillion"
     text: str
-    counts: str = ""  # what it counts or prices ("jobs" in "194,000 jobs"), as a stem
+    counts: str = ""  # what it counts or prices ("workers" in "1,200 workers"), as a stem
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,7 @@ def _plausible_person(tokens: Sequence[Any]) -> bool:
 
 
 def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
-    """Every way a person is written ("Biden", "Joe Biden", "Joe R. Biden") mapped to one name:
+    """Every way a person is written ("Okafor", "Anna Okafor", "Anna M. Okafor") mapped to one name:
     the most frequent full form sharing the surname. A bare surname belongs to the full name
     only when one full name has that surname."""
     forms: Counter[str] = Counter()
@@ -146,7 +146,7 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
         firsts = {v.split()[0].lower() for v in full}
         for variant in variants:
             if len(variant.split()) > 1:
-                # "Joe Biden" and "Joe R. Biden" are one person; "Hunter Biden" another.
+                # "Anna Okafor" and "Anna M. Okafor" are one person; "Daniel Okafor" another.
                 same = [f for f in full if f.split()[0].lower() == variant.split()[0].lower()]
                 aliases[variant] = same[0]
             elif len(firsts) == 1 and full:
@@ -185,7 +185,7 @@ def amounts(value: str) -> set[str]:
 
 
 def _counted(entity: Any) -> str:
-    """The noun a figure counts or prices ("194,000 jobs" → "job", "a $3.5 trillion budget"
+    """The noun a figure counts or prices ("1,200 workers" → "worker", "a $4 million budget"
     → "budget"), or the verb it measures ("rose 5.4 percent" → "rose")."""
     root = entity.root
     while root.dep_ == "conj" and root.head.ent_type_ == entity.label_:  # "0.9% in May and 5.4% over the year"

@@ -29,7 +29,7 @@ class Role:
 def role_of(entity: Any, name: str) -> Role | None:
     """The description the parse attaches to a person's mention: a title before the name
     ("port spokesman Tomas Berg"), an apposition ("Berg, the port's spokesman" or
-    "the spokesman, Dmitry Peskov"), or a copula or "serves as" ("Peskov is the spokesman")."""
+    "the spokesman, Tomas Berg"), or a copula or "serves as" ("Berg is the spokesman")."""
     root = entity.root
     title = [t for t in _title_before(entity) if t.text not in name.split()]
     if title and _is_office(title[-1]):
@@ -53,7 +53,7 @@ def role_of(entity: Any, name: str) -> Role | None:
 
 def _title_before(entity: Any) -> list[Any]:
     """The words written just before a name that describe it ("former U.S. President" in
-    "former U.S. President Donald Trump", "state-appointed financier"): the run of nouns,
+    "former U.S. President Ana Ruiz", "state-appointed financier"): the run of nouns,
     proper nouns and adjectives that ends at the name. The small parser often misattaches
     such runs, so their parts of speech decide, not the tree."""
     doc = entity.doc
