@@ -6,13 +6,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rag.backend import LLM, AnswerRequest, Reply
+from rag.backend import LLM, AnswerRequest
 from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
 from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store import Store
-from rag.types import Answer, Conflict, Hit
+from rag.types import Answer, Hit
 
 DEFAULT_BUDGET = 3000
 
@@ -79,7 +79,7 @@ def answer_from_hits(
     conflicts = reply.conflicts
     if conflicts is None:
         started = time.perf_counter()
-        conflicts = _detected_conflicts(request, detector or _default_detector(embedder))
+        conflicts = (detector or conflict_detector(embedder)).answer(request).conflicts or ()
         timings["conflicts"] = time.perf_counter() - started
     answer = Answer(
         question=question,
@@ -100,15 +100,12 @@ def answer_from_hits(
     return AskResult(answer, context)
 
 
-def _default_detector(embedder: Embedder) -> LLM:
+def conflict_detector(embedder: Embedder) -> LLM:
+    """The extractive reader, to find disagreement between the passages for a backend that
+    does not look for it. Make one per run: it holds spaCy's pipeline once loaded."""
     from rag.extractive import ExtractiveLLM
 
     return ExtractiveLLM(embedder)
-
-
-def _detected_conflicts(request: AnswerRequest, detector: LLM) -> tuple[Conflict, ...]:
-    reply: Reply = detector.answer(request)
-    return reply.conflicts or ()
 
 
 def answer_json(answer: Answer) -> dict[str, object]:

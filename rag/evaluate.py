@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rag.answer import answer_from_hits
+from rag.answer import answer_from_hits, conflict_detector
 from rag.chunk import ChunkParams
 from rag.embed import Embedder
 from rag.gold import GoldSet, Question
@@ -148,13 +148,16 @@ def run_eval(
     questions = questions[:limit] if limit else questions
     results = []
     depth = max(params.k, RETRIEVAL_DEPTH)
+    # One reader for the whole run (spaCy loads once, and only if a backend leaves the search
+    # for disagreement to it).
+    detector = conflict_detector(embedder)
     for number, question in enumerate(questions, start=1):
         started = time.perf_counter()
         asked = _with(params, k=depth, relevance_floor=-1.0, filters=params.filters.as_of(question.as_of))
         ranked = retrieve(store, embedder, question.question, asked)
         timings = {"retrieve": time.perf_counter() - started}
         hits = list(ranked.hits[: params.k]) if ranked.best_dense >= params.relevance_floor else []
-        result = answer_from_hits(question.question, hits, embedder, llm, prompts, timings=timings)
+        result = answer_from_hits(question.question, hits, embedder, llm, prompts, timings=timings, detector=detector)
         scores = retrieval_scores(question, ranked.hits) if question.answerable else {}
         read_ids = tuple(dict.fromkeys(hit.doc_id for _, hit in result.context.passages))
         results.append(QuestionResult(question, result.answer, scores, result.answer.timings, read_ids))

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.backend import AnswerRequest, Message, OnToken, Reply, ReplySentence
-from rag.candidates import Evidence as ScoredSentence
+from rag.candidates import Evidence
 from rag.embed import Embedder
 from rag.errors import RagError
 from rag.nlp import NlpUnavailable, Pipeline
@@ -77,7 +77,7 @@ class ExtractiveLLM:
             # Without spaCy the reader still answers, by quoting; only short answers need it.
             return QuestionType(OPEN)
 
-    def score(self, question: str, passages: list[tuple[int, str]]) -> list[ScoredSentence]:
+    def score(self, question: str, passages: list[tuple[int, str]]) -> list[Evidence]:
         """Every passage sentence, scored: IDF-weighted coverage of the question's content
         words, blended with embedding similarity when an embedder is available."""
         candidates = [(key, s) for key, text in passages for s in sentences(text)]
@@ -111,11 +111,11 @@ class ExtractiveLLM:
             similarity = coverage
         w = self.settings.lexical_weight
         return [
-            ScoredSentence(key, text, cov, sim, w * cov + (1 - w) * sim)
+            Evidence(key, text, cov, sim, w * cov + (1 - w) * sim)
             for (key, text), cov, sim in zip(candidates, coverage, similarity, strict=True)
         ]
 
-    def select(self, scored: list[ScoredSentence], question_terms: int = 0) -> list[ScoredSentence]:
+    def select(self, scored: list[Evidence], question_terms: int = 0) -> list[Evidence]:
         s = self.settings
         if question_terms >= s.long_question_terms:
             return self._select_long(scored)
@@ -124,7 +124,7 @@ class ExtractiveLLM:
             return []
         qualified.sort(key=lambda x: (-x.score, x.key))
         best = qualified[0].score
-        chosen: list[ScoredSentence] = []
+        chosen: list[Evidence] = []
         seen_text: set[str] = set()
         for candidate in qualified:
             if candidate.score < best * s.relative or len(chosen) >= s.max_sentences:
@@ -136,14 +136,14 @@ class ExtractiveLLM:
             chosen.append(candidate)
         return chosen
 
-    def _select_long(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    def _select_long(self, scored: list[Evidence]) -> list[Evidence]:
         """The best sentence of each of the most similar passages: multi-part questions draw
         on several sources."""
         s = self.settings
         if not scored or max(x.similarity for x in scored) < s.long_min_similarity:
             return []
         floor = s.long_min_similarity - 0.1
-        chosen: list[ScoredSentence] = []
+        chosen: list[Evidence] = []
         used: set[int] = set()
         for candidate in sorted(scored, key=lambda x: (-x.score, x.key)):
             if candidate.similarity < floor or candidate.key in used:
@@ -202,7 +202,7 @@ class ExtractiveLLM:
             conflicts=reading.conflicts,
         )
 
-    def qualified(self, scored: list[ScoredSentence], chosen: list[ScoredSentence]) -> list[ScoredSentence]:
+    def qualified(self, scored: list[Evidence], chosen: list[Evidence]) -> list[Evidence]:
         """The sentences that pass the answer thresholds: the reader's evidence."""
         s = self.settings
         floor = min(c.score for c in chosen)

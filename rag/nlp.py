@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rag.errors import RagError
@@ -113,8 +113,3 @@ def explain(label: str) -> str:
     """spaCy's own description of an entity label ("GPE" → "Countries, cities, states")."""
     spacy = _import_spacy()
     return str(spacy.explain(label) or label)
-
-
-def entity_spans(docs: Iterable[Any]) -> list[list[tuple[str, str, int, int]]]:
-    """(text, label, start_char, end_char) of each entity of each doc."""
-    return [[(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents] for doc in docs]

@@ -99,9 +99,10 @@ def read(
         answer = ReplySentence(f"**{best.text}**", _stating(best, hits))
         return Reading(best.text, (answer, *_evidence_sentences(best, settings)))
     sides = [best, *rivals]
+    cited = [_stating(c, hits) for c in sides]
     conflict = Conflict(
         about=question.strip(),
-        answers=tuple(ConflictAnswer(c.text, _stating(c, hits), _outlets(_stating(c, hits), hits)) for c in sides),
+        answers=tuple(ConflictAnswer(c.text, keys, _outlets(keys, hits)) for c, keys in zip(sides, cited, strict=True)),
         label=_label([c.keys() for c in sides], hits),
     )
     sentences: list[ReplySentence] = []

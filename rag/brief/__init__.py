@@ -65,15 +65,15 @@ def build_briefing(
     sources = tuple(BriefSource(i, a.doc_id, a.title, a.source, a.date, a.url) for i, a in enumerate(articles, start=1))
     texts = {s.key: a.text for s, a in zip(sources, articles, strict=True)}
     dates_by_key = {s.key: s.date for s in sources}
+    topic_vector = embedder.embed([topic])[0] if topic else None
     if llm is not None:
         claims = map_claims(llm, prompts, sources, texts)
     else:
-        topic_vector = embedder.embed([topic])[0] if topic else None
         claims = bearing_claims(store, articles, topic_vector, settings)
     if not claims:
         raise RagError("the selected articles hold no sentences to brief on")
     vectors = embedder.embed([c.text for c in claims])
-    anchor = embedder.embed([topic])[0] if topic else centroid(vectors, [c.key for c in claims])
+    anchor = topic_vector if topic_vector is not None else centroid(vectors, [c.key for c in claims])
     for claim, score in zip(claims, vectors @ anchor, strict=True):
         claim.relevance = float(score)
     keep = keep_relevant(claims, settings)
