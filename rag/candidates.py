@@ -5,27 +5,34 @@ and whether it is the subject of the question's verb. Aliases are merged."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.dates import DateMention, DateResolver
 from rag.nlp import Pipeline
 from rag.question import QuestionType
-from rag.text import content_words, normalize, stem, words
+from rag.text import STOPWORDS, content_words, normalize, stem, words
 from rag.types import Hit
+
+STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
 
 
 @dataclass(frozen=True)
 class ScoringSettings:
     # Steps in the parse tree over which closeness to the question's words halves a weight.
     proximity_steps: float = 3.0
-    # Weight of an answer from a passage that lacks a number the question gives ("in 2021").
+    # Weight of an answer from a passage that lacks the numbers and names the question gives
+    # ("in 2021", "at Wimbledon"), raised to the share of them it lacks.
     missing_number: float = 0.3
     # Weight of an answer of a secondary type ("who" asked, a group or a country found).
     secondary_label: float = 0.3
     # Weight for an answer that is the subject of a verb the question uses ("who signed …":
     # the one who signed).
     role_bonus: float = 2.0
+    # The leading dates read by dateparser to find two that are one day.
+    dated_candidates: int = 8
 
 
 @dataclass(frozen=True)
@@ -64,37 +71,50 @@ def find_candidates(
     hits: dict[int, Hit],
     nlp: Pipeline,
     settings: ScoringSettings,
+    dates: DateResolver | None = None,
 ) -> list[Candidate]:
-    """Answers of the expected type in the evidence, strongest first, aliases merged."""
+    """Answers of the expected type in the evidence, strongest first, aliases merged: names by
+    their words, and, with `dates`, dates that fall on the same day ("Nov. 18" in a paper of
+    that November and "November 18, 2020")."""
     asked = {stem(part) for w in words(question) for part in (w, *w.split("-"))}
     found: dict[str, Candidate] = {}
     docs = nlp.parse([e.text for e in evidence])
-    heads = {stem(t.lower_) for t in nlp.parse_one(question) if t.pos_ in ("NOUN", "PROPN", "VERB", "NUM")}
+    parsed = nlp.parse_one(question)
+    heads = {stem(t.lower_) for t in parsed if t.pos_ in ("NOUN", "PROPN", "VERB", "NUM")}
+    given = {stem(w) for t in parsed if t.pos_ == "PROPN" or t.like_num for w in words(t.text)} - STOP_STEMS
     landmarks = _landmarks(heads or asked, docs)
-    numbers = {w for w in words(question) if any(c.isdigit() for c in w)}
-    for sentence, doc in zip(evidence, docs, strict=True):
-        passage_words = set(words(hits[sentence.key].text)) if numbers else set()
-        off_number = settings.missing_number if numbers - passage_words else 1.0
+    entities = [[n for e in _joined_places(doc) if (n := _name_only(e)) is not None] for doc in docs]
+    usual = _usual_labels(entities)
+    for sentence, doc, named in zip(evidence, docs, entities, strict=True):
+        lacking = len(given - {stem(w) for w in words(hits[sentence.key].text)}) / len(given) if given else 0.0
+        off_topic = settings.missing_number**lacking
+        # Closeness to the telling words where the sentence has them; else to any word the
+        # question names, one halving further: a sentence may word the question differently.
         anchors = [t.i for t in doc if stem(t.lower_) in landmarks]
-        for span in _answer_spans(doc, kind, asked):
-            terms = content_words(span.text)
-            if not terms or any(stem(t) in asked for t in terms):
+        detour = 0.0
+        if not anchors:
+            anchors, detour = [t.i for t in doc if stem(t.lower_) in heads], settings.proximity_steps
+        for span, label in _answer_spans(doc, named, usual, kind, asked):
+            if _restates_question(span, asked):
                 continue  # what the question names is not its answer
-            distance = min((_distance(span, i) for i in anchors), default=2 * settings.proximity_steps)
-            weight = sentence.score * off_number * 0.5 ** (distance / settings.proximity_steps)
-            if _acts_in_question(span, asked):
+            distance = min((_distance(span, i) + detour for i in anchors), default=2 * settings.proximity_steps)
+            weight = sentence.score * off_topic * 0.5 ** (distance / settings.proximity_steps)
+            acts = _acts_in_question(span, asked)
+            if acts:
                 weight *= settings.role_bonus
-            if (kind.primary and span.label_ != kind.primary) or (kind.focus == "when" and _duration(span)):
+            # Whoever does what the question asks answers it, whatever the recogniser calls it.
+            if (kind.primary and label != kind.primary and not acts) or (kind.focus == "when" and _duration(span)):
                 weight *= settings.secondary_label
             text = _display(span)
-            candidate = found.setdefault(normalize(text), Candidate(text, span.label_ or "NP"))
+            candidate = found.setdefault(normalize(text), Candidate(text, label))
             candidate.forms.add(text)
             if sentence not in candidate.statements:
                 candidate.statements.append(sentence)
             if weight > candidate.weights.get(sentence.key, 0.0):
                 candidate.weights[sentence.key] = weight
                 candidate.evidence[sentence.key] = sentence
-    return _merge_aliases(sorted(found.values(), key=lambda c: (-c.score, c.text)))
+    merged = _merge_aliases(sorted(found.values(), key=lambda c: (-c.score, c.text)))
+    return _merge_dates(merged, hits, dates, settings.dated_candidates) if dates is not None else merged
 
 
 def _landmarks(asked: set[str], docs: Sequence[Any]) -> set[str]:
@@ -107,10 +127,24 @@ def _landmarks(asked: set[str], docs: Sequence[Any]) -> set[str]:
     return telling or {w for w, n in counts.items() if n}
 
 
-def _answer_spans(doc: Any, kind: QuestionType, asked: set[str]) -> list[Any]:
-    entities = _joined_places(doc)
+def _usual_labels(entities: Sequence[Sequence[Any]]) -> dict[str, str]:
+    """The label each name gets most often in the evidence: the recogniser that calls a player
+    a place in one sentence and a person in two is taken at its majority."""
+    counts: dict[str, dict[str, int]] = {}
+    for spans in entities:
+        for span in spans:
+            by_label = counts.setdefault(normalize(span.text), {})
+            by_label[span.label_] = by_label.get(span.label_, 0) + 1
+    return {text: max(by_label, key=lambda label: by_label[label]) for text, by_label in counts.items()}
+
+
+def _answer_spans(
+    doc: Any, entities: Sequence[Any], usual: dict[str, str], kind: QuestionType, asked: set[str]
+) -> list[tuple[Any, str]]:
+    """The spans that could answer, each with its label."""
+    labelled = [(e, usual.get(normalize(e.text), e.label_)) for e in entities]
     if kind.labels:
-        return [e for e in entities if e.label_ in kind.labels]
+        return [(e, label) for e, label in labelled if label in kind.labels]
     # The question does not say what type: any entity, and noun phrases that hold none, without
     # the words they share with the question at their edges ("the RNA pathway" → "RNA").
     covered = {i for e in entities for i in range(e.start, e.end)}
@@ -125,7 +159,26 @@ def _answer_spans(doc: Any, kind: QuestionType, asked: set[str]) -> list[Any]:
             end -= 1
         if end > start:
             chunks.append(doc[start:end])
-    return [*entities, *chunks]
+    return [*labelled, *((chunk, "NP") for chunk in chunks)]
+
+
+# Labels whose values are measured or dated: "May 5, 2020" answers "when in 2020?", while a
+# name sharing a word with the question ("the Acme board" asked, "Acme" found) restates it.
+_MEASURES = frozenset({"DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
+
+
+def _restates_question(span: Any, asked: set[str]) -> bool:
+    terms = [stem(t) for t in content_words(span.text)]
+    if not terms:
+        return True
+    if span.label_ in _MEASURES:  # the recogniser's own label: a span's shape, not its vote
+        # "May 5, 2020" answers "when in 2020?"; "the Tang dynasty" restates "under the Tang".
+        return all(t in asked for t in terms) or any(t in asked and not _has_digit(t) for t in terms)
+    return any(t in asked for t in terms)
+
+
+def _has_digit(word: str) -> bool:
+    return any(c.isdigit() for c in word)
 
 
 def _acts_in_question(span: Any, asked: set[str]) -> bool:
@@ -149,6 +202,27 @@ def _duration(span: Any) -> bool:
     its head is a common noun counted by a number."""
     root = span.root
     return bool(root.pos_ == "NOUN" and any(c.like_num or c.pos_ == "NUM" for c in span if c.i != root.i))
+
+
+_NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "WORK_OF_ART", "PRODUCT"})
+_NAME_EDGE = frozenset({"PROPN", "NOUN", "ADJ"})
+
+
+def _name_only(span: Any) -> Any | None:
+    """A name without the words the recogniser ran into at its edges ("Ana Ruiz Wins" in a
+    headline, "Porto 3-1" in a score line); None for a "person" with no proper noun at all."""
+    if span.label_ not in _NAMES:
+        return span
+    tokens = list(span)
+    while tokens and tokens[-1].pos_ not in _NAME_EDGE:
+        tokens.pop()
+    while tokens and tokens[0].pos_ not in _NAME_EDGE | {"DET"}:
+        tokens.pop(0)
+    if not tokens or (span.label_ == "PERSON" and not any(t.pos_ == "PROPN" for t in tokens)):
+        return None
+    if len(tokens) == len(span):
+        return span
+    return span.doc.char_span(tokens[0].idx, tokens[-1].idx + len(tokens[-1].text), label=span.label_)
 
 
 def _joined_places(doc: Any) -> list[Any]:
@@ -197,7 +271,8 @@ def _distance(span: Any, index: int) -> int:
 
 def _merge_aliases(candidates: list[Candidate]) -> list[Candidate]:
     """A candidate whose words all appear in a stronger or longer one ("Okafor" in "Anna
-    Okafor", "Porto" in "Porto, Portugal") is the same answer: its support joins that one."""
+    Okafor", "Porto" in "Porto, Portugal", "Acme Co." in "Acme Company") is the same answer:
+    its support joins that one."""
     merged: list[Candidate] = []
     word_sets = {id(c): set(content_words(c.text)) for c in candidates}
     for candidate in candidates:
@@ -206,7 +281,8 @@ def _merge_aliases(candidates: list[Candidate]) -> list[Candidate]:
             (
                 m
                 for m in merged
-                if m.label == candidate.label and (mine <= word_sets[id(m)] or word_sets[id(m)] <= mine)
+                if m.label == candidate.label
+                and (_within(candidate.text, mine, word_sets[id(m)]) or _within(m.text, word_sets[id(m)], mine))
             ),
             None,
         )
@@ -216,10 +292,56 @@ def _merge_aliases(candidates: list[Candidate]) -> list[Candidate]:
         if len(mine) > len(word_sets[id(host)]):
             host.text = candidate.text  # the fuller name reads better
             word_sets[id(host)] = mine
-        for key, weight in candidate.weights.items():
-            if weight > host.weights.get(key, 0.0):
-                host.weights[key] = weight
-                host.evidence[key] = candidate.evidence[key]
-        host.forms |= candidate.forms
-        host.statements += [e for e in candidate.statements if e not in host.statements]
+        _absorb(host, candidate)
     return sorted(merged, key=lambda c: (-c.score, c.text))
+
+
+def _within(text: str, mine: set[str], theirs: set[str]) -> bool:
+    """Whether every word of a name is in the other, a word written with a full stop ("Co.",
+    "Intl.") standing for any word it begins."""
+    shortened = {w.lower() for w in re.findall(r"(\w{2,})\.", text)}
+    return all(w in theirs or (w in shortened and any(t.startswith(w) for t in theirs)) for w in mine)
+
+
+def _absorb(host: Candidate, candidate: Candidate) -> None:
+    for key, weight in candidate.weights.items():
+        if weight > host.weights.get(key, 0.0):
+            host.weights[key] = weight
+            host.evidence[key] = candidate.evidence[key]
+    host.forms |= candidate.forms
+    host.statements += [e for e in candidate.statements if e not in host.statements]
+
+
+def _merge_dates(candidates: list[Candidate], hits: dict[int, Hit], dates: DateResolver, limit: int) -> list[Candidate]:
+    """Dates among the leading candidates that name the same day, month or year at different
+    precision or in different words are one answer, shown in its fullest wording."""
+    dated = [c for c in candidates[:limit] if c.label == "DATE"]
+    if len(dated) < 2:
+        return candidates
+    when = {id(c): dates.resolve(c.text, hits[c.keys()[0]].date, None) for c in dated}
+    merged: list[Candidate] = []
+    for candidate in candidates:
+        mine = when.get(id(candidate))
+        host = None if mine is None else next((m for m in merged if _same_day(mine, when.get(id(m)))), None)
+        if host is None or mine is None:
+            merged.append(candidate)
+            continue
+        theirs = when.get(id(host))
+        if theirs is None or _fullness(mine) > _fullness(theirs):
+            host.text = candidate.text  # the wording that states the year, to the day
+            when[id(host)] = mine
+        _absorb(host, candidate)
+    return sorted(merged, key=lambda c: (-c.score, c.text))
+
+
+def _fullness(mention: DateMention) -> tuple[int, bool]:
+    """Precision first, then whether the words give the year themselves."""
+    return (len(mention.date), bool(re.search(r"\b\d{4}\b", mention.text)))
+
+
+def _same_day(a: DateMention, b: DateMention | None) -> bool:
+    if b is None:
+        return False
+    if a.inferred_year or b.inferred_year:
+        return a.date[5:] == b.date[5:] and len(a.date) == len(b.date) > 4
+    return a.date.startswith(b.date) or b.date.startswith(a.date)

@@ -24,7 +24,7 @@ class SupportSettings:
     sentence (or two adjacent ones), or when it is close in meaning and shares some words.
     Calibrated on the seed gold set: see tests/test_cite.py and eval/."""
 
-    lexical: float = 0.6
+    lexical: float = 0.7
     semantic: float = 0.72
     semantic_lexical_floor: float = 0.3
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from rag.backend import AnswerRequest, Message, OnToken, Reply, ReplySentence
 from rag.candidates import Evidence
+from rag.dates import DateResolver
 from rag.embed import Embedder
 from rag.errors import RagError
 from rag.nlp import NlpUnavailable, Pipeline
@@ -61,6 +62,7 @@ class ExtractiveLLM:
         self.settings = settings or ExtractiveSettings()
         self.nlp = nlp or Pipeline()
         self.reader = reader or ReaderSettings()
+        self.dates = DateResolver()  # dateparser loads only when two dates are compared
         self._glossary: LabelGlossary | None = None
 
     def question_type(self, question: str) -> QuestionType:
@@ -183,6 +185,7 @@ class ExtractiveLLM:
             self.nlp,
             self.reader,
             multi_part=terms >= self.settings.long_question_terms,
+            dates=self.dates,
         )
         if reading is None:
             sentences = tuple(ReplySentence(c.text, (c.key,)) for c in chosen)

@@ -15,6 +15,7 @@ from typing import Any
 
 from rag.backend import ReplySentence
 from rag.candidates import Candidate, Evidence, ScoringSettings, find_candidates
+from rag.dates import DateResolver
 from rag.nlp import Pipeline
 from rag.question import YES_NO, QuestionType
 from rag.text import content_words, normalize, stem, words
@@ -32,8 +33,10 @@ class ReaderSettings:
     # by passages that never mention the first, is a rival.
     rival_share: float = 0.5
     max_sides: int = 3
-    # ... and whose support in all is at least this share of the first's.
+    # ... and whose support in all is at least this share of the first's, or which is the
+    # strongest answer in at least this many articles.
     rival_total: float = 0.5
+    rival_articles: int = 2
     # Two sentences are the same statement when this share of their content words (other than
     # the answers) is shared; the leading candidates searched for such pairs.
     same_statement: float = 0.5
@@ -65,6 +68,7 @@ def read(
     nlp: Pipeline,
     settings: ReaderSettings | None = None,
     multi_part: bool = False,
+    dates: DateResolver | None = None,
 ) -> Reading | None:
     """A short answer or a stated disagreement for `question`; None when the question asks for
     neither (why, how) and the evidence sentences should simply be quoted.
@@ -81,10 +85,13 @@ def read(
         return _yes_no(question, chosen, hits, nlp, settings, multi_part)
     if not kind.wants_entity:
         return None
-    candidates = find_candidates(question, kind, chosen, hits, nlp, settings.scoring)
+    if denies_its_verb(nlp.parse_one(question)) and not any(negated(d) for d in nlp.parse([e.text for e in chosen])):
+        # "Which firm did not bid?" answered from "Acme bid" would name exactly the wrong one.
+        return Reading(None, (), abstain_reason="the question asks what did not happen; the sources only say what did")
+    candidates = find_candidates(question, kind, chosen, hits, nlp, settings.scoring, dates)
     if not candidates and kind.labels and not kind.certain:
         kind = replace(kind, labels=frozenset(), primary="")  # the guessed type was wrong: any answer
-        candidates = find_candidates(question, kind, chosen, hits, nlp, settings.scoring)
+        candidates = find_candidates(question, kind, chosen, hits, nlp, settings.scoring, dates)
     if not candidates:
         # Abstaining here, even only when no passage names anything of the type, cost a right
         # answer and gained no right abstention on squad2_dev: quote the sentences instead.
@@ -131,18 +138,32 @@ def _rivals(
         return []  # untyped noun phrases differ in too many ways to be rival answers
     rivals: list[Candidate] = []
     strongest = max(best.weights.values())
+    leads = _articles_led(best, others, hits)
     for other in others:
         # One source stating another answer as strongly as the best source states this one is
         # a disagreement, however many sources repeat the first.
         if other.label != best.label or max(other.weights.values()) < settings.rival_share * strongest:
             continue
-        if other.score < settings.rival_total * best.score:
+        if other.score < settings.rival_total * best.score and len(leads.get(id(other), ())) < settings.rival_articles:
             continue  # one source among many naming someone else is one more name, not a dispute
         if not any(_companions(other, side, settings) for side in (best, *rivals)):
             rivals.append(other)
         if len(rivals) + 1 >= settings.max_sides:
             break
     return rivals
+
+
+def _articles_led(best: Candidate, others: Sequence[Candidate], hits: dict[int, Hit]) -> dict[int, set[str]]:
+    """For each candidate (by id), the articles in which it is the strongest answer."""
+    leader: dict[int, Candidate] = {}
+    for candidate in (best, *others):
+        for key, weight in candidate.weights.items():
+            if key not in leader or weight > leader[key].weights[key]:
+                leader[key] = candidate
+    led: dict[int, set[str]] = {}
+    for key, candidate in leader.items():
+        led.setdefault(id(candidate), set()).add(hits[key].doc_id)
+    return led
 
 
 def _companions(a: Candidate, b: Candidate, settings: ReaderSettings) -> bool:
@@ -259,6 +280,13 @@ def negated(doc: Any) -> bool:
     """Whether a parsed sentence denies what it states ("has not responded", "never said",
     "no reply")."""
     return any(t.dep_ == "neg" or (t.dep_ == "det" and t.lower_ == "no") for t in doc)
+
+
+def denies_its_verb(doc: Any) -> bool:
+    """Whether the main verb of a parsed sentence is negated ("Which firm did not bid?"), not
+    only a word inside it ("… a number that is not 2", "no census")."""
+    roots = [t for t in doc if t.dep_ == "ROOT"]
+    return any(c.dep_ == "neg" for root in roots for c in root.children)
 
 
 def _yes_no(

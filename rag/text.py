@@ -6,6 +6,8 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
+import Stemmer
+
 # Words after which a full stop rarely ends a sentence in news text.
 _ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof gen sen rep gov lt col capt sgt st jr sr vs etc inc corp co ltd
@@ -13,6 +15,8 @@ _ABBREVIATIONS = frozenset(
     a.m p.m""".split()
 )
 _BOUNDARY = re.compile(r"[.!?…]+[\"'”’»)\]]*(?:\d{1,3}(?=\s))?")
+# Stateless, and cached inside: one instance serves every caller.
+_STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 
 STOPWORDS = frozenset(
@@ -118,12 +122,9 @@ def content_words(text: str) -> list[str]:
 
 
 def stem(word: str) -> str:
-    """A light suffix stripper, enough to match 'signs'/'signed'/'signing' to 'sign'."""
-    for suffix in ("ingly", "edly", "ing", "ies", "ied", "ed", "es", "s", "ly"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            base = word[: -len(suffix)]
-            return base + "y" if suffix in ("ies", "ied") else base
-    return word
+    """The Snowball (Porter 2) English stem: 'signs', 'signed', 'signing' → 'sign';
+    'released', 'release' → 'releas'."""
+    return _STEMMER.stemWord(word)
 
 
 def content_stems(text: str) -> list[str]:

@@ -197,3 +197,83 @@ def test_without_spacy_the_reader_still_answers_by_quoting() -> None:
     reply = ExtractiveLLM(nlp=missing).answer(request)
     assert not reply.abstained and reply.short_answer is None
     assert reply.sentences and reply.sentences[0].text == "The dock strike ended on March 14."
+
+
+def test_a_date_holding_the_year_the_question_names_is_still_an_answer(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "When did the 2023 harbour festival take place?",
+        passages(("The 2023 harbour festival took place on June 9, 2023, on the north quay.", "Harbour Times", None)),
+    )
+    assert reader.answer(request).short_answer == "June 9, 2023"
+
+
+def test_two_wordings_of_one_day_are_one_answer_not_a_disagreement(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "When was the regional draft held?",
+        passages(
+            ("The regional draft was held on November 18, 2020, in the city hall.", "Harbour Times", "2020-11-19"),
+            ("The regional draft will be held Wednesday, Nov. 18, officials said.", "Coast Daily", "2020-09-16"),
+        ),
+    )
+    reply = reader.answer(request)
+    assert not reply.conflicts
+    assert reply.short_answer == "November 18, 2020"
+
+
+def test_an_abbreviated_company_name_is_the_same_answer_as_the_full_one(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Who bought the ferry line?",
+        passages(
+            ("The ferry line was bought by Norland Shipping Co. last spring.", "Harbour Times", None),
+            ("Norland Shipping Company bought the ferry line for an undisclosed sum.", "Coast Daily", None),
+        ),
+    )
+    reply = reader.answer(request)
+    assert not reply.conflicts
+    assert reply.short_answer is not None and "Norland Shipping" in reply.short_answer
+
+
+def test_a_question_about_what_did_not_happen_is_not_answered_from_what_did(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Which firm did not bid for the bridge contract?",
+        passages(("Halvorsen Build bid for the bridge contract in March.", "Harbour Times", None)),
+    )
+    reply = reader.answer(request)
+    assert reply.abstained and reply.abstain_reason
+
+
+def test_an_answer_two_articles_give_is_a_rival_even_when_more_articles_give_another(
+    reader: ExtractiveLLM,
+) -> None:
+    request = AnswerRequest(
+        "Who is the chief executive of Norland Shipping?",
+        passages(
+            ("Pieter Vos is the chief executive of Norland Shipping.", "Harbour Times", "2024-01-05"),
+            ("Norland Shipping chief executive Pieter Vos spoke at the port.", "Coast Daily", "2024-01-05"),
+            ("Pieter Vos, chief executive of Norland Shipping, said fares would rise.", "Bay Herald", "2024-01-05"),
+            ("Ingrid Sola is the chief executive of Norland Shipping.", "Valley Post", "2024-01-05"),
+            ("Norland Shipping chief executive Ingrid Sola spoke at the port.", "River News", "2024-01-05"),
+        ),
+    )
+    reply = reader.answer(request)
+    assert reply.text.startswith("The sources disagree:")
+    assert {a.text for c in reply.conflicts for a in c.answers} == {"Pieter Vos", "Ingrid Sola"}
+
+
+def test_a_score_run_into_a_name_is_not_part_of_the_answer(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Who did Harbour United defeat in the county cup?",
+        passages(("The county cup went to Harbour United after they defeated Rovers 3-1", "Harbour Times", None)),
+    )
+    assert reader.answer(request).short_answer == "Rovers"
+
+
+def test_an_answer_from_a_passage_about_another_event_counts_for_less(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "Who won the 2022 harbour regatta?",
+        passages(
+            ("Tomas Berg won the 2022 river regatta after a close final.", "Harbour Times", None),
+            ("Lena Ostrova won the 2022 harbour regatta in light winds.", "Coast Daily", None),
+        ),
+    )
+    assert reader.answer(request).short_answer == "Lena Ostrova"

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rag.brief.dates import DateMention, DateResolver, duration
 from rag.brief.model import Claim
 from rag.brief.roles import Role, role_of
+from rag.dates import DateMention, DateResolver, duration
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
 
