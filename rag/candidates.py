@@ -204,14 +204,14 @@ def _duration(span: Any) -> bool:
     return bool(root.pos_ == "NOUN" and any(c.like_num or c.pos_ == "NUM" for c in span if c.i != root.i))
 
 
-_NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "WORK_OF_ART", "PRODUCT"})
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "WORK_OF_ART", "PRODUCT"})
 _NAME_EDGE = frozenset({"PROPN", "NOUN", "ADJ"})
 
 
 def _name_only(span: Any) -> Any | None:
     """A name without the words the recogniser ran into at its edges ("Ana Ruiz Wins" in a
     headline, "Porto 3-1" in a score line); None for a "person" with no proper noun at all."""
-    if span.label_ not in _NAMES:
+    if span.label_ not in NAME_LABELS:
         return span
     tokens = list(span)
     while tokens and tokens[-1].pos_ not in _NAME_EDGE:

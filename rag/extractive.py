@@ -186,6 +186,7 @@ class ExtractiveLLM:
             self.reader,
             multi_part=terms >= self.settings.long_question_terms,
             dates=self.dates,
+            every_sentence=scored,
         )
         if reading is None:
             sentences = tuple(ReplySentence(c.text, (c.key,)) for c in chosen)

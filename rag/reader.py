@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.backend import ReplySentence
-from rag.candidates import Candidate, Evidence, ScoringSettings, find_candidates
+from rag.candidates import NAME_LABELS, Candidate, Evidence, ScoringSettings, find_candidates
 from rag.dates import DateResolver
 from rag.nlp import Pipeline
 from rag.question import YES_NO, QuestionType
-from rag.text import content_words, normalize, stem, words
+from rag.text import content_words, normalize, stem
 from rag.types import Conflict, ConflictAnswer, Hit, update_or_contradiction
 
 DISAGREE = "The sources disagree:"
@@ -29,6 +29,9 @@ class ReaderSettings:
     # Sentences scoring at least this share of the best one are read for candidates.
     evidence_relative: float = 0.7
     max_evidence: int = 12
+    # A passage with no evidence sentence lends its best one when it scores this share of the
+    # best evidence.
+    source_floor: float = 0.55
     # A second answer stated at least this strongly, against the first's strongest statement,
     # by passages that never mention the first, is a rival.
     rival_share: float = 0.5
@@ -69,13 +72,18 @@ def read(
     settings: ReaderSettings | None = None,
     multi_part: bool = False,
     dates: DateResolver | None = None,
+    every_sentence: Sequence[Evidence] = (),
 ) -> Reading | None:
     """A short answer or a stated disagreement for `question`; None when the question asks for
     neither (why, how) and the evidence sentences should simply be quoted.
 
     A `multi_part` question (one that draws on several articles for its parts) expects
     different articles to name different things, so only answers that fill the same statement
-    differently count as a disagreement there."""
+    differently count as a disagreement there.
+
+    `every_sentence` (all the passages' sentences, scored) lets each passage speak: its best
+    sentence, when it scores near the best ones, is read for the same statement as the
+    leading answer's with another answer in it."""
     settings = settings or ReaderSettings()
     chosen = _evidence(evidence, settings)
     if not chosen:
@@ -88,6 +96,7 @@ def read(
     if denies_its_verb(nlp.parse_one(question)) and not any(negated(d) for d in nlp.parse([e.text for e in chosen])):
         # "Which firm did not bid?" answered from "Acme bid" would name exactly the wrong one.
         return Reading(None, (), abstain_reason="the question asks what did not happen; the sources only say what did")
+    others = _each_source(every_sentence, chosen, settings)
     candidates = find_candidates(question, kind, chosen, hits, nlp, settings.scoring, dates)
     if not candidates and kind.labels and not kind.certain:
         kind = replace(kind, labels=frozenset(), primary="")  # the guessed type was wrong: any answer
@@ -97,6 +106,14 @@ def read(
         # answer and gained no right abstention on squad2_dev: quote the sentences instead.
         return None
     aligned = _aligned_sides(candidates, hits, settings)
+    if not aligned and others:
+        # The other passages are heard for one thing only: the same statement with another
+        # answer. Naming something else in passing does not make an outlet a side.
+        wide = find_candidates(question, kind, [*chosen, *others], hits, nlp, settings.scoring, dates)
+        lead = {normalize(f) for f in candidates[0].forms}
+        aligned = _aligned_sides(wide, hits, settings)
+        if not any(lead & {normalize(f) for f in side.forms} for side in aligned):
+            aligned = []
     if aligned:
         best, rivals = aligned[0], aligned[1:]
     else:
@@ -127,6 +144,24 @@ def _evidence(evidence: Sequence[Evidence], settings: ReaderSettings) -> list[Ev
         return []
     floor = ranked[0].score * settings.evidence_relative
     return [e for e in ranked if e.score >= floor][: settings.max_evidence]
+
+
+def _each_source(
+    every_sentence: Sequence[Evidence], chosen: Sequence[Evidence], settings: ReaderSettings
+) -> list[Evidence]:
+    """The best sentence of each passage the evidence leaves out, where it scores at least
+    `source_floor` of the best evidence."""
+    if not chosen:
+        return []
+    floor = chosen[0].score * settings.source_floor
+    heard = {e.key for e in chosen}
+    best: dict[int, Evidence] = {}
+    for sentence in every_sentence:
+        if sentence.key in heard or sentence.score < floor:
+            continue
+        if sentence.key not in best or sentence.score > best[sentence.key].score:
+            best[sentence.key] = sentence
+    return sorted(best.values(), key=lambda e: (-e.score, e.key))
 
 
 def _rivals(
@@ -201,37 +236,30 @@ def _aligned_sides(candidates: Sequence[Candidate], hits: dict[int, Hit], settin
 
 
 def _same_kind(a: Candidate, b: Candidate) -> bool:
-    return a.label == b.label and a.label != "NP"
+    """Two answers of one type. Names count as one type here: the recogniser that calls one
+    player a person and her rival a place is wrong about one of them, and the statement the
+    two fill the same way says they are alike."""
+    if a.label == "NP" or b.label == "NP":
+        return False
+    return a.label == b.label or (a.label in NAME_LABELS and b.label in NAME_LABELS)
 
 
 def _restate(a: Candidate, b: Candidate, hits: dict[int, Hit], settings: ReaderSettings) -> bool:
     """Whether an article states `a` in a sentence that another article words the same way,
-    but with `b` where `a` stands, and neither sentence mentions the other answer."""
+    but with `b` where `a` stands, and neither sentence names the other answer."""
     own = {stem(w) for c in (a, b) for f in c.forms for w in content_words(f)}
     for first in a.statements:
-        first_words = set(words(first.text))
-        if _mentions(b, first_words):
+        if first in b.statements:
             continue
         first_stems = {stem(w) for w in content_words(first.text)} - own
         for second in b.statements:
-            if hits[first.key].doc_id == hits[second.key].doc_id:
-                continue
-            second_words = set(words(second.text))
-            if _mentions(a, second_words):
+            if hits[first.key].doc_id == hits[second.key].doc_id or second in a.statements:
                 continue
             second_stems = {stem(w) for w in content_words(second.text)} - own
             union = first_stems | second_stems
             if union and len(first_stems & second_stems) / len(union) >= settings.same_statement:
                 return True
     return False
-
-
-def _mentions(candidate: Candidate, text: set[str]) -> bool:
-    """A name is mentioned by any of its words ("Okafor" for "Anna Okafor"); a date, a number or
-    an amount only by all of its words."""
-    if candidate.label in ("PERSON", "ORG", "NORP", "GPE", "LOC", "FAC"):
-        return bool({w for f in candidate.forms for w in content_words(f)} & text)
-    return any(set(words(f)) <= text for f in candidate.forms)
 
 
 def _stating(candidate: Candidate, hits: dict[int, Hit]) -> tuple[int, ...]:

@@ -10,6 +10,7 @@ measured hit@1 .873 / MRR@10 .914 on multihoprag_dev and .939 / .957 on squad2_d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, replace
 
 from rag.embed import Embedder
@@ -141,22 +142,33 @@ def fuse_scores(
 
 
 def select(hits: list[Hit], params: RetrievalParams) -> list[Hit]:
-    """Apply the per-article cap and drop passages that repeat one already chosen."""
+    """Apply the per-article cap and drop passages that repeat one already chosen. A near copy
+    that names someone or something, or gives a number, that the chosen one does not is kept:
+    two outlets running one story with a different figure or name is what a reader must see."""
     chosen: list[Hit] = []
     per_article: dict[int, int] = {}
-    chosen_words: list[set[str]] = []
+    chosen_words: list[tuple[set[str], set[str]]] = []
     for hit in hits:
         if per_article.get(hit.article_id, 0) >= params.per_article:
             continue
         words = set(content_words(hit.text))
-        if any(_overlap(words, other) >= params.duplicate_overlap for other in chosen_words):
+        facts = _facts(hit.text)
+        if any(_overlap(words, other) >= params.duplicate_overlap and facts <= known for other, known in chosen_words):
             continue
         chosen.append(hit)
-        chosen_words.append(words)
+        chosen_words.append((words, facts))
         per_article[hit.article_id] = per_article.get(hit.article_id, 0) + 1
         if len(chosen) >= params.k:
             break
     return chosen
+
+
+_FACT = re.compile(r"\b(?:[^\W\d_][\w'’-]*[^\W_]|\w*\d[\w.,]*\w|\d)\b")
+
+
+def _facts(text: str) -> set[str]:
+    """The capitalised words and the numbers of a text: what a copy could state differently."""
+    return {m for m in _FACT.findall(text) if m[0].isupper() or m[0].isdigit() or any(c.isdigit() for c in m)}
 
 
 def _overlap(a: set[str], b: set[str]) -> float:
