@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.dates import DateMention, DateResolver
 from rag.nlp import Pipeline
-from rag.question import QuestionType
+from rag.question import NAMES, QuestionType
 from rag.text import STOPWORDS, content_words, normalize, stem, words
 from rag.types import Hit
 
@@ -204,7 +204,7 @@ def _duration(span: Any) -> bool:
     return bool(root.pos_ == "NOUN" and any(c.like_num or c.pos_ == "NUM" for c in span if c.i != root.i))
 
 
-NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "WORK_OF_ART", "PRODUCT"})
+NAME_LABELS = NAMES
 _NAME_EDGE = frozenset({"PROPN", "NOUN", "ADJ"})
 
 
@@ -235,7 +235,12 @@ def _joined_places(doc: Any) -> list[Any]:
         if previous is not None and entity.label_ == previous.label_ == "GPE" and entity.start == previous.end + 1:
             if doc[previous.end].text == ",":
                 span = doc.char_span(previous.start_char, entity.end_char, label="GPE")
-        elif previous is not None and entity.start == previous.end and doc[previous.end - 1].pos_ == "PROPN":
+        elif (
+            previous is not None
+            and entity.start == previous.end
+            and doc[previous.end - 1].pos_ == "PROPN"
+            and {entity.label_, previous.label_} <= NAME_LABELS
+        ):
             label = "PERSON" if "PERSON" in (entity.label_, previous.label_) else previous.label_
             span = doc.char_span(previous.start_char, entity.end_char, label=label)
         if span is not None:

@@ -24,6 +24,7 @@ PLACES = frozenset({"GPE", "LOC", "FAC"})
 COUNTS = frozenset({"CARDINAL", "QUANTITY"})
 AMOUNTS = frozenset({"MONEY", "QUANTITY", "PERCENT", "CARDINAL"})
 MEASURES = frozenset({"QUANTITY", "DATE", "TIME", "CARDINAL", "MONEY", "PERCENT"})
+NAMES = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "WORK_OF_ART", "PRODUCT"})
 _WH_TAGS = frozenset({"WP", "WP$", "WRB", "WDT"})
 
 
@@ -160,6 +161,8 @@ def classify(question: str, nlp: Pipeline, glossary: LabelGlossary, embed: Calla
     focus = _focus_noun(wh, doc)
     if focus is None:
         return QuestionType(FACTOID, frozenset(), word)
+    if _singular(focus) == "name":
+        return QuestionType(FACTOID, NAMES, focus.text)  # "what is the name of …": a name, of any kind
     return QuestionType(FACTOID, glossary.labels_for(focus, embed), focus.text)
 
 

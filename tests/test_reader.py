@@ -58,6 +58,7 @@ TREATY = passages(
         ("Did the mayor sign the budget?", YES_NO, None),
         ("Why did the minister resign?", OPEN, None),
         ("Who is Maria Lindqvist?", OPEN, None),
+        ("What is the name of the ferry company's new boat?", FACTOID, "PRODUCT"),
     ],
 )
 def test_a_question_is_read_for_the_type_of_answer_it_wants(
