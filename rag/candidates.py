@@ -51,6 +51,9 @@ class Candidate:
     text: str
     label: str
     weights: dict[int, float] = field(default_factory=dict)  # passage key -> best weight there
+    # passage key -> how strongly that passage states it: its weight there before the bonus for
+    # playing the asked part, which ranks answers within a sentence, not across sources
+    strengths: dict[int, float] = field(default_factory=dict)
     evidence: dict[int, Evidence] = field(default_factory=dict)  # passage key -> best sentence
     forms: set[str] = field(default_factory=set)
     statements: list[Evidence] = field(default_factory=list)  # every sentence stating it
@@ -100,11 +103,13 @@ def find_candidates(
             distance = min((_distance(span, i) + detour for i in anchors), default=2 * settings.proximity_steps)
             weight = sentence.score * off_topic * 0.5 ** (distance / settings.proximity_steps)
             acts = _acts_in_question(span, asked)
+            # Whoever does what the question asks answers it, whatever the recogniser calls it.
+            off_type = (kind.primary and label != kind.primary) or (kind.labels and label not in kind.labels)
+            if (off_type and not acts) or (kind.focus == "when" and _duration(span)):
+                weight *= settings.secondary_label
+            strength = weight
             if acts:
                 weight *= settings.role_bonus
-            # Whoever does what the question asks answers it, whatever the recogniser calls it.
-            if (kind.primary and label != kind.primary and not acts) or (kind.focus == "when" and _duration(span)):
-                weight *= settings.secondary_label
             text = _display(span)
             candidate = found.setdefault(normalize(text), Candidate(text, label))
             candidate.forms.add(text)
@@ -113,6 +118,7 @@ def find_candidates(
             if weight > candidate.weights.get(sentence.key, 0.0):
                 candidate.weights[sentence.key] = weight
                 candidate.evidence[sentence.key] = sentence
+            candidate.strengths[sentence.key] = max(strength, candidate.strengths.get(sentence.key, 0.0))
     merged = _merge_aliases(sorted(found.values(), key=lambda c: (-c.score, c.text)))
     return _merge_dates(merged, hits, dates, settings.dated_candidates) if dates is not None else merged
 
@@ -143,6 +149,10 @@ def _answer_spans(
 ) -> list[tuple[Any, str]]:
     """The spans that could answer, each with its label."""
     labelled = [(e, usual.get(normalize(e.text), e.label_)) for e in entities]
+    if kind.labels and not kind.certain and not kind.primary and kind.labels <= NAME_LABELS:
+        # Labels guessed from a noun ("which company"): a name the recogniser files elsewhere
+        # may still answer, for less.
+        return [(e, label) for e, label in labelled if label in NAME_LABELS]
     if kind.labels:
         return [(e, label) for e, label in labelled if label in kind.labels]
     # The question does not say what type: any entity, and noun phrases that hold none, without
@@ -313,6 +323,8 @@ def _absorb(host: Candidate, candidate: Candidate) -> None:
         if weight > host.weights.get(key, 0.0):
             host.weights[key] = weight
             host.evidence[key] = candidate.evidence[key]
+    for key, strength in candidate.strengths.items():
+        host.strengths[key] = max(strength, host.strengths.get(key, 0.0))
     host.forms |= candidate.forms
     host.statements += [e for e in candidate.statements if e not in host.statements]
 

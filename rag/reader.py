@@ -172,14 +172,15 @@ def _rivals(
     if best.label == "NP":
         return []  # untyped noun phrases differ in too many ways to be rival answers
     rivals: list[Candidate] = []
-    strongest = max(best.weights.values())
+    strongest = max(best.strengths.values())
     leads = _articles_led(best, others, hits)
     for other in others:
         # One source stating another answer as strongly as the best source states this one is
         # a disagreement, however many sources repeat the first.
-        if other.label != best.label or max(other.weights.values()) < settings.rival_share * strongest:
+        if other.label != best.label or max(other.strengths.values()) < settings.rival_share * strongest:
             continue
-        if other.score < settings.rival_total * best.score and len(leads.get(id(other), ())) < settings.rival_articles:
+        support, rival_support = sum(best.strengths.values()), sum(other.strengths.values())
+        if rival_support < settings.rival_total * support and len(leads.get(id(other), ())) < settings.rival_articles:
             continue  # one source among many naming someone else is one more name, not a dispute
         if not any(_companions(other, side, settings) for side in (best, *rivals)):
             rivals.append(other)
