@@ -88,8 +88,11 @@ def find_candidates(
     landmarks = _landmarks(heads or asked, docs)
     entities = [[n for e in _joined_places(doc) if (n := _name_only(e)) is not None] for doc in docs]
     usual = _usual_labels(entities)
+    passage_stems = (
+        {key: {stem(w) for w in words(hits[key].text)} for key in {e.key for e in evidence}} if given else {}
+    )
     for sentence, doc, named in zip(evidence, docs, entities, strict=True):
-        lacking = len(given - {stem(w) for w in words(hits[sentence.key].text)}) / len(given) if given else 0.0
+        lacking = len(given - passage_stems[sentence.key]) / len(given) if given else 0.0
         off_topic = settings.missing_number**lacking
         # Closeness to the telling words where the sentence has them; else to any word the
         # question names, one halving further: a sentence may word the question differently.
