@@ -318,6 +318,13 @@ def _within(text: str, mine: set[str], theirs: set[str]) -> bool:
     """Whether every word of a name is in the other, a word written with a full stop ("Co.",
     "Intl.") standing for any word it begins."""
     shortened = {w.lower() for w in re.findall(r"(\w{2,})\.", text)}
+    if len(mine) == 1 == len(theirs):
+        # One word and a word made from it ("Ukraine", "Ukrainian"): the first's stem, five
+        # letters or more, begins the second.
+        (word,), (other,) = mine, theirs
+        root = stem(word)
+        if len(root) >= 5 and other.startswith(root):
+            return True
     return all(w in theirs or (w in shortened and any(t.startswith(w) for t in theirs)) for w in mine)
 
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.backend import ReplySentence
-from rag.candidates import NAME_LABELS, Candidate, Evidence, ScoringSettings, find_candidates
+from rag.candidates import Candidate, Evidence, ScoringSettings, find_candidates
 from rag.dates import DateResolver
 from rag.nlp import Pipeline
 from rag.question import YES_NO, QuestionType
+from rag.sides import SideSettings, aligned_sides, find_rivals
 from rag.text import content_words, normalize, stem
 from rag.types import Conflict, ConflictAnswer, Hit, update_or_contradiction
 
@@ -32,18 +33,10 @@ class ReaderSettings:
     # A passage with no evidence sentence lends its best one when it scores this share of the
     # best evidence.
     source_floor: float = 0.55
-    # A second answer stated at least this strongly, against the first's strongest statement,
-    # by passages that never mention the first, is a rival.
-    rival_share: float = 0.5
-    max_sides: int = 3
-    # ... and whose support in all is at least this share of the first's, or which is the
-    # strongest answer in at least this many articles.
-    rival_total: float = 0.5
-    rival_articles: int = 2
-    # Two sentences are the same statement when this share of their content words (other than
-    # the answers) is shared; the leading candidates searched for such pairs.
-    same_statement: float = 0.5
-    aligned_candidates: int = 8
+    # Rivals are looked for only when the leading answer is stated at least this strongly, as a
+    # share of the best evidence sentence's score.
+    disputed_strength: float = 0.25
+    sides: SideSettings = field(default_factory=SideSettings)
     # A yes or a no needs one sentence stating this share of the question's content words.
     yes_no_coverage: float = 0.6
     evidence_per_side: int = 2
@@ -105,20 +98,26 @@ def read(
         # Abstaining here, even only when no passage names anything of the type, cost a right
         # answer and gained no right abstention on squad2_dev: quote the sentences instead.
         return None
-    aligned = _aligned_sides(candidates, hits, settings)
+    aligned = aligned_sides(candidates, hits, settings.sides)
     if not aligned and others:
         # The other passages are heard for one thing only: the same statement with another
         # answer. Naming something else in passing does not make an outlet a side.
         wide = find_candidates(question, kind, [*chosen, *others], hits, nlp, settings.scoring, dates)
         lead = {normalize(f) for f in candidates[0].forms}
-        aligned = _aligned_sides(wide, hits, settings)
+        aligned = aligned_sides(wide, hits, settings.sides)
         if not any(lead & {normalize(f) for f in side.forms} for side in aligned):
             aligned = []
     if aligned:
         best, rivals = aligned[0], aligned[1:]
     else:
         best = candidates[0]
-        rivals = [] if multi_part else _rivals(best, candidates[1:], hits, settings)
+        # Two things two sources name, for a question that does not say what type of answer it
+        # wants, are two things, not two answers; nor is a rival to an answer no source states
+        # firmly.
+        weak = max(best.strengths.values()) < settings.disputed_strength * chosen[0].score
+        rivals = (
+            [] if multi_part or not kind.labels or weak else find_rivals(best, candidates[1:], hits, settings.sides)
+        )
     if not rivals:
         answer = ReplySentence(f"**{best.text}**", _stating(best, hits))
         return Reading(best.text, (answer, *_evidence_sentences(best, settings)))
@@ -162,105 +161,6 @@ def _each_source(
         if sentence.key not in best or sentence.score > best[sentence.key].score:
             best[sentence.key] = sentence
     return sorted(best.values(), key=lambda e: (-e.score, e.key))
-
-
-def _rivals(
-    best: Candidate, others: Sequence[Candidate], hits: dict[int, Hit], settings: ReaderSettings
-) -> list[Candidate]:
-    """Other answers of the same type, stated nearly as strongly, that no passage gives as an
-    answer together with one already taken: alternatives, not two people of the same story."""
-    if best.label == "NP":
-        return []  # untyped noun phrases differ in too many ways to be rival answers
-    rivals: list[Candidate] = []
-    strongest = max(best.strengths.values())
-    leads = _articles_led(best, others, hits)
-    for other in others:
-        # One source stating another answer as strongly as the best source states this one is
-        # a disagreement, however many sources repeat the first.
-        if other.label != best.label or max(other.strengths.values()) < settings.rival_share * strongest:
-            continue
-        support, rival_support = sum(best.strengths.values()), sum(other.strengths.values())
-        if rival_support < settings.rival_total * support and len(leads.get(id(other), ())) < settings.rival_articles:
-            continue  # one source among many naming someone else is one more name, not a dispute
-        if not any(_companions(other, side, settings) for side in (best, *rivals)):
-            rivals.append(other)
-        if len(rivals) + 1 >= settings.max_sides:
-            break
-    return rivals
-
-
-def _articles_led(best: Candidate, others: Sequence[Candidate], hits: dict[int, Hit]) -> dict[int, set[str]]:
-    """For each candidate (by id), the articles in which it is the strongest answer."""
-    leader: dict[int, Candidate] = {}
-    for candidate in (best, *others):
-        for key, weight in candidate.weights.items():
-            if key not in leader or weight > leader[key].weights[key]:
-                leader[key] = candidate
-    led: dict[int, set[str]] = {}
-    for key, candidate in leader.items():
-        led.setdefault(id(candidate), set()).add(hits[key].doc_id)
-    return led
-
-
-def _companions(a: Candidate, b: Candidate, settings: ReaderSettings) -> bool:
-    """Whether some passage gives both as answers, each nearly as strongly as its best source."""
-    top_a, top_b = max(a.weights.values()), max(b.weights.values())
-    return any(
-        a.weights[k] >= settings.rival_share * top_a and b.weights[k] >= settings.rival_share * top_b
-        for k in a.weights.keys() & b.weights.keys()
-    )
-
-
-def _aligned_sides(candidates: Sequence[Candidate], hits: dict[int, Hit], settings: ReaderSettings) -> list[Candidate]:
-    """Answers that fill the same statement differently: two articles saying the same thing in
-    the same words but for one answer ("… was signed in Lisbon" against "… was signed
-    in Porto"). The strongest such pair among the leading candidates, with any third answer
-    aligned with either; the first of them is the stronger."""
-    top = list(candidates[: settings.aligned_candidates])
-    pairs = [
-        (a.score + b.score, i, j)
-        for i, a in enumerate(top)
-        for j, b in enumerate(top)
-        if i < j and _same_kind(a, b) and _restate(a, b, hits, settings)
-    ]
-    if not pairs:
-        return []
-    _, i, j = max(pairs)
-    sides = [top[i], top[j]]
-    for other in top:
-        if len(sides) >= settings.max_sides:
-            break
-        if other not in sides and all(_same_kind(other, s) for s in sides):
-            if any(_restate(s, other, hits, settings) for s in sides):
-                sides.append(other)
-    return sides
-
-
-def _same_kind(a: Candidate, b: Candidate) -> bool:
-    """Two answers of one type. Names count as one type here: the recogniser that calls one
-    player a person and her rival a place is wrong about one of them, and the statement the
-    two fill the same way says they are alike."""
-    if a.label == "NP" or b.label == "NP":
-        return False
-    return a.label == b.label or (a.label in NAME_LABELS and b.label in NAME_LABELS)
-
-
-def _restate(a: Candidate, b: Candidate, hits: dict[int, Hit], settings: ReaderSettings) -> bool:
-    """Whether an article states `a` in a sentence that another article words the same way,
-    but with `b` where `a` stands, and neither sentence names the other answer."""
-    own = {stem(w) for c in (a, b) for f in c.forms for w in content_words(f)}
-    for first in a.statements:
-        if first in b.statements:
-            continue
-        first_stems = {stem(w) for w in content_words(first.text)} - own
-        for second in b.statements:
-            if hits[first.key].doc_id == hits[second.key].doc_id or second in a.statements:
-                continue
-            second_stems = {stem(w) for w in content_words(second.text)} - own
-            union = first_stems | second_stems
-            if union and len(first_stems & second_stems) / len(union) >= settings.same_statement:
-                return True
-    return False
 
 
 def _stating(candidate: Candidate, hits: dict[int, Hit]) -> tuple[int, ...]:
