@@ -20,6 +20,7 @@ from rag.embed import Embedder
 from rag.ingest import Skipped, read_paths
 from rag.manifest import same_vectors
 from rag.store import Manifest, Store, StoredArticle
+from rag.text import number_tokens
 from rag.types import Article, Chunk
 
 BATCH_CHUNKS = 256
@@ -113,6 +114,11 @@ class _Writer:
         if original is not None and original < 0:
             self.flush(report)
             original = self._original_of(signature, previous.id if previous else None)
+        if original is not None and not number_tokens(article.text) <= number_tokens(self._text_of(original)):
+            # A copy that gives another number (a toll, an amount, a date) is a version of the
+            # story, not a duplicate: its difference is what a reader must be able to find. A
+            # byline or an outlet's name may differ in a copy; a figure may not.
+            original = None
         if previous is not None:
             self.pending.replace_ids.append(previous.id)
             report.updated += 1
@@ -130,6 +136,10 @@ class _Writer:
             )
         if len(self.pending.chunks) >= BATCH_CHUNKS:
             self.flush(report)
+
+    def _text_of(self, article_id: int) -> str:
+        stored = self.store.db.articles([article_id])
+        return stored[0].text if stored else ""
 
     def _legacy(self, article: Article) -> StoredArticle | None:
         """The same JSONL record stored under the key earlier versions gave it (`id:ID`, without

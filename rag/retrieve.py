@@ -10,12 +10,11 @@ measured hit@1 .873 / MRR@10 .914 on multihoprag_dev and .939 / .957 on squad2_d
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field, replace
 
 from rag.embed import Embedder
 from rag.store import Filters, Store
-from rag.text import content_words
+from rag.text import content_words, fact_tokens
 from rag.timeframe import Window, time_window
 from rag.types import Hit
 
@@ -152,7 +151,7 @@ def select(hits: list[Hit], params: RetrievalParams) -> list[Hit]:
         if per_article.get(hit.article_id, 0) >= params.per_article:
             continue
         words = set(content_words(hit.text))
-        facts = _facts(hit.text)
+        facts = fact_tokens(hit.text)
         if any(_overlap(words, other) >= params.duplicate_overlap and facts <= known for other, known in chosen_words):
             continue
         chosen.append(hit)
@@ -161,14 +160,6 @@ def select(hits: list[Hit], params: RetrievalParams) -> list[Hit]:
         if len(chosen) >= params.k:
             break
     return chosen
-
-
-_FACT = re.compile(r"\b(?:[^\W\d_][\w'’-]*[^\W_]|\w*\d[\w.,]*\w|\d)\b")
-
-
-def _facts(text: str) -> set[str]:
-    """The capitalised words and the numbers of a text: what a copy could state differently."""
-    return {m for m in _FACT.findall(text) if m[0].isupper() or m[0].isdigit() or any(c.isdigit() for c in m)}
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

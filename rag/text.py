@@ -129,3 +129,16 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     return [stem(w) for w in content_words(text)]
+
+
+_FACT_TOKEN = re.compile(r"\b(?:[^\W\d_][\w'’-]*[^\W_]|\w*\d[\w.,]*\w|\d)\b")
+
+
+def fact_tokens(text: str) -> set[str]:
+    """The capitalised words and the numbers of a text: what a copy could state differently."""
+    return {m for m in _FACT_TOKEN.findall(text) if m[0].isupper() or any(c.isdigit() for c in m)}
+
+
+def number_tokens(text: str) -> set[str]:
+    """The numbers of a text ("1,200", "4-2", "2021")."""
+    return {m for m in _FACT_TOKEN.findall(text) if any(c.isdigit() for c in m)}

@@ -347,3 +347,19 @@ def test_an_interrupted_reembed_is_finished_by_running_it_again(
     assert finishing.embedded < total  # the chunks made before the interruption were kept
     assert_consistent(store)
     store.close()
+
+
+def test_a_copy_that_gives_another_figure_is_kept_as_its_own_version(
+    store: Store, hash_embedder: HashEmbedder, params: ChunkParams, corpus: Path
+) -> None:
+    original = (
+        "Flooding along the river forced officials to evacuate 1,200 people from the valley on "
+        "Sunday, the regional authority said, as water levels kept rising through the night and "
+        "roads into the town were closed to all traffic until further notice.\n"
+    )
+    (corpus / "flood_a.txt").write_text(original)
+    (corpus / "flood_b.txt").write_text(original.replace("1,200", "3,400"))
+    report = ingest(store, hash_embedder, [corpus], params)
+    assert report.duplicates == 0
+    texts = " ".join(r[0] for r in store.db.execute("SELECT text FROM chunks"))
+    assert "1,200" in texts and "3,400" in texts
