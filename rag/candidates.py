@@ -87,11 +87,17 @@ def find_candidates(
     given = {stem(w) for t in parsed if t.pos_ == "PROPN" or t.like_num for w in words(t.text)} - STOP_STEMS
     landmarks = _landmarks(heads or asked, docs)
     entities = [[n for e in _joined_places(doc) if (n := _name_only(e)) is not None] for doc in docs]
+    unseen: set[tuple[int, int, int]] = set()
+    if kind.primary:
+        for number, (doc, spans) in enumerate(zip(docs, entities, strict=True)):
+            for span in _unrecognised_names(doc, spans, kind.primary):
+                spans.append(span)
+                unseen.add((number, span.start, span.end))
     usual = _usual_labels(entities)
     passage_stems = (
         {key: {stem(w) for w in words(hits[key].text)} for key in {e.key for e in evidence}} if given else {}
     )
-    for sentence, doc, named in zip(evidence, docs, entities, strict=True):
+    for number, (sentence, doc, named) in enumerate(zip(evidence, docs, entities, strict=True)):
         lacking = len(given - passage_stems[sentence.key]) / len(given) if given else 0.0
         off_topic = settings.missing_number**lacking
         # Closeness to the telling words where the sentence has them; else to any word the
@@ -108,7 +114,8 @@ def find_candidates(
             acts = _acts_in_question(span, asked)
             # Whoever does what the question asks answers it, whatever the recogniser calls it.
             off_type = (kind.primary and label != kind.primary) or (kind.labels and label not in kind.labels)
-            if (off_type and not acts) or (kind.focus == "when" and _duration(span)):
+            unrecognised = (number, span.start, span.end) in unseen
+            if ((off_type or unrecognised) and not acts) or (kind.focus == "when" and _duration(span)):
                 weight *= settings.secondary_label
             strength = weight
             if acts:
@@ -134,6 +141,25 @@ def _landmarks(asked: set[str], docs: Sequence[Any]) -> set[str]:
     counts = {w: sum(w in p for p in present) for w in asked}
     telling = {w for w, n in counts.items() if 0 < n < 0.8 * len(docs)}
     return telling or {w for w, n in counts.items() if n}
+
+
+def _unrecognised_names(doc: Any, spans: Sequence[Any], label: str) -> list[Any]:
+    """Runs of two or more capitalised nouns, at least one a proper noun, that the recogniser
+    left out ("Tomasz Wrona won …"), given the label the question expects; they count for less
+    unless they play the asked part."""
+    covered = {i for span in spans for i in range(span.start, span.end)}
+    found: list[Any] = []
+    start = None
+    for token in [*doc, None]:
+        inside = token is not None and token.pos_ in ("PROPN", "NOUN") and token.is_title and token.i not in covered
+        if inside and start is None:
+            start = token.i
+        elif not inside and start is not None:
+            end = token.i if token is not None else len(doc)
+            if end - start >= 2 and any(t.pos_ == "PROPN" for t in doc[start:end]):
+                found.append(doc.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text), label=label))
+            start = None
+    return [span for span in found if span is not None]
 
 
 def _usual_labels(entities: Sequence[Sequence[Any]]) -> dict[str, str]:
