@@ -12,8 +12,8 @@ from typing import Any
 
 from rag.dates import DateMention, DateResolver
 from rag.nlp import Pipeline
-from rag.question import QuestionType
-from rag.spans import NAME_LABELS, joined_places, name_only, unrecognised_names, usual_labels
+from rag.question import NAMES, QuestionType
+from rag.spans import joined_places, name_only, unrecognised_names, usual_labels
 from rag.text import STOPWORDS, content_words, normalize, stem, words
 from rag.types import Hit
 
@@ -149,10 +149,10 @@ def _answer_spans(
 ) -> list[tuple[Any, str]]:
     """The spans that could answer, each with its label."""
     labelled = [(e, usual.get(normalize(e.text), e.label_)) for e in entities]
-    if kind.labels and not kind.certain and not kind.primary and kind.labels <= NAME_LABELS:
+    if kind.labels and not kind.certain and not kind.primary and kind.labels <= NAMES:
         # Labels guessed from a noun ("which company"): a name the recogniser files elsewhere
         # may still answer, for less.
-        return [(e, label) for e, label in labelled if label in NAME_LABELS]
+        return [(e, label) for e, label in labelled if label in NAMES]
     if kind.labels:
         return [(e, label) for e, label in labelled if label in kind.labels]
     # The question does not say what type: any entity, and noun phrases that hold none, without
@@ -314,7 +314,7 @@ def _merge_dates(candidates: list[Candidate], hits: dict[int, Hit], dates: DateR
 
 def _fullness(mention: DateMention) -> tuple[int, bool]:
     """Precision first, then whether the words give the year themselves."""
-    return (len(mention.date), bool(re.search(r"\b\d{4}\b", mention.text)))
+    return (len(mention.date), mention.states_year)
 
 
 def _same_day(a: DateMention, b: DateMention | None) -> bool:

@@ -16,6 +16,15 @@ class DateMention:
     text: str
     of: str = ""  # the verb it dates ("ordered" in "ordered on Tuesday"), as a stem
 
+    @property
+    def states_year(self) -> bool:
+        """Whether the words themselves give the year ("June 5, 2024", not "June 5")."""
+        return states_year(self.text)
+
+
+def states_year(text: str) -> bool:
+    return bool(re.search(r"\b\d{4}\b", text))
+
 
 def duration(entity: Any) -> bool:
     """ "three years", "130-day": a length of time, not a date."""
@@ -52,7 +61,7 @@ class DateResolver:
         when, period = data["date_obj"], data["period"]
         if when is None:
             return None
-        has_year = bool(re.search(r"\b\d{4}\b", text))
+        has_year = states_year(text)
         if not has_year and base is not None and period in ("day", "month"):
             if inferred_base:
                 when = _nearest_year(when, dt.date(base.year, when.month, 1))  # the stories' year

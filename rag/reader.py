@@ -89,7 +89,6 @@ def read(
     if denies_its_verb(nlp.parse_one(question)) and not any(negated(d) for d in nlp.parse([e.text for e in chosen])):
         # "Which firm did not bid?" answered from "Acme bid" would name exactly the wrong one.
         return Reading(None, (), abstain_reason="the question asks what did not happen; the sources only say what did")
-    others = _each_source(every_sentence, chosen, settings)
     candidates = find_candidates(question, kind, chosen, hits, nlp, settings.scoring, dates)
     if not candidates and kind.labels and not kind.certain:
         kind = replace(kind, labels=frozenset(), primary="")  # the guessed type was wrong: any answer
@@ -99,7 +98,8 @@ def read(
         # answer and gained no right abstention on squad2_dev: quote the sentences instead.
         return None
     aligned = aligned_sides(candidates, hits, settings.sides)
-    if not aligned and others:
+    others = [] if aligned else _each_source(every_sentence, chosen, settings)
+    if others:
         # The other passages are heard for one thing only: the same statement with another
         # answer. Naming something else in passing does not make an outlet a side.
         wide = find_candidates(question, kind, [*chosen, *others], hits, nlp, settings.scoring, dates)

@@ -9,14 +9,13 @@ from typing import Any
 from rag.question import NAMES
 from rag.text import normalize
 
-NAME_LABELS = NAMES
 _NAME_EDGE = frozenset({"PROPN", "NOUN", "ADJ"})
 
 
 def name_only(span: Any) -> Any | None:
     """A name without the words the recogniser ran into at its edges ("Ana Ruiz Wins" in a
     headline, "Porto 3-1" in a score line); None for a "person" with no proper noun at all."""
-    if span.label_ not in NAME_LABELS:
+    if span.label_ not in NAMES:
         return span
     tokens = list(span)
     while tokens and tokens[-1].pos_ not in _NAME_EDGE:
@@ -44,7 +43,7 @@ def joined_places(doc: Any) -> list[Any]:
             previous is not None
             and entity.start == previous.end
             and doc[previous.end - 1].pos_ == "PROPN"
-            and {entity.label_, previous.label_} <= NAME_LABELS
+            and {entity.label_, previous.label_} <= NAMES
         ):
             label = "PERSON" if "PERSON" in (entity.label_, previous.label_) else previous.label_
             span = doc.char_span(previous.start_char, entity.end_char, label=label)
