@@ -13,7 +13,7 @@ from typing import Any
 from rag.dates import DateMention, DateResolver
 from rag.nlp import Pipeline
 from rag.question import NAMES, QuestionType
-from rag.spans import joined_places, name_only, unrecognised_names, usual_labels
+from rag.spans import joined_places, name_only, unrecognised_names, usual_labels, without_owner
 from rag.text import STOPWORDS, content_words, normalize, stem, words
 from rag.types import Hit
 
@@ -85,6 +85,10 @@ def find_candidates(
     docs = nlp.parse([e.text for e in evidence])
     parsed = nlp.parse_one(question)
     heads = {stem(t.lower_) for t in parsed if t.pos_ in ("NOUN", "PROPN", "VERB", "NUM")}
+    # A name holding only the question's verbs ("Halvorsen Build" for "which firm will build …")
+    # does not restate it.
+    named_in_question = asked - {stem(t.lower_) for t in parsed if t.pos_ == "VERB"}
+    owners = {stem(t.lower_) for t in parsed if t.dep_ == "poss" and t.pos_ == "PROPN"}
     given = {stem(w) for t in parsed if t.pos_ == "PROPN" or t.like_num for w in words(t.text)} - STOP_STEMS
     landmarks = _landmarks(heads or asked, docs)
     entities = [[n for e in joined_places(doc) if (n := name_only(e)) is not None] for doc in docs]
@@ -108,7 +112,8 @@ def find_candidates(
         if not anchors:
             anchors, detour = [t.i for t in doc if stem(t.lower_) in heads], settings.proximity_steps
         for span, label in _answer_spans(doc, named, usual, kind, asked):
-            if _restates_question(span, asked):
+            span = without_owner(span, owners, asked)
+            if _restates_question(span, asked if span.label_ in _MEASURES else named_in_question):
                 continue  # what the question names is not its answer
             distance = min((_distance(span, i) + detour for i in anchors), default=2 * settings.proximity_steps)
             weight = sentence.score * off_topic * 0.5 ** (distance / settings.proximity_steps)

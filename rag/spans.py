@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rag.question import NAMES
-from rag.text import normalize
+from rag.text import normalize, stem
 
 _NAME_EDGE = frozenset({"PROPN", "NOUN", "ADJ"})
 
@@ -27,6 +27,23 @@ def name_only(span: Any) -> Any | None:
     if len(tokens) == len(span):
         return span
     return span.doc.char_span(tokens[0].idx, tokens[-1].idx + len(tokens[-1].text), label=span.label_)
+
+
+def without_owner(span: Any, owners: set[str], asked: set[str]) -> Any:
+    """A name without the owner the question names at its edges, when a proper noun of its own
+    is left: "Acme Skyline" answers "what is Acme's new tower called?" as "Skyline". Any other
+    span comes back as it was."""
+    if span.label_ not in NAMES or not owners:
+        return span
+    tokens = list(span)
+    while tokens and stem(tokens[0].lower_) in owners:
+        tokens.pop(0)
+    while tokens and stem(tokens[-1].lower_) in owners:
+        tokens.pop()
+    if len(tokens) == len(span) or not any(t.pos_ == "PROPN" and stem(t.lower_) not in asked for t in tokens):
+        return span
+    trimmed = span.doc.char_span(tokens[0].idx, tokens[-1].idx + len(tokens[-1].text), label=span.label_)
+    return span if trimmed is None else trimmed
 
 
 def joined_places(doc: Any) -> list[Any]:

@@ -1,8 +1,8 @@
 """Disagreement on stories written for the tests (tests/fixtures/disagreement_cases.py): outlets
 that give different answers are said to disagree, and outlets that agree in other words, with
 aliases or with a second name in passing, are not. The floor is one under what the reader
-reached on these cases (6 of 8); en_core_web_sm mislabelling a name (a city it calls a person)
-or a name holding a word of the question is what it misses."""
+reached on these cases (8 of 10); what it misses is en_core_web_sm mislabelling a name (a city
+it calls a person, one ship's name a person and the other's an organisation)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def shows_both_sides(reply: Reply, case: Case) -> bool:
 
 def test_most_disagreements_between_outlets_are_said_out_loud(reader: ExtractiveLLM) -> None:
     shown = [shows_both_sides(answer(reader, case), case) for case in DISAGREE]
-    assert sum(shown) >= 5, [c.question for c, ok in zip(DISAGREE, shown, strict=True) if not ok]
+    assert sum(shown) >= 7, [c.question for c, ok in zip(DISAGREE, shown, strict=True) if not ok]
 
 
 def test_outlets_that_agree_in_other_words_are_not_said_to_disagree(reader: ExtractiveLLM) -> None:

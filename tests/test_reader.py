@@ -278,3 +278,28 @@ def test_an_answer_from_a_passage_about_another_event_counts_for_less(reader: Ex
         ),
     )
     assert reader.answer(request).short_answer == "Lena Ostrova"
+
+
+def test_a_name_led_by_the_owner_the_question_names_answers_without_it(reader: ExtractiveLLM) -> None:
+    request = AnswerRequest(
+        "What is the name of Norland's new research vessel?",
+        passages(
+            ("Norland Meridian is the new research vessel built for Norland at the north yard.", "Harbour Times", None),
+            ("Norland Aurora is the new research vessel built for Norland at the north yard.", "Coast Daily", None),
+        ),
+    )
+    reply = reader.answer(request)
+    assert reply.text.startswith("The sources disagree:")
+    assert {a.text for c in reply.conflicts for a in c.answers} == {"Meridian", "Aurora"}
+
+
+def test_an_organisation_named_for_the_owner_is_not_cut_when_the_owner_is_not_possessive(
+    reader: ExtractiveLLM,
+) -> None:
+    request = AnswerRequest(
+        "Who is the chief executive of Norland?",
+        passages(("Ingrid Sola is the chief executive of the Norland Foundation.", "Harbour Times", None)),
+    )
+    reply = reader.answer(request)
+    assert reply.short_answer == "Ingrid Sola"
+    assert not reply.conflicts
