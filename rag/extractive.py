@@ -42,7 +42,8 @@ class ExtractiveSettings:
     # question words): from this many content words on, meaning similarity decides.
     long_question_terms: int = 10
     long_min_similarity: float = 0.43
-    max_candidates: int = 24
+    max_candidates: int = 14
+    max_top_passage: int = 7  # ... and the top passage's own best, however many the others share
 
 
 class ExtractiveLLM:
@@ -89,13 +90,13 @@ class ExtractiveLLM:
         stems = [set(content_stems(s)) for _, s in candidates]
         if len(candidates) > self.settings.max_candidates and self.embedder is not None:
             # Embedding is the cost of answering: only sentences sharing most question words
-            # (and every sentence of the top passage) are worth it.
+            # (and the best of the top passage's) are worth it.
             first_key = candidates[0][0]
             overlap = [len(question_stems & s) for s in stems]
             ranked = sorted(range(len(candidates)), key=lambda i: (-overlap[i], i))
+            top_passage = [i for i in ranked if candidates[i][0] == first_key]
             keep = sorted(
-                set(ranked[: self.settings.max_candidates])
-                | {i for i, (key, _) in enumerate(candidates) if key == first_key}
+                set(ranked[: self.settings.max_candidates]) | set(top_passage[: self.settings.max_top_passage])
             )
             candidates = [candidates[i] for i in keep]
             stems = [stems[i] for i in keep]
