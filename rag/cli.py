@@ -307,6 +307,8 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
         say(f"{name:>10}: {figures[name]}")
 
 
+import rag.cli_serve  # noqa: E402, F401 - registers `rag serve` and `rag mcp`
+
 model_app = typer.Typer(help="The embedding model: prepare its fast ONNX form ahead of time.", no_args_is_help=True)
 app.add_typer(model_app, name="model")
 

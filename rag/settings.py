@@ -41,6 +41,7 @@ class Flags:
     base_url: str | None = None
     timeout: float | None = None
     max_retries: int | None = None
+    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Settings:
     model: str | None = None
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
+    token: str | None = field(default=None, repr=False)  # what `rag serve` asks every request for
     timeout: float = 60.0
     max_retries: int = 3
     prompts: Path | None = None
@@ -103,6 +105,7 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
         model=text(flags.model, "RAG_MODEL"),
         base_url=base_url,
         api_key=text(None, "OPENAI_API_KEY", "RAG_API_KEY"),
+        token=text(flags.token, "RAG_TOKEN"),
         timeout=_number(flags.timeout, env, "RAG_TIMEOUT", float, 60.0, low=0.001, high=86400.0),
         max_retries=_number(flags.max_retries, env, "RAG_MAX_RETRIES", int, 3, low=0, high=100),
         prompts=Path(prompts) if prompts else None,

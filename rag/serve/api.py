@@ -1,0 +1,169 @@
+"""The JSON API under /api/: the same shapes as the command line's `--json`."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from rag.errors import RagError
+from rag.filters import Filters
+from rag.serve.jobs import Ingests
+from rag.service import Service
+
+MAX_QUESTION = 2000
+
+
+class AskBody(BaseModel):
+    question: str = Field(min_length=1, max_length=MAX_QUESTION)
+    k: int = Field(8, ge=1, le=50)
+    sources: list[str] = []
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+
+
+class BriefBody(BaseModel):
+    topic: str | None = Field(None, max_length=MAX_QUESTION)
+    sources: list[str] = []
+    since: str | None = None
+    until: str | None = None
+    as_of: str | None = None
+
+
+def filters_of(sources: list[str], since: str | None, until: str | None, as_of: str | None = None) -> Filters:
+    from rag.cli_common import filters_from
+
+    return filters_from([s for s in sources if s], since or None, until or None, as_of or None)
+
+
+def sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def answer_events(service: Service, question: str, k: int, filters: Filters) -> Iterator[tuple[str, Any]]:
+    """The answer as it is written: `token` events, then `answer` with the checked JSON (or
+    `error`). The model runs in a thread; its tokens cross over a queue."""
+    from rag.cli_common import check_question
+
+    check_question(question)
+    tokens: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            tokens.put(("answer", service.ask(question, k, filters, on_token=lambda t: tokens.put(("token", t)))))
+        except RagError as exc:
+            tokens.put(("error", str(exc)))
+        except Exception as exc:  # a bug: the client hears of it instead of waiting forever
+            tokens.put(("error", f"the answer failed: {type(exc).__name__}"))
+            raise
+
+    threading.Thread(target=run, daemon=True, name="ask").start()
+    while True:
+        kind, value = tokens.get()
+        yield kind, value
+        if kind != "token":
+            return
+
+
+def router(service: Service, ingests: Ingests) -> APIRouter:
+    api = APIRouter(prefix="/api")
+
+    @api.get("/search", summary="Passages that best match a query")
+    def search(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION)],
+        k: Annotated[int, Query(ge=1, le=100)] = 5,
+        source: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads it, never mutates
+        since: str | None = None,
+        until: str | None = None,
+        as_of: str | None = None,
+    ) -> list[dict[str, Any]]:
+        from rag.cli_common import check_question
+
+        check_question(q)
+        return service.search(q, k, filters_of(source, since, until, as_of))
+
+    @api.post("/ask", summary="A cited answer, checked against its passages")
+    def ask(body: AskBody) -> dict[str, Any]:
+        filters = filters_of(body.sources, body.since, body.until, body.as_of)
+        for kind, value in answer_events(service, body.question, body.k, filters):
+            if kind == "answer":
+                return dict(value)
+            if kind == "error":
+                raise RagError(value)
+        raise RagError("the answer ended without a reply")
+
+    @api.get("/ask/stream", summary="The answer as server-sent events: token…, then answer (or error)")
+    def ask_stream(
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION)],
+        k: Annotated[int, Query(ge=1, le=50)] = 8,
+        source: Annotated[list[str], Query()] = [],  # noqa: B006
+        since: str | None = None,
+        until: str | None = None,
+        as_of: str | None = None,
+    ) -> StreamingResponse:
+        filters = filters_of(source, since, until, as_of)
+        events = answer_events(service, q, k, filters)
+        first = next(events)  # a bad question fails here, as a JSON error, before the stream opens
+        return event_stream(first, events, lambda kind, value: sse(kind, {"text": value} if kind == "token" else value))
+
+    @api.post("/brief", summary="A consolidated briefing on a topic, or on the whole index")
+    def brief(body: BriefBody) -> dict[str, Any]:
+        from rag.cli_common import check_question
+
+        if body.topic:
+            check_question(body.topic)
+        return service.brief(body.topic or None, filters_of(body.sources, body.since, body.until, body.as_of))[0]
+
+    @api.get("/articles", summary="Articles by date, newest first")
+    def articles(
+        q: Annotated[str | None, Query(max_length=MAX_QUESTION)] = None,
+        source: Annotated[list[str], Query()] = [],  # noqa: B006
+        since: str | None = None,
+        until: str | None = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    ) -> list[dict[str, Any]]:
+        return service.articles(q, filters_of(source, since, until), limit)
+
+    @api.get("/articles/{article_id:path}", summary="One article with its chunks and duplicates")
+    def article(article_id: str) -> dict[str, Any]:
+        return service.article(article_id)
+
+    @api.get("/stats", summary="Articles, chunks, duplicates, model and size of the index")
+    def stats() -> dict[str, Any]:
+        return service.stats()
+
+    @api.post("/ingest", status_code=202, summary="Upload files to ingest; poll /api/ingest/{job} for progress")
+    async def ingest(request: Request, files: Annotated[list[UploadFile], File()]) -> JSONResponse:
+        received = [(f.filename or "", await f.read()) for f in files]
+        job = ingests.start(received)
+        return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/api/ingest/{job.id}"})
+
+    @api.get("/ingest/{job_id}", summary="An ingest's progress and, when done, its report")
+    def ingest_job(job_id: str) -> dict[str, Any]:
+        from rag.service import NotFound
+
+        job = ingests.get(job_id)
+        if job is None:
+            raise NotFound(f"no ingest {job_id!r}; start one with POST /api/ingest")
+        return job.as_dict()
+
+    return api
+
+
+def event_stream(
+    first: tuple[str, Any], rest: Iterator[tuple[str, Any]], encode: Callable[[str, Any], str]
+) -> StreamingResponse:
+    def body() -> Iterator[str]:
+        yield encode(*first)
+        if first[0] == "token":
+            for kind, value in rest:
+                yield encode(kind, value)
+
+    return StreamingResponse(body(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})

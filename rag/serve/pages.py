@@ -1,0 +1,163 @@
+"""The pages: Ask (the answer streams in), Brief, Articles, one article, Index, and /docs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote as url_quote
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from rag.serve.api import MAX_QUESTION, answer_events, event_stream, filters_of, sse
+from rag.service import Service
+
+HERE = Path(__file__).resolve().parent
+
+
+def safe_url(url: str | None) -> str | None:
+    """A link only to the web: `javascript:`, `data:` and the like never become one."""
+    if not url:
+        return None
+    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+
+
+def find_quote(text: str, quote: str | None) -> tuple[int, int] | None:
+    """Where the quoted span stands in the text, by its words (spacing and an ellipsis in the
+    quote may differ from the article's)."""
+    if not quote:
+        return None
+    words = [w for w in re.split(r"\s+", quote.replace("..", " ").replace("…", " ").strip()) if w]
+    if not words:
+        return None
+    exact = text.find(quote.strip())
+    if exact >= 0:
+        return exact, exact + len(quote.strip())
+    pattern = r"\s+".join(re.escape(w) for w in words[:40])
+    match = re.search(pattern, text)
+    return (match.start(), match.end()) if match else None
+
+
+def highlighted(text: str, quote: str | None) -> Markup:
+    """The article text, escaped, with the quoted span in a <mark id="quote">."""
+    span = find_quote(text, quote)
+    if span is None:
+        return Markup(escape(text))
+    start, end = span
+    return Markup(f'{escape(text[:start])}<mark id="quote">{escape(text[start:end])}</mark>{escape(text[end:])}')
+
+
+def article_href(article_id: str, quote: str | None = None) -> str:
+    href = "/articles/" + url_quote(article_id, safe="")
+    return href + ("?quote=" + url_quote(quote[:600], safe="") if quote else "")
+
+
+def router(service: Service, app: FastAPI) -> APIRouter:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.filters["safe_url"] = safe_url
+    templates.env.globals["article_href"] = article_href
+    pages = APIRouter(include_in_schema=False)
+
+    def page(request: Request, name: str, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context)
+
+    @pages.get("/")
+    def home() -> RedirectResponse:
+        return RedirectResponse("/ask")
+
+    @pages.get("/ask", response_class=HTMLResponse)
+    def ask_page(request: Request, q: str = "", source: str = "", since: str = "", until: str = "") -> HTMLResponse:
+        return page(request, "ask.html", q=q, source=source, since=since, until=until, sources=service.sources())
+
+    @pages.get("/ask/stream")
+    def ask_stream(
+        request: Request,
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION)],
+        source: str = "",
+        since: str = "",
+        until: str = "",
+    ) -> StreamingResponse:
+        """Tokens as they come, then the checked answer as HTML rendered here."""
+        events = answer_events(service, q, 8, filters_of([source], since, until))
+
+        def encode(kind: str, value: Any) -> str:
+            if kind == "answer":
+                keys = {source["key"]: source for source in value["sources"]}
+                fragment = templates.get_template("answer.html").render(answer=value, keys=keys)
+                return sse("html", {"html": fragment})
+            return sse(kind, {"text": value} if kind == "token" else {"error": value})
+
+        return event_stream(next(events), events, encode)
+
+    @pages.get("/panel/articles/{article_id:path}", response_class=HTMLResponse)
+    def article_panel(request: Request, article_id: str, quote: str | None = None) -> HTMLResponse:
+        article = service.article(article_id)
+        return page(request, "panel.html", article=article, body=highlighted(article["text"], quote), quote=quote)
+
+    @pages.get("/articles", response_class=HTMLResponse)
+    def articles_page(
+        request: Request, q: str = "", source: str = "", since: str = "", until: str = ""
+    ) -> HTMLResponse:
+        rows = service.articles(q or None, filters_of([source], since, until))
+        return page(
+            request, "articles.html", rows=rows, q=q, source=source, since=since, until=until, sources=service.sources()
+        )
+
+    @pages.get("/articles/{article_id:path}", response_class=HTMLResponse)
+    def article_page(request: Request, article_id: str, quote: str | None = None) -> HTMLResponse:
+        article = service.article(article_id)
+        return page(request, "article.html", article=article, body=highlighted(article["text"], quote), quote=quote)
+
+    @pages.get("/brief", response_class=HTMLResponse)
+    def brief_page(
+        request: Request, topic: str = "", source: str = "", since: str = "", until: str = "", go: str = ""
+    ) -> HTMLResponse:
+        briefing = service.brief(topic or None, filters_of([source], since, until))[0] if (topic or go) else None
+        keys = {s["key"]: s for s in briefing["sources"]} if briefing else {}
+        return page(
+            request,
+            "brief.html",
+            briefing=briefing,
+            keys=keys,
+            topic=topic,
+            source=source,
+            since=since,
+            until=until,
+            sources=service.sources(),
+        )
+
+    @pages.get("/brief.md")
+    def brief_markdown(topic: str = "", source: str = "", since: str = "", until: str = "") -> Response:
+        markdown = service.brief(topic or None, filters_of([source], since, until))[1]
+        name = re.sub(r"[^A-Za-z0-9]+", "-", topic).strip("-").lower() or "briefing"
+        return PlainTextResponse(
+            markdown,
+            media_type="text/markdown; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}.md"'},
+        )
+
+    @pages.get("/index", response_class=HTMLResponse)
+    def index_page(request: Request) -> HTMLResponse:
+        from rag.errors import RagError
+
+        try:
+            stats: dict[str, Any] | None = service.stats()
+        except RagError:
+            stats = None  # no index yet: the page offers the upload that makes one
+        return page(request, "index.html", stats=stats)
+
+    @pages.get("/docs", response_class=HTMLResponse)
+    def docs(request: Request) -> HTMLResponse:
+        schema = app.openapi()
+        routes = [
+            {"method": method.upper(), "path": path, "summary": op.get("summary", "")}
+            for path, methods in schema["paths"].items()
+            for method, op in methods.items()
+        ]
+        return page(request, "docs.html", routes=routes)
+
+    return pages

@@ -1,0 +1,97 @@
+"""Who may reach the server and how: loopback by default, a token for anything wider, POSTs
+only from the server's own pages, and uploads kept to a size."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from rag.errors import RagError
+
+TOKEN_COOKIE = "rag_token"
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = None
+    max_upload_bytes: int = 20 * 1024 * 1024
+    upload_dir: Path = Path("uploads")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(config: ServeConfig) -> None:
+    """Serving past this machine needs a token: the articles and the model are the user's."""
+    if not is_loopback(config.host) and not config.token:
+        raise RagError(
+            f"serving on {config.host} lets other machines in; set a token with --token or RAG_TOKEN "
+            "(every request must then carry it), or bind 127.0.0.1"
+        )
+
+
+def _given_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get(TOKEN_COOKIE) or request.query_params.get("token")
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser names the page a POST comes from; it must be one of ours. Clients that are
+    not browsers (curl, scripts) send neither header, and no cookie of ours rides on them."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin:
+        return True
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def _error(status: int, message: str, api: bool) -> Response:
+    if api:
+        return JSONResponse({"error": message}, status_code=status)
+    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def guard(config: ServeConfig) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
+    """The middleware that checks the token, the origin of POSTs and the size of a body."""
+
+    async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        api = request.url.path.startswith("/api/")
+        given = _given_token(request) if config.token else None
+        if config.token and not (given and hmac.compare_digest(given.encode(), config.token.encode())):
+            return _error(
+                401, "a token is needed: send 'Authorization: Bearer TOKEN' or open the page with ?token=TOKEN", api
+            )
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+            return _error(403, "this request comes from another site's page; send it from the rag pages", api)
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > config.max_upload_bytes:
+            limit = config.max_upload_bytes // (1024 * 1024)
+            return _error(413, f"the upload is larger than {limit} MB; send fewer or smaller files at a time", api)
+        response = await call_next(request)
+        if config.token and request.query_params.get("token") and given:
+            response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'",
+        )
+        return response
+
+    return middleware

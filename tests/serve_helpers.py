@@ -1,0 +1,60 @@
+"""A `rag serve` app running for real on 127.0.0.1 in a thread, for the HTTP tests."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from rag.embed import CachingEmbedder, Embedder
+from rag.llm import make_llm
+from rag.serve import ServeConfig, create_app
+from rag.service import Service, ServiceSettings
+from rag.settings import Flags, resolve
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running_server(index: Path, embedder: Embedder, **config: Any) -> Iterator[str]:
+    """The app on the index at a free loopback port; yields its base URL."""
+    settings = resolve(Flags(index=index))
+    cached = CachingEmbedder(embedder)
+    service = Service(settings, cached, make_llm(settings, cached), ServiceSettings())
+    port = free_port()
+    options = {"upload_dir": index / "uploads", **config}
+    app = create_app(service, ServeConfig(port=port, **options))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        service.close()
+
+
+def events(body: str) -> list[tuple[str, Any]]:
+    """Server-sent events as (event, data) pairs."""
+    found = []
+    for block in body.strip().split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        found.append((fields.get("event", "message"), json.loads(fields["data"])))
+    return found
