@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install demo test lint bench clean
+.PHONY: install browser demo test lint bench clean
 
 # torch is installed first and pinned: 2.13.0 is the CPU wheel on this machine's disk, any
 # other release would pull a multi-GB CUDA build.
@@ -28,7 +28,17 @@ demo: install
 	$(BIN)/rag ask "What is the capital of Australia?"
 	$(BIN)/rag brief
 
-test: install
+# Headless Chromium for the browser tests of `rag serve`: installed where the machine allows it
+# (root with apt); elsewhere those tests skip and say why.
+browser:
+	@if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+		echo "installing Chromium for the browser tests"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver > /dev/null) \
+			|| echo "Chromium could not be installed: the browser tests will skip"; \
+	else echo "no Chromium and no root with apt: the browser tests will skip"; fi
+
+test: install browser
 	$(BIN)/ruff check rag tests bench
 	$(BIN)/mypy rag
 	$(BIN)/pytest -q
@@ -42,6 +52,7 @@ bench: install
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/ask.py
 	$(BIN)/python bench/brief.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) index/*.sqlite* index/*.faiss index/write.lock

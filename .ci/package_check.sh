@@ -78,4 +78,28 @@ import json, sys
 report = json.load(open(sys.argv[1]))
 assert report["n"] == 5 and report["retrieval"]["hit@10"] > 0, report
 PY
+# The web app from the wheel: its templates and script ship inside the package.
+PORT="$("$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$RAG" serve --index ix --port "$PORT" 2> serve.log &
+SERVER=$!
+"$PYTHON" - "$PORT" <<'PY' || { kill "$SERVER"; cat serve.log; exit 1; }
+import json, sys, time, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}"
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=60) as response:
+        return response.read().decode()
+for _ in range(240):
+    try:
+        stats = json.loads(get("/api/stats"))
+        break
+    except OSError:
+        time.sleep(0.5)
+else:
+    raise SystemExit("rag serve did not answer")
+assert stats["articles"] == 9, stats
+assert 'id="ask-form"' in get("/ask")
+assert "readEvents" in get("/static/app.js")
+PY
+kill "$SERVER"
+wait "$SERVER" 2> /dev/null || true
 echo "package check: every front door works from a non-editable wheel install"

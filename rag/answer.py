@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rag.backend import LLM, AnswerRequest
@@ -12,7 +12,8 @@ from rag.embed import Embedder
 from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store import Store
-from rag.types import Answer, Hit
+from rag.text import content_stems, sentences
+from rag.types import Answer, Conflict, Hit, Source
 
 DEFAULT_BUDGET = 3000
 
@@ -86,7 +87,11 @@ def answer_from_hits(
         text=checked.text,
         abstained=checked.abstained,
         sentences=checked.sentences,
-        sources=checked.sources,
+        sources=tuple(
+            sorted(
+                checked.sources + _conflict_sources(conflicts, context.passages, checked.sources), key=lambda s: s.key
+            )
+        ),
         invalid_citations=checked.invalid_citations,
         timings=timings,
         truncated=reply.truncated,
@@ -106,6 +111,25 @@ def conflict_detector(embedder: Embedder) -> LLM:
     from rag.extractive import ExtractiveLLM
 
     return ExtractiveLLM(embedder)
+
+
+def _conflict_sources(
+    conflicts: Sequence[Conflict], passages: Sequence[tuple[int, Hit]], cited: Sequence[Source]
+) -> tuple[Source, ...]:
+    """The passages a disagreement cites that no sentence of the answer does, each quoted at
+    its sentence closest in words to that side's answer, so that every citation can be opened."""
+    by_key = dict(passages)
+    known = {s.key for s in cited}
+    found: dict[int, Source] = {}
+    for conflict in conflicts:
+        for side in conflict.answers:
+            for key in side.citations:
+                if key in known or key in found or key not in by_key:
+                    continue
+                wanted = set(content_stems(side.text))
+                quote = max(sentences(by_key[key].text), key=lambda x: len(wanted & set(content_stems(x))), default="")
+                found[key] = Source(key, by_key[key], quote)
+    return tuple(found[k] for k in sorted(found))
 
 
 def answer_json(answer: Answer) -> dict[str, object]:

@@ -102,6 +102,7 @@ def search(
 ) -> None:
     """Show the passages that best match a query, with their article, outlet and date."""
     from rag.retrieve import RetrievalParams, retrieve
+    from rag.types import hit_json
 
     check_question(query)
     filters = filters_from(None, None, None, as_of)
@@ -109,18 +110,7 @@ def search(
     embedder = embedder_for(settings)
     with open_store(settings, embedder) as store:
         result = retrieve(store, embedder, query, RetrievalParams(k=k, relevance_floor=-1.0, filters=filters))
-    rows = [
-        {
-            "article_id": hit.doc_id,
-            "chunk_id": hit.chunk_id,
-            "title": hit.title,
-            "source": hit.source,
-            "date": hit.date,
-            "text": hit.text,
-            "score": round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
-        }
-        for hit in result.hits
-    ]
+    rows = [hit_json(hit) for hit in result.hits]
     if as_json:
         print_json(rows)
     else:

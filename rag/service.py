@@ -21,7 +21,7 @@ from rag.llm import LLM, make_llm
 from rag.prompt import Prompts
 from rag.settings import Settings
 from rag.store import DB_NAME, Store
-from rag.types import Hit
+from rag.types import hit_json
 
 
 class NotFound(RagError):
@@ -32,19 +32,6 @@ class NotFound(RagError):
 class ServiceSettings:
     readers: int = 2  # store connections for reads at once: one per core
     article_list_limit: int = 200
-
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """A passage as `rag search --json` prints it."""
-    return {
-        "article_id": hit.doc_id,
-        "chunk_id": hit.chunk_id,
-        "title": hit.title,
-        "source": hit.source,
-        "date": hit.date,
-        "text": hit.text,
-        "score": round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
-    }
 
 
 class Service:

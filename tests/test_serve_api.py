@@ -4,6 +4,7 @@ the write lock, tokens and cross-site POSTs."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -66,6 +67,14 @@ def test_ask_gives_an_answer_whose_every_citation_names_a_source(base: str) -> N
 def test_a_disagreement_comes_back_with_both_sides(base: str) -> None:
     reply = httpx.post(f"{base}/api/ask", json={"question": "Did Musk respond to the Russian offers?"}, timeout=60)
     assert reply.json()["answer"].startswith("The sources disagree:")
+
+
+def test_every_citation_of_a_disagreement_can_be_opened(base: str) -> None:
+    reply = httpx.post(f"{base}/api/ask", json={"question": "Did Musk respond to the Russian offers?"}, timeout=60)
+    answer = reply.json()
+    keys = {s["key"] for s in answer["sources"]}
+    cited = {k for c in answer["conflicts"] for side in c["answers"] for k in side["citations"]}
+    assert cited and cited <= keys
 
 
 def test_the_answer_streams_as_tokens_then_the_checked_answer(base: str) -> None:
@@ -209,3 +218,23 @@ def test_an_api_key_in_the_environment_never_reaches_a_page_or_a_response(
         ]
         bodies.append(httpx.post(f"{url}/api/ask", json={"question": QUESTION}, timeout=60).text)
     assert not any("sk-test-never-shown" in body for body in bodies)
+
+
+def test_readers_are_answered_while_an_ingest_writes(writable: tuple[str, Path]) -> None:
+    url, _ = writable
+    lines = [
+        json.dumps({"id": f"port-{i}", "title": f"Port {i}", "text": f"Port report {i}. " + "Cranes moved. " * 60})
+        for i in range(60)
+    ]
+    feed = ("\n".join(lines) + "\n").encode()
+    job = httpx.post(f"{url}/api/ingest", files={"files": ("ports.jsonl", feed, "application/json")}).json()
+    answered_while_writing = 0
+    articles_seen = []
+    while httpx.get(f"{url}/api/ingest/{job['id']}").json()["state"] == "running":
+        response = httpx.get(f"{url}/api/search", params={"q": "political asylum", "k": 3}, timeout=30)
+        assert response.status_code == 200 and response.json()
+        articles_seen.append(httpx.get(f"{url}/api/stats").json()["articles"])
+        answered_while_writing += 1
+    assert answered_while_writing >= 1
+    assert articles_seen == sorted(articles_seen)  # each read sees a moment of the index, never a step back
+    assert httpx.get(f"{url}/api/stats").json()["articles"] == 5 + 60

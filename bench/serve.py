@@ -1,0 +1,143 @@
+"""`rag serve` under load: /api/search and /api/ask with 1, 8 and 32 concurrent clients, on the
+seed index and on an index of 2,000+ generated articles.
+
+    .venv/bin/python bench/serve.py [--articles 2000] [--requests 64] [--cache .cache/bench]
+
+The server runs as its own process (`rag serve` on 127.0.0.1), the clients as threads of this
+one; every loop is bounded by a request count and a deadline. Prints JSON: p50/p95 latency (ms)
+and throughput (requests/s) per endpoint, index and concurrency, beside raw FAISS search and raw
+query encoding measured in this process in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import httpx  # noqa: E402
+from corpus import bench_indexes  # noqa: E402
+
+from rag.embed import load_embedder  # noqa: E402
+from rag.gold import load_gold  # noqa: E402
+from rag.settings import resolve  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RAG = str(Path(sys.executable).parent / "rag")
+DEADLINE_S = 300.0
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 1),
+    }
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(index: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [RAG, "serve", "--index", str(index), "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/stats", timeout=5).status_code == 200:
+                return process, url
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit(f"rag serve did not start: {process.stderr.read().decode() if process.stderr else ''}")
+
+
+def load(url: str, endpoint: str, questions: list[str], clients: int, requests: int) -> dict[str, object]:
+    """`requests` requests from `clients` threads at once; each thread has its own connection."""
+    stop = time.monotonic() + DEADLINE_S
+
+    def one(i: int, client: httpx.Client) -> float:
+        question = questions[i % len(questions)]
+        started = time.perf_counter()
+        if endpoint == "search":
+            response = client.get(f"{url}/api/search", params={"q": question, "k": 5})
+        else:
+            response = client.post(f"{url}/api/ask", json={"question": question})
+        response.raise_for_status()
+        return time.perf_counter() - started
+
+    def worker(offset: int) -> list[float]:
+        with httpx.Client(timeout=120) as client:
+            return [one(i, client) for i in range(offset, requests, clients) if time.monotonic() < stop]
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = [t for part in pool.map(worker, range(clients)) for t in part]
+    elapsed = time.perf_counter() - started
+    return {"requests": len(latencies), **percentiles(latencies), "throughput_rps": round(len(latencies) / elapsed, 1)}
+
+
+def raw(index_store: object, questions: list[str], embedder: object) -> dict[str, object]:
+    encode, dense = [], []
+    for question in questions:
+        started = time.perf_counter()
+        vector = embedder.embed([question])  # type: ignore[attr-defined]
+        encode.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        index_store.faiss_index().search(vector, 50)  # type: ignore[attr-defined]
+        dense.append(time.perf_counter() - started)
+    return {"raw_query_encode": percentiles(encode), "raw_faiss_search": percentiles(dense)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=64, help="requests per endpoint and concurrency")
+    parser.add_argument("--cache", type=Path, default=ROOT / ".cache" / "bench")
+    args = parser.parse_args()
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+    settings = resolve()
+    embedder = load_embedder(settings.embedder, settings.model_cache)
+    questions = [q.question for q in load_gold(ROOT / "eval" / "seeds").questions]
+    seeds, large = bench_indexes(args.cache, embedder, args.articles)
+    report: dict[str, object] = {"embedder": embedder.name, "cores": len(os.sched_getaffinity(0))}
+    for name, store in (("seeds", seeds), (f"{args.articles}_articles", large)):
+        figures: dict[str, object] = {"chunks": store.db.counts()["chunks"], **raw(store, questions, embedder)}  # type: ignore[attr-defined]
+        directory = store.directory  # type: ignore[attr-defined]
+        store.close()  # type: ignore[attr-defined]
+        process, url = start_server(directory)
+        try:
+            for endpoint in ("search", "ask"):
+                load(url, endpoint, questions, 2, 8)  # warm: spaCy loads on the first question that needs it
+                figures[endpoint] = {
+                    f"{clients}_clients": load(url, endpoint, questions, clients, args.requests)
+                    for clients in (1, 8, 32)
+                }
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        report[name] = figures
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
