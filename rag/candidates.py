@@ -197,11 +197,14 @@ def _has_digit(word: str) -> bool:
 
 
 def _acts_in_question(span: Any, asked: set[str]) -> bool:
-    """Whether the span is the subject or agent of a verb the question uses, or of a verb
-    whose purpose or complement is one ("X defeated Y to win the title": X won)."""
+    """Whether the span is the subject or agent of a verb the question uses (or names the
+    people who are), or of a verb whose purpose or complement is one ("X defeated Y to win the
+    title": X won)."""
     root = span.root
     if root.dep_ == "appos":
         root = root.head
+    if root.dep_ in ("amod", "compound", "poss") and root.head.pos_ == "NOUN":
+        root = root.head  # "Acme engineers built …", "the city's officials said …": they act for it
     if root.dep_ in ("nsubj", "nsubjpass"):
         verb = root.head
     elif root.dep_ == "pobj" and root.head.dep_ == "agent":

@@ -303,3 +303,21 @@ def test_an_organisation_named_for_the_owner_is_not_cut_when_the_owner_is_not_po
     reply = reader.answer(request)
     assert reply.short_answer == "Ingrid Sola"
     assert not reply.conflicts
+
+
+def test_whoever_an_entity_names_as_the_subject_answers_for_it_not_a_name_in_passing(
+    reader: ExtractiveLLM,
+) -> None:
+    request = AnswerRequest(
+        "Who offered the dockers a pay rise?",
+        passages(
+            (
+                "In a sharp twist to the long row between the dockers and former Mayor Ana Ruiz, Danish officials "
+                "have offered the dockers a pay rise.",
+                "Harbour Times",
+                None,
+            )
+        ),
+    )
+    short = reader.answer(request).short_answer
+    assert short is not None and "Danish" in short and "Ruiz" not in short
