@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import threading
 import time
@@ -49,6 +50,15 @@ def running_server(index: Path, embedder: Embedder, **config: Any) -> Iterator[s
         server.should_exit = True
         thread.join(timeout=10)
         service.close()
+
+
+@contextmanager
+def seed_server(seed_index_master: Path, embedder: Embedder, folder: Path) -> Iterator[str]:
+    """The app on a copy of the seed index made in `folder`, for tests that share one server."""
+    index = folder / "index"
+    shutil.copytree(seed_index_master, index)
+    with running_server(index, embedder) as url:
+        yield url
 
 
 def events(body: str) -> list[tuple[str, Any]]:

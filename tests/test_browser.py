@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from serve_helpers import running_server
+from serve_helpers import seed_server
 
 from rag.embed import Embedder
 
@@ -56,9 +56,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def site(seed_index_master: Path, minilm: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    index = tmp_path_factory.mktemp("browser") / "index"
-    shutil.copytree(seed_index_master, index)
-    with running_server(index, minilm) as url:
+    with seed_server(seed_index_master, minilm, tmp_path_factory.mktemp("browser")) as url:
         yield url
 
 

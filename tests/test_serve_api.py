@@ -5,14 +5,13 @@ the write lock, tokens and cross-site POSTs."""
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from serve_helpers import events, running_server
+from serve_helpers import events, running_server, seed_server
 
 from rag.chunk import ChunkParams
 from rag.embed import Embedder
@@ -27,9 +26,7 @@ QUESTION = "Who offered Musk political asylum?"
 @pytest.fixture(scope="module")
 def base(seed_index_master: Path, minilm: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One server for the tests that only read."""
-    index = tmp_path_factory.mktemp("serve") / "index"
-    shutil.copytree(seed_index_master, index)
-    with running_server(index, minilm) as url:
+    with seed_server(seed_index_master, minilm, tmp_path_factory.mktemp("serve")) as url:
         yield url
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from html import unescape
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serve_helpers import events, running_server
+from serve_helpers import events, running_server, seed_server
 
 from rag.embed import Embedder
 from rag.serve.pages import find_quote, highlighted, safe_url
@@ -22,9 +21,7 @@ from rag.serve.pages import find_quote, highlighted, safe_url
 
 @pytest.fixture(scope="module")
 def base(seed_index_master: Path, minilm: Embedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    index = tmp_path_factory.mktemp("pages") / "index"
-    shutil.copytree(seed_index_master, index)
-    with running_server(index, minilm) as url:
+    with seed_server(seed_index_master, minilm, tmp_path_factory.mktemp("pages")) as url:
         yield url
 
 

@@ -93,10 +93,14 @@ def router(service: Service, app: FastAPI) -> APIRouter:
 
         return event_stream(next(events), events, encode)
 
+    def article_view(request: Request, name: str, article_id: str, quote: str | None) -> HTMLResponse:
+        article = service.article(article_id)
+        return page(request, name, article=article, body=highlighted(article["text"], quote), quote=quote)
+
     @pages.get("/panel/articles/{article_id:path}", response_class=HTMLResponse)
     def article_panel(request: Request, article_id: str, quote: str | None = None) -> HTMLResponse:
-        article = service.article(article_id)
-        return page(request, "panel.html", article=article, body=highlighted(article["text"], quote), quote=quote)
+        """The article beside an answer, for the script to show when a citation is clicked."""
+        return article_view(request, "panel.html", article_id, quote)
 
     @pages.get("/articles", response_class=HTMLResponse)
     def articles_page(
@@ -109,8 +113,7 @@ def router(service: Service, app: FastAPI) -> APIRouter:
 
     @pages.get("/articles/{article_id:path}", response_class=HTMLResponse)
     def article_page(request: Request, article_id: str, quote: str | None = None) -> HTMLResponse:
-        article = service.article(article_id)
-        return page(request, "article.html", article=article, body=highlighted(article["text"], quote), quote=quote)
+        return article_view(request, "article.html", article_id, quote)
 
     @pages.get("/brief", response_class=HTMLResponse)
     def brief_page(
