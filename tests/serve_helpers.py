@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(index: Path, embedder: Embedder, **config: Any) -> Iterator[str]:
+def running_server(index: Path, embedder: Embedder, flags: Flags | None = None, **config: Any) -> Iterator[str]:
     """The app on the index at a free loopback port; yields its base URL."""
-    settings = resolve(Flags(index=index))
+    settings = resolve(replace(flags or Flags(), index=index))
     cached = CachingEmbedder(embedder)
     service = Service(settings, cached, make_llm(settings, cached), ServiceSettings())
     port = free_port()

@@ -131,3 +131,22 @@ def test_script_in_an_article_never_runs(browser: Any, site: str, tmp_path: Path
     assert browser.execute_script("return window.pwned === undefined")
     assert not browser.find_elements(By.CSS_SELECTOR, "a[href^='javascript']")
     browser.save_screenshot(str(SHOTS / "hostile-article.png"))
+
+
+def test_a_question_the_server_refuses_shows_its_one_line_reason(browser: Any, site: str) -> None:
+    browser.get(f"{site}/ask")
+    box = browser.find_element(By.NAME, "q")
+    box.send_keys("?!")
+    box.submit()
+    error = wait(browser, 30).until(ready.visibility_of_element_located((By.CSS_SELECTOR, "#answer .error")))
+    assert "no words" in error.text
+
+
+def test_an_upload_of_the_wrong_kind_shows_what_to_send(browser: Any, site: str, tmp_path: Path) -> None:
+    picture = tmp_path / "photo.png"
+    picture.write_bytes(b"\x89PNG\r\n")
+    browser.get(f"{site}/index")
+    browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(str(picture))
+    browser.find_element(By.CSS_SELECTOR, "#upload-form button").click()
+    error = wait(browser, 30).until(ready.visibility_of_element_located((By.CSS_SELECTOR, "#ingest-progress .error")))
+    assert ".jsonl" in error.text

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from rag import __version__
+from rag.backend import LLMError
 from rag.errors import IndexBusyError, RagError
 from rag.serve.api import router as api_router
 from rag.serve.jobs import Ingests
@@ -30,6 +31,8 @@ def _status(exc: RagError) -> int:
         return 404
     if isinstance(exc, IndexBusyError):
         return 409
+    if isinstance(exc, LLMError):
+        return 502  # the model's server failed, not the request
     return 400
 
 

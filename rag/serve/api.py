@@ -49,7 +49,7 @@ def sse(event: str, data: Any) -> str:
 
 def answer_events(service: Service, question: str, k: int, filters: Filters) -> Iterator[tuple[str, Any]]:
     """The answer as it is written: `token` events, then `answer` with the checked JSON (or
-    `error`). The model runs in a thread; its tokens cross over a queue."""
+    `error` with the RagError). The model runs in a thread; its tokens cross over a queue."""
     from rag.cli_common import check_question
 
     check_question(question)
@@ -59,9 +59,9 @@ def answer_events(service: Service, question: str, k: int, filters: Filters) -> 
         try:
             tokens.put(("answer", service.ask(question, k, filters, on_token=lambda t: tokens.put(("token", t)))))
         except RagError as exc:
-            tokens.put(("error", str(exc)))
+            tokens.put(("error", exc))
         except Exception as exc:  # a bug: the client hears of it instead of waiting forever
-            tokens.put(("error", f"the answer failed: {type(exc).__name__}"))
+            tokens.put(("error", RagError(f"the answer failed: {type(exc).__name__}")))
             raise
 
     threading.Thread(target=run, daemon=True, name="ask").start()
@@ -96,7 +96,7 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
             if kind == "answer":
                 return dict(value)
             if kind == "error":
-                raise RagError(value)
+                raise value
         raise RagError("the answer ended without a reply")
 
     @api.get("/ask/stream", summary="The answer as server-sent events: token…, then answer (or error)")
@@ -110,8 +110,10 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
     ) -> StreamingResponse:
         filters = filters_of(source, since, until, as_of)
         events = answer_events(service, q, k, filters)
-        first = next(events)  # a bad question fails here, as a JSON error, before the stream opens
-        return event_stream(first, events, lambda kind, value: sse(kind, {"text": value} if kind == "token" else value))
+        first = next(events)
+        if first[0] == "error":  # a bad question or a failing model, before any token: a JSON error
+            raise first[1]
+        return event_stream(first, events, encode_event)
 
     @api.post("/brief", summary="A consolidated briefing on a topic, or on the whole index")
     def brief(body: BriefBody) -> dict[str, Any]:
@@ -155,6 +157,12 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
         return job.as_dict()
 
     return api
+
+
+def encode_event(kind: str, value: Any) -> str:
+    if kind == "token":
+        return sse(kind, {"text": value})
+    return sse(kind, {"error": str(value)} if kind == "error" else value)
 
 
 def event_stream(

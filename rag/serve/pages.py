@@ -89,7 +89,7 @@ def router(service: Service, app: FastAPI) -> APIRouter:
                 keys = {source["key"]: source for source in value["sources"]}
                 fragment = templates.get_template("answer.html").render(answer=value, keys=keys)
                 return sse("html", {"html": fragment})
-            return sse(kind, {"text": value} if kind == "token" else {"error": value})
+            return sse(kind, {"text": value} if kind == "token" else {"error": str(value)})
 
         return event_stream(next(events), events, encode)
 

@@ -4,6 +4,11 @@
 
 function $(selector, root) { return (root || document).querySelector(selector); }
 
+async function errorOf(response) {
+  const text = await response.text();
+  try { return JSON.parse(text).error || text; } catch (_) { return text.trim() || response.statusText; }
+}
+
 function showText(target, text, className) {
   target.replaceChildren();
   const p = document.createElement("p");
@@ -44,8 +49,7 @@ async function ask(form) {
   try {
     const response = await fetch("/ask/stream?" + params, { headers: { Accept: "text/event-stream" } });
     if (!response.ok) {
-      const body = await response.json().catch(() => ({ error: response.statusText }));
-      showText(target, body.error || "the request failed", "error");
+      showText(target, await errorOf(response), "error");
       return;
     }
     await readEvents(response, (event, data) => {
@@ -70,7 +74,7 @@ async function openPanel(link) {
   panel.hidden = false;
   const response = await fetch(link.dataset.panel);
   if (!response.ok) {
-    showText(body, (await response.text()) || "the article could not be opened", "error");
+    showText(body, await errorOf(response), "error");
     return;
   }
   body.innerHTML = await response.text();
@@ -82,11 +86,11 @@ async function upload(form) {
   const progress = $("#ingest-progress");
   showText(progress, "Uploading…", "note");
   const response = await fetch(form.action, { method: "POST", body: new FormData(form) });
-  const job = await response.json().catch(() => ({ error: response.statusText }));
   if (!response.ok) {
-    showText(progress, job.error || "the upload failed", "error");
+    showText(progress, await errorOf(response), "error");
     return;
   }
+  const job = await response.json();
   for (;;) {
     const state = await (await fetch("/api/ingest/" + encodeURIComponent(job.id))).json();
     if (state.state === "running") {
