@@ -199,9 +199,18 @@ def test_with_a_token_every_request_must_carry_it(seed_index: Path, minilm: Embe
 
 def test_binding_beyond_this_machine_needs_a_token() -> None:
     with pytest.raises(RagError, match="token"):
-        check_bind(ServeConfig(host="0.0.0.0"))
-    check_bind(ServeConfig(host="0.0.0.0", token="s3cret"))
-    check_bind(ServeConfig(host="127.0.0.1"))
+        check_bind(ServeConfig(host="0.0.0.0", port=0))
+    check_bind(ServeConfig(host="0.0.0.0", port=0, token="s3cret"))
+    check_bind(ServeConfig(host="127.0.0.1", port=0))
+
+
+def test_a_port_in_use_is_said_before_anything_loads() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        with pytest.raises(RagError, match=f"cannot listen on 127.0.0.1:{port}.*--port"):
+            check_bind(ServeConfig(port=port))
 
 
 def test_an_api_key_in_the_environment_never_reaches_a_page_or_a_response(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,12 +38,22 @@ def is_loopback(host: str) -> bool:
 
 
 def check_bind(config: ServeConfig) -> None:
-    """Serving past this machine needs a token: the articles and the model are the user's."""
+    """Serving past this machine needs a token: the articles and the model are the user's. The
+    address must also be free, said before anything loads."""
+    import socket
+
     if not is_loopback(config.host) and not config.token:
         raise RagError(
             f"serving on {config.host} lets other machines in; set a token with --token or RAG_TOKEN "
             "(every request must then carry it), or bind 127.0.0.1"
         )
+    try:
+        with socket.create_server((config.host, config.port)):
+            pass
+    except OSError as exc:
+        reason = os.strerror(exc.errno) if exc.errno else str(exc)
+        where = f"{config.host}:{config.port}"
+        raise RagError(f"cannot listen on {where} ({reason}); choose another --port or --host") from None
 
 
 def _given_token(request: Request) -> str | None:
