@@ -120,6 +120,7 @@ class Database:
         self.path = path
         self.connection = connection
         self.manifest = manifest
+        self._newest: dict[tuple[int, Filters], str | None] = {}
 
     @classmethod
     def open(cls, directory: Path, manifest: Manifest, create: bool = False, check: bool = True) -> Database:
@@ -306,12 +307,21 @@ class Database:
         ]
 
     def newest_date(self, filters: Filters | None = None) -> str | None:
-        """The date of the newest (dated) article the filters allow."""
-        clauses, params = filter_sql(filters or Filters())
-        (newest,) = self.connection.execute(
-            f"SELECT MAX(a.date) FROM articles a WHERE a.duplicate_of IS NULL AND {clauses}", params
-        ).fetchone()
-        return str(newest) if newest else None
+        """The date of the newest (dated) article the filters allow; kept until the index
+        changes, since every question that names a period asks for it (a scan of the articles)."""
+        filters = filters or Filters()
+        with self.snapshot():
+            key = (self.generation(), filters)
+            if key in self._newest:
+                return self._newest[key]
+            clauses, params = filter_sql(filters)
+            (newest,) = self.connection.execute(
+                f"SELECT MAX(a.date) FROM articles a WHERE a.duplicate_of IS NULL AND {clauses}", params
+            ).fetchone()
+        if len(self._newest) > 64:
+            self._newest.clear()
+        self._newest[key] = str(newest) if newest else None
+        return self._newest[key]
 
     def unembedded_count(self) -> int:
         (count,) = self.connection.execute(

@@ -146,16 +146,25 @@ def select(hits: list[Hit], params: RetrievalParams) -> list[Hit]:
     two outlets running one story with a different figure or name is what a reader must see."""
     chosen: list[Hit] = []
     per_article: dict[int, int] = {}
-    chosen_words: list[tuple[set[str], set[str]]] = []
+    chosen_words: list[set[str]] = []
+    facts: dict[int, set[str]] = {}  # read only for near copies: most passages overlap no other
+
+    def facts_of(hit: Hit) -> set[str]:
+        if hit.chunk_id not in facts:
+            facts[hit.chunk_id] = fact_tokens(hit.text)
+        return facts[hit.chunk_id]
+
     for hit in hits:
         if per_article.get(hit.article_id, 0) >= params.per_article:
             continue
         words = set(content_words(hit.text))
-        facts = fact_tokens(hit.text)
-        if any(_overlap(words, other) >= params.duplicate_overlap and facts <= known for other, known in chosen_words):
+        if any(
+            _overlap(words, other) >= params.duplicate_overlap and facts_of(hit) <= facts_of(earlier)
+            for earlier, other in zip(chosen, chosen_words, strict=True)
+        ):
             continue
         chosen.append(hit)
-        chosen_words.append((words, facts))
+        chosen_words.append(words)
         per_article[hit.article_id] = per_article.get(hit.article_id, 0) + 1
         if len(chosen) >= params.k:
             break
