@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import httpx  # noqa: E402
+from ask import percentiles  # noqa: E402
 from corpus import bench_indexes  # noqa: E402
 
 from rag.embed import load_embedder  # noqa: E402
@@ -36,14 +36,6 @@ from rag.settings import resolve  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 RAG = str(Path(sys.executable).parent / "rag")
 DEADLINE_S = 300.0
-
-
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p95_ms": round(ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] * 1000, 1),
-    }
 
 
 def free_port() -> int:

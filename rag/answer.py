@@ -123,10 +123,10 @@ def _conflict_sources(
     found: dict[int, Source] = {}
     for conflict in conflicts:
         for side in conflict.answers:
+            wanted = set(content_stems(side.text))
             for key in side.citations:
                 if key in known or key in found or key not in by_key:
                     continue
-                wanted = set(content_stems(side.text))
                 quote = max(sentences(by_key[key].text), key=lambda x: len(wanted & set(content_stems(x))), default="")
                 found[key] = Source(key, by_key[key], quote)
     return tuple(found[k] for k in sorted(found))

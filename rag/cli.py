@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -21,10 +21,8 @@ from rag.cli_common import (
     UntilOption,
     app,
     check_out,
-    check_question,
     command,
     embedder_for,
-    filters_from,
     open_store,
     read_report,
     remove_index,
@@ -42,6 +40,7 @@ from rag.cli_output import (
     say,
 )
 from rag.errors import RagError
+from rag.inputs import check_question, filters_from
 from rag.settings import resolve
 
 
@@ -282,14 +281,7 @@ def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
     if manifest is None:
         raise RagError(f"no index at {directory}; build one with `rag ingest PATH --index {directory}`")
     with Store.open(directory, manifest) as store:
-        figures: dict[str, Any] = {
-            **store.db.counts(),
-            "model": manifest.fingerprint,
-            "dimension": manifest.dimension,
-            "chunking": manifest.chunking,
-            "bytes": store.size_bytes(),
-            "index": str(directory),
-        }
+        figures = store.figures()
     if as_json:
         print_json(figures)
         return

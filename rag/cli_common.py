@@ -17,7 +17,7 @@ from rag.settings import Flags, Settings, resolve
 
 if TYPE_CHECKING:
     from rag.embed import Embedder
-    from rag.store import Filters, Store
+    from rag.store import Store
 
 app = typer.Typer(
     add_completion=False,
@@ -133,34 +133,6 @@ def write_out(out: Path, text: str) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise RagError(f"cannot write {out} ({exc.strerror}); choose another --out") from None
-
-
-def filters_from(source: list[str] | None, since: str | None, until: str | None, as_of: str | None = None) -> Filters:
-    from rag.ingest import parse_date
-    from rag.store import Filters
-
-    dates = []
-    for name, value in (("--since", since), ("--until", until), ("--as-of", as_of)):
-        parsed = parse_date(value) if value else None
-        if value and parsed is None:
-            raise RagError(f"{name} {value!r} is not a date; use YYYY-MM-DD")
-        dates.append(parsed)
-    if dates[0] and dates[1] and dates[0] > dates[1]:
-        raise RagError(f"--since {dates[0]} is after --until {dates[1]}; swap them")
-    if dates[0] and dates[2] and dates[0] > dates[2]:
-        raise RagError(f"--since {dates[0]} is after --as-of {dates[2]}; nothing had been published yet")
-    return Filters(tuple(source or ()), dates[0], dates[1]).as_of(dates[2])
-
-
-def check_question(text: str) -> None:
-    from rag.text import words
-
-    if not text.strip():
-        raise RagError('the question is empty; ask something, e.g. rag ask "who opened the bridge?"')
-    if len(text) > 4000:
-        raise RagError(f"the question is {len(text)} characters long; keep it under 4,000")
-    if not words(text):
-        raise RagError("the question has no words in it; ask in words")
 
 
 def remove_index(directory: Path, remove_folder: bool) -> None:

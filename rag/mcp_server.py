@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rag.errors import RagError
+from rag.inputs import check_question
 from rag.service import Service
 
 
@@ -23,8 +24,6 @@ def build_server(service: Service) -> Any:
     )
 
     def checked(text: str) -> str:
-        from rag.cli_common import check_question
-
         check_question(text)
         return text
 

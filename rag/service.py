@@ -30,7 +30,7 @@ class NotFound(RagError):
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    readers: int = 2  # store connections for reads at once: one per core
+    readers: int = 2  # store connections for reads at once (this machine has 2 cores)
     article_list_limit: int = 200
 
 
@@ -188,11 +188,4 @@ class Service:
     def stats(self) -> dict[str, Any]:
         """As `rag stats --json` prints them."""
         with self.store() as store:
-            return {
-                **store.db.counts(),
-                "model": store.manifest.fingerprint,
-                "dimension": store.manifest.dimension,
-                "chunking": store.manifest.chunking,
-                "bytes": store.size_bytes(),
-                "index": str(self.settings.index),
-            }
+            return store.figures()

@@ -13,7 +13,7 @@ memory when its file is stale. Writers take the lock, then get a `DatabaseWriter
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -118,3 +118,14 @@ class Store:
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+
+    def figures(self) -> dict[str, Any]:
+        """What `rag stats` reports: counts, model, chunking and bytes on disk."""
+        return {
+            **self.db.counts(),
+            "model": self.manifest.fingerprint,
+            "dimension": self.manifest.dimension,
+            "chunking": self.manifest.chunking,
+            "bytes": self.size_bytes(),
+            "index": str(self.directory),
+        }

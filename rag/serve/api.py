@@ -8,12 +8,13 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from rag.errors import RagError
 from rag.filters import Filters
+from rag.inputs import check_question, filters_from
 from rag.serve.jobs import Ingests
 from rag.service import Service
 
@@ -38,8 +39,7 @@ class BriefBody(BaseModel):
 
 
 def filters_of(sources: list[str], since: str | None, until: str | None, as_of: str | None = None) -> Filters:
-    from rag.cli_common import filters_from
-
+    """The filters of a request, whose empty form fields mean "any"."""
     return filters_from([s for s in sources if s], since or None, until or None, as_of or None)
 
 
@@ -50,8 +50,6 @@ def sse(event: str, data: Any) -> str:
 def answer_events(service: Service, question: str, k: int, filters: Filters) -> Iterator[tuple[str, Any]]:
     """The answer as it is written: `token` events, then `answer` with the checked JSON (or
     `error` with the RagError). The model runs in a thread; its tokens cross over a queue."""
-    from rag.cli_common import check_question
-
     check_question(question)
     tokens: queue.Queue[tuple[str, Any]] = queue.Queue()
 
@@ -84,8 +82,6 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
         until: str | None = None,
         as_of: str | None = None,
     ) -> list[dict[str, Any]]:
-        from rag.cli_common import check_question
-
         check_question(q)
         return service.search(q, k, filters_of(source, since, until, as_of))
 
@@ -117,8 +113,6 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
 
     @api.post("/brief", summary="A consolidated briefing on a topic, or on the whole index")
     def brief(body: BriefBody) -> dict[str, Any]:
-        from rag.cli_common import check_question
-
         if body.topic:
             check_question(body.topic)
         return service.brief(body.topic or None, filters_of(body.sources, body.since, body.until, body.as_of))[0]
@@ -142,7 +136,7 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
         return service.stats()
 
     @api.post("/ingest", status_code=202, summary="Upload files to ingest; poll /api/ingest/{job} for progress")
-    async def ingest(request: Request, files: Annotated[list[UploadFile], File()]) -> JSONResponse:
+    async def ingest(files: Annotated[list[UploadFile], File()]) -> JSONResponse:
         received = [(f.filename or "", await f.read()) for f in files]
         job = ingests.start(received)
         return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/api/ingest/{job.id}"})
