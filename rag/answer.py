@@ -11,7 +11,7 @@ from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
 from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
-from rag.store import Store
+from rag.store_protocol import IndexStore
 from rag.text import content_stems, sentences
 from rag.types import Answer, Conflict, Hit, Source
 
@@ -26,7 +26,7 @@ class AskResult:
 
 def ask(
     question: str,
-    store: Store,
+    store: IndexStore,
     embedder: Embedder,
     llm: LLM,
     params: RetrievalParams,

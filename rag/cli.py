@@ -18,6 +18,7 @@ from rag.cli_common import (
     ModelOption,
     SinceOption,
     SourceOption,
+    StoreOption,
     UntilOption,
     app,
     check_out,
@@ -25,8 +26,8 @@ from rag.cli_common import (
     embedder_for,
     open_store,
     read_report,
-    remove_index,
     settings_from,
+    store_option,
     write_out,
 )
 from rag.cli_output import (
@@ -48,6 +49,7 @@ from rag.settings import resolve
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt .md .html .jsonl).")] = None,
     index: IndexOption = None,
+    store: StoreOption = None,
     prune: Annotated[bool, typer.Option("--prune", help="Remove articles whose files are gone.")] = False,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the FAISS index from SQLite.")] = False,
     reembed: Annotated[bool, typer.Option("--reembed", help="Re-chunk and re-embed every stored article.")] = False,
@@ -59,33 +61,40 @@ def ingest(
     from rag.indexer import IngestReport, manifest_for
     from rag.indexer import ingest as run_ingest
     from rag.indexer import reembed as run_reembed
-    from rag.store import DB_NAME, Store
+    from rag.stores import index_exists, open_index, remove_new_index
 
     paths = paths or []
     if not paths and not (rebuild or reembed or prune):
         raise RagError("nothing to ingest; give files or folders, e.g. `rag ingest seeds/`")
-    settings = settings_from(index)
+    settings = settings_from(index, store=store)
     directory = settings.index
-    existed = (directory / DB_NAME).exists()
-    folder_existed = directory.exists()
+    existed = index_exists(settings.store, directory, settings.qdrant_api_key)
+    folder_existed = (settings.store.path or directory).exists()
     if paths and not any(p.exists() for p in paths):
         missing = ", ".join(str(p) for p in paths)
         raise RagError(f"no such file or folder: {missing}; check the path")
     embedder = embedder_for(settings)
     params = ChunkParams()
-    store = Store.open(directory, manifest_for(embedder, params), create=True, check=not reembed)
+    opened = open_index(
+        settings.store,
+        directory,
+        manifest_for(embedder, params),
+        create=True,
+        check=not reembed,
+        api_key=settings.qdrant_api_key,
+    )
     try:
-        store.acquire_lock(wait=wait)
+        opened.acquire_lock(wait=wait)
         with IngestProgress(enabled=not as_json) as progress:
-            report = run_reembed(store, embedder, params, progress) if reembed else IngestReport()
+            report = run_reembed(opened, embedder, params, progress) if reembed else IngestReport()
             if paths or prune:
-                report = run_ingest(store, embedder, paths, params, prune=prune, progress=progress)
+                report = run_ingest(opened, embedder, paths, params, prune=prune, progress=progress)
             if rebuild:
-                store.rebuild_faiss()
+                opened.rebuild_vectors()
     finally:
-        store.close()
+        opened.close()
     if not existed and not report.ingested_anything:
-        remove_index(directory, remove_folder=not folder_existed)
+        remove_new_index(settings.store, directory, not folder_existed, settings.qdrant_api_key)
     report_ingest(report, as_json)
     if paths and not report.ingested_anything:
         raise typer.Exit(1)
@@ -96,6 +105,7 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="How many passages.", min=1, max=100)] = 5,
     index: IndexOption = None,
+    store: StoreOption = None,
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -105,10 +115,10 @@ def search(
 
     check_question(query)
     filters = filters_from(None, None, None, as_of)
-    settings = settings_from(index)
+    settings = settings_from(index, store=store)
     embedder = embedder_for(settings)
-    with open_store(settings, embedder) as store:
-        result = retrieve(store, embedder, query, RetrievalParams(k=k, relevance_floor=-1.0, filters=filters))
+    with open_store(settings, embedder) as opened:
+        result = retrieve(opened, embedder, query, RetrievalParams(k=k, relevance_floor=-1.0, filters=filters))
     rows = [hit_json(hit) for hit in result.hits]
     if as_json:
         print_json(rows)
@@ -120,6 +130,7 @@ def search(
 def ask(
     question: Annotated[str, typer.Argument(help="Your question, in words.")],
     index: IndexOption = None,
+    store: StoreOption = None,
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -141,15 +152,15 @@ def ask(
 
     check_question(question)
     filters = filters_from(source, since, until, as_of)
-    settings = settings_from(index, backend, model, base_url)
+    settings = settings_from(index, backend, model, base_url, store)
     prompts = Prompts.load(settings.prompts, settings.model_cache)
     embedder = CachingEmbedder(embedder_for(settings))
     llm = make_llm(settings, embedder)
     streaming = not as_json and llm.writes and sys.stdout.isatty()
-    with open_store(settings, embedder) as store:
+    with open_store(settings, embedder) as opened:
         result = run_ask(
             question,
-            store,
+            opened,
             embedder,
             llm,
             RetrievalParams(k=k, filters=filters),
@@ -175,6 +186,7 @@ def ask(
 def brief(
     topic: Annotated[str | None, typer.Argument(help="A topic or question; none = the whole index.")] = None,
     index: IndexOption = None,
+    store: StoreOption = None,
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -195,13 +207,13 @@ def brief(
         check_question(topic)
     filters = filters_from(source, since, until, as_of)
     check_out(out)
-    settings = settings_from(index, backend, model, base_url)
+    settings = settings_from(index, backend, model, base_url, store)
     embedder = CachingEmbedder(embedder_for(settings))
     llm = make_llm(settings, embedder)
     writer = llm if llm.writes else None
     prompts = BriefPrompts.load(settings.prompts, settings.model_cache) if writer else None
-    with open_store(settings, embedder) as store:
-        briefing = build_briefing(store, embedder, topic, filters, llm=writer, prompts=prompts)
+    with open_store(settings, embedder) as opened:
+        briefing = build_briefing(opened, embedder, topic, filters, llm=writer, prompts=prompts)
     rendered = (
         json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2) + "\n"
         if as_json
@@ -218,6 +230,7 @@ def eval(  # noqa: A001 - the command is called eval
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
+    store: StoreOption = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.", min=1)] = None,
     kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds, e.g. single,unanswerable")] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the JSON report to this file.")] = None,
@@ -242,20 +255,22 @@ def eval(  # noqa: A001 - the command is called eval
     previous = read_report(compare) if compare else None
     thresholds = load_gates(gates, gold.name) if gates else None
     check_out(out)
-    settings = settings_from(None, backend, model, base_url)
+    settings = settings_from(None, backend, model, base_url, store)
     embedder = CachingEmbedder(embedder_for(settings))
     llm = make_llm(settings, embedder)
     prompts = Prompts.load(settings.prompts, settings.model_cache)
     with IngestProgress(enabled=not as_json) as progress:
-        store = eval_index(gold, embedder.inner, ChunkParams(), settings.eval_cache, progress)
-    with store, QuestionProgress(enabled=not as_json) as on_question:
+        opened = eval_index(
+            gold, embedder.inner, ChunkParams(), settings.eval_cache, progress, settings.store, settings.qdrant_api_key
+        )
+    with opened, QuestionProgress(enabled=not as_json) as on_question:
         selected = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else ()
-        results = run_eval(gold, store, embedder, llm, RetrievalParams(), prompts, limit, selected, on_question)
+        results = run_eval(gold, opened, embedder, llm, RetrievalParams(), prompts, limit, selected, on_question)
         if not results and not (gold.stories and not gold.questions):
             raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
         report = {"dataset": gold.name, "backend": llm.name, **(summarize(results) if results else {"n": 0})}
         if gold.stories and not kinds:
-            report["briefing"] = eval_stories(gold, store, embedder, limit, on_question)
+            report["briefing"] = eval_stories(gold, opened, embedder, limit, on_question)
     verdicts = check_gates(report, thresholds) if thresholds else None
     if verdicts is not None:
         report["gates"] = [v.as_dict() for v in verdicts]
@@ -272,16 +287,17 @@ def eval(  # noqa: A001 - the command is called eval
 
 
 @command
-def stats(index: IndexOption = None, as_json: JsonOption = False) -> None:
+def stats(index: IndexOption = None, store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Articles, chunks, duplicates, model and size of the index."""
-    from rag.store import Store
+    from rag.stores import open_index, stored_manifest
 
-    directory = settings_from(index).index
-    manifest = Store.read_manifest(directory)
+    settings = settings_from(index, store=store)
+    manifest = stored_manifest(settings.store, settings.index, settings.qdrant_api_key)
     if manifest is None:
-        raise RagError(f"no index at {directory}; build one with `rag ingest PATH --index {directory}`")
-    with Store.open(directory, manifest) as store:
-        figures = store.figures()
+        location = settings.index if settings.store.kind == "local" else settings.store.describe()
+        raise RagError(f"no index at {location}; build one with `rag ingest PATH {store_option(settings)}`")
+    with open_index(settings.store, settings.index, manifest, api_key=settings.qdrant_api_key) as opened:
+        figures = opened.figures()
     if as_json:
         print_json(figures)
         return

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from rag.cli_common import BackendOption, BaseUrlOption, IndexOption, ModelOption, command
+from rag.cli_common import BackendOption, BaseUrlOption, IndexOption, ModelOption, StoreOption, command
 from rag.cli_output import err
 from rag.settings import Flags, resolve
 
@@ -14,6 +14,7 @@ from rag.settings import Flags, resolve
 @command
 def serve(
     index: IndexOption = None,
+    store: StoreOption = None,
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
     token: Annotated[
@@ -31,23 +32,24 @@ def serve(
     from rag.serve import ServeConfig, create_app
     from rag.serve.security import check_bind
     from rag.service import Service
-    from rag.store import DB_NAME
+    from rag.stores import index_exists
 
-    settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, token=token))
+    settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, token=token, store=store))
     config = ServeConfig(
         host=host,
         port=port,
         token=settings.token,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
-        upload_dir=settings.index / "uploads",
+        upload_dir=(settings.store.path or settings.index) / "uploads",
     )
     check_bind(config)
     faiss.omp_set_num_threads(1)  # requests run side by side; each search is small
     service = Service.open(settings)
-    if not (settings.index / DB_NAME).exists():
-        err(f"no index at {settings.index} yet: upload articles on the Index page, or run `rag ingest PATH`")
+    location = settings.index if settings.store.kind == "local" else settings.store.describe()
+    if not index_exists(settings.store, settings.index, settings.qdrant_api_key):
+        err(f"no index at {location} yet: upload articles on the Index page, or run `rag ingest PATH`")
     try:
-        err(f"rag serve: http://{host}:{port}/ask (index {settings.index}); Ctrl-C stops")
+        err(f"rag serve: http://{host}:{port}/ask (index {location}); Ctrl-C stops")
         uvicorn.run(create_app(service, config), host=host, port=port, log_level="warning", access_log=False)
     finally:
         service.close()
@@ -56,6 +58,7 @@ def serve(
 @command
 def mcp(
     index: IndexOption = None,
+    store: StoreOption = None,
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
@@ -66,7 +69,7 @@ def mcp(
     from rag.mcp_server import serve_stdio
     from rag.service import Service
 
-    settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url))
+    settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, store=store))
     faiss.omp_set_num_threads(1)
     service = Service.open(settings)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import numpy as np
 from rag.errors import RagError, database_problem
 from rag.filters import Filters, filter_sql
 from rag.manifest import Manifest, check_manifest, manifest_sql, read_manifest
+from rag.store_protocol import StoredArticle, StoredText
 from rag.types import Hit
 
 DB_NAME = "rag.sqlite"
@@ -63,31 +63,6 @@ CREATE TRIGGER IF NOT EXISTS chunks_ad AFTER DELETE ON chunks BEGIN
     INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
 """
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    id: int
-    key: str
-    doc_id: str
-    content_hash: str
-    title: str
-    source: str | None
-    date: str | None
-    url: str | None
-    path: str | None
-    duplicate_of: int | None
-
-
-@dataclass(frozen=True)
-class StoredText:
-    id: int
-    doc_id: str
-    title: str
-    source: str | None
-    date: str | None
-    url: str | None
-    text: str
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:

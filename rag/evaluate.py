@@ -29,28 +29,38 @@ from rag.indexer import ingest, manifest_for
 from rag.llm import LLM
 from rag.prompt import Prompts
 from rag.retrieve import RetrievalParams, retrieve
-from rag.store import Store
+from rag.store_protocol import IndexStore
+from rag.store_spec import StoreSpec
+from rag.stores import eval_spec, open_index
 from rag.text import normalize
 from rag.types import Answer, Hit
 
 RETRIEVAL_DEPTH = 10
 
 
-def eval_index(gold: GoldSet, embedder: Embedder, params: ChunkParams, cache: Path, progress: Any = None) -> Store:
+def eval_index(
+    gold: GoldSet,
+    embedder: Embedder,
+    params: ChunkParams,
+    cache: Path,
+    progress: Any = None,
+    store: StoreSpec | None = None,
+    api_key: str | None = None,
+) -> IndexStore:
     """The gold set's corpus indexed once, in `cache` (the eval cache), keyed by its content and
-    the settings."""
+    the settings; in the kind of store `store` names (rag.stores.eval_spec)."""
     manifest = manifest_for(embedder, params)
     digest = hashlib.sha256(gold.corpus_path.read_bytes())
     digest.update(manifest.describe().encode())
     directory = cache / f"{gold.name}-{digest.hexdigest()[:16]}"
-    store = Store.open(directory, manifest, create=True)
-    if store.db.counts()["articles"] < len(gold.corpus_ids):
-        store.acquire_lock(wait=True)
+    opened = open_index(eval_spec(store or StoreSpec(), directory), directory, manifest, create=True, api_key=api_key)
+    if opened.counts()["articles"] < len(gold.corpus_ids):
+        opened.acquire_lock(wait=True)
         try:
-            ingest(store, embedder, [gold.corpus_path], params, progress=progress)
+            ingest(opened, embedder, [gold.corpus_path], params, progress=progress)
         finally:
-            store.release_lock()
-    return store
+            opened.release_lock()
+    return opened
 
 
 # -- answer scoring ---------------------------------------------------------------------------
@@ -135,7 +145,7 @@ class QuestionResult:
 
 def run_eval(
     gold: GoldSet,
-    store: Store,
+    store: IndexStore,
     embedder: Embedder,
     llm: LLM,
     params: RetrievalParams,

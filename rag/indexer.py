@@ -1,7 +1,7 @@
 """Ingest: read files, skip what is unchanged, record near-duplicates, chunk, embed, store.
 
-Work is committed a batch at a time, each batch one SQLite transaction holding whole articles
-with all their chunks, so an ingest killed at any moment keeps what it finished and a rerun
+Work is committed a batch at a time, each batch one transaction of the store holding whole
+articles with all their chunks, so an ingest killed at any moment keeps what it finished and a rerun
 does only the rest.
 """
 
@@ -18,8 +18,8 @@ from rag import dedupe
 from rag.chunk import ChunkParams, chunk_text
 from rag.embed import Embedder
 from rag.ingest import Skipped, read_paths
-from rag.manifest import same_vectors
-from rag.store import Manifest, Store, StoredArticle
+from rag.manifest import Manifest, same_vectors
+from rag.store_protocol import IndexStore, StoredArticle
 from rag.text import number_tokens
 from rag.types import Article, Chunk
 
@@ -85,16 +85,15 @@ class _Writer:
     article forces a flush first, so `duplicate_of` always names a stored article.
     """
 
-    def __init__(self, store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None) -> None:
+    def __init__(self, store: IndexStore, embedder: Embedder, params: ChunkParams, progress: Progress | None) -> None:
         self.store = store
-        self.db = store.writer()
+        self.writes = store.begin_writes()
         self.embedder = embedder
         self.params = params
         self.progress = progress
-        self.index = store.faiss_index()
-        self.known = store.db.articles_by_key()
+        self.known = store.articles_by_key()
         self.doc_ids = {a.id: a.doc_id for a in self.known.values()}
-        self.sig_ids, self.sigs = store.db.signatures()
+        self.sig_ids, self.sigs = store.signatures()
         self.pending = _Pending()
         self.embedded = 0
         self.seen = 0
@@ -138,7 +137,7 @@ class _Writer:
             self.flush(report)
 
     def _text_of(self, article_id: int) -> str:
-        stored = self.store.db.articles([article_id])
+        stored = self.store.articles([article_id])
         return stored[0].text if stored else ""
 
     def _legacy(self, article: Article) -> StoredArticle | None:
@@ -148,7 +147,7 @@ class _Writer:
         return stored if stored is not None and stored.path == article.path else None
 
     def _rekey(self, stored: StoredArticle, key: str) -> None:
-        self.db.rekey(stored.id, key)
+        self.writes.rekey(stored.id, key)
         del self.known[stored.key]
         self.known[key] = replace(stored, key=key)
 
@@ -177,8 +176,7 @@ class _Writer:
             return
         texts = [chunk.text for _, chunk in pending.chunks]
         vectors = self.embedder.embed(texts)
-        result = self.db.write_batch(pending.replace_ids, pending.articles, pending.chunks, vectors)
-        self._update_index(result.removed, result.chunk_ids, vectors)
+        result = self.writes.write_batch(pending.replace_ids, pending.articles, pending.chunks, vectors)
         report.chunks += len(result.chunk_ids)
         self.embedded += len(result.chunk_ids)
         self._drop_signatures(pending.replace_ids)
@@ -208,12 +206,6 @@ class _Writer:
             )
             self.doc_ids[article_id] = article.doc_id
 
-    def _update_index(self, removed: list[int], new_ids: list[int], vectors: np.ndarray) -> None:
-        if removed:
-            self.index.remove_ids(np.array(removed, dtype=np.int64))  # type: ignore[arg-type]
-        if new_ids:
-            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(new_ids, dtype=np.int64))
-
     def prune(self, present_keys: set[str], complete_files: set[str], report: IngestReport) -> None:
         """Remove articles whose file no longer exists, and records no longer in a file that was
         read to the end without errors (a line removed from a JSONL file)."""
@@ -223,8 +215,7 @@ class _Writer:
             if key not in present_keys and a.path and (a.path in complete_files or not Path(a.path).exists())
         ]
         if gone:
-            removed = self.db.delete_articles(gone)
-            self._update_index(removed, [], np.zeros((0, 0), dtype=np.float32))
+            self.writes.delete_articles(gone)
             self._drop_signatures(gone)
             report.pruned += len(gone)
 
@@ -233,7 +224,7 @@ class _Writer:
         or everything after `clear_chunks`."""
         batch: list[tuple[int, Chunk]] = []
         articles: list[int] = []
-        for article_id, text in self.store.db.unembedded_articles():
+        for article_id, text in self.store.unembedded_articles():
             batch.extend((article_id, c) for c in chunk_text(text, self.embedder, self.params))
             articles.append(article_id)
             if len(batch) >= BATCH_CHUNKS:
@@ -244,19 +235,18 @@ class _Writer:
 
     def _store_chunks(self, batch: list[tuple[int, Chunk]], articles: list[int], report: IngestReport) -> None:
         vectors = self.embedder.embed([c.text for _, c in batch])
-        new_ids = self.db.add_chunks(batch, vectors, articles)
-        self._update_index([], new_ids, vectors)
+        new_ids = self.writes.add_chunks(batch, vectors, articles)
         report.chunks += len(new_ids)
         self.embedded += len(new_ids)
         if self.progress:
             self.progress(self.embedded, self.seen)
 
     def finish(self) -> None:
-        self.store.save_faiss(self.index)
+        self.writes.finish()
 
 
 def ingest(
-    store: Store,
+    store: IndexStore,
     embedder: Embedder,
     paths: Iterable[Path],
     params: ChunkParams,
@@ -285,16 +275,18 @@ def ingest(
     return report
 
 
-def reembed(store: Store, embedder: Embedder, params: ChunkParams, progress: Progress | None = None) -> IngestReport:
+def reembed(
+    store: IndexStore, embedder: Embedder, params: ChunkParams, progress: Progress | None = None
+) -> IngestReport:
     """Re-chunk and re-embed every stored article (after a model or parameter change).
 
     A run that was interrupted is resumed: once the manifest names the new model, only the
     articles without chunks are embedded."""
     started = time.perf_counter()
     report = IngestReport()
-    stored = store.db.stored_manifest()
+    stored = store.stored_manifest()
     if stored is None or not same_vectors(stored, store.manifest):
-        store.writer().clear_chunks()
+        store.begin_writes().clear_chunks()
     writer = _Writer(store, embedder, params, progress)
     writer.embed_unembedded(report)
     writer.finish()

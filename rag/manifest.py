@@ -43,7 +43,11 @@ def read_manifest(connection: sqlite3.Connection) -> Manifest | None:
     row = connection.execute("SELECT value FROM meta WHERE key='manifest'").fetchone()
     if row is None:
         return None
-    data = json.loads(row[0])
+    return manifest_from_json(row[0])
+
+
+def manifest_from_json(text: str) -> Manifest:
+    data = json.loads(text)
     return Manifest(
         model=data["model"],
         fingerprint=data["fingerprint"],
@@ -78,11 +82,14 @@ def write_manifest(connection: sqlite3.Connection, manifest: Manifest) -> None:
     )
 
 
-def check_manifest(directory: Path, stored: Manifest, wanted: Manifest) -> None:
+def check_manifest(directory: Path | str, stored: Manifest, wanted: Manifest, option: str | None = None) -> None:
+    """Refuse an index whose vectors mean something else; `option` names it in the fix (the
+    default: `--index DIRECTORY`)."""
+    option = option or f"--index {directory}"
     if stored.schema_version != wanted.schema_version:
         raise IndexMismatchError(
             f"index at {directory} has schema version {stored.schema_version}, this rag reads "
-            f"{wanted.schema_version}; re-ingest into a new folder with --index"
+            f"{wanted.schema_version}; re-ingest into a new one with {option.split()[0]}"
         )
     if (stored.fingerprint, stored.dimension, stored.chunking) != (
         wanted.fingerprint,
@@ -91,5 +98,5 @@ def check_manifest(directory: Path, stored: Manifest, wanted: Manifest) -> None:
     ):
         raise IndexMismatchError(
             f"index at {directory} was built with {stored.describe()}, but this run uses "
-            f"{wanted.describe()}; run `rag ingest --reembed --index {directory}` to re-embed it"
+            f"{wanted.describe()}; run `rag ingest --reembed {option}` to re-embed it"
         )

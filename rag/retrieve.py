@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (FTS5 bm25) results fused, capped per article,
+"""Hybrid retrieval: dense and lexical (bm25) results of the store fused, capped per article,
 de-duplicated, filtered, with a relevance floor for abstaining.
 
 Fusion is a convex combination of normalised scores by default; reciprocal rank fusion is kept
@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from rag.embed import Embedder
-from rag.store import Filters, Store
+from rag.filters import Filters
+from rag.store_protocol import IndexStore
 from rag.text import content_words, fact_tokens
 from rag.timeframe import Window, time_window
 from rag.types import Hit
@@ -48,22 +49,11 @@ class Retrieval:
     window: Window | None = None
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 OR-query of the question's content words, each quoted so that no user text is
-    read as FTS5 syntax: 'Who closed the harbour?' → '"closed" OR "harbour"'."""
-    seen: list[str] = []
-    for word in content_words(text):
-        token = word.replace('"', "")
-        if token and token not in seen and len(seen) < 32:
-            seen.append(token)
-    return " OR ".join(f'"{w}"' for w in seen)
-
-
-def retrieve(store: Store, embedder: Embedder, query: str, params: RetrievalParams) -> Retrieval:
+def retrieve(store: IndexStore, embedder: Embedder, query: str, params: RetrievalParams) -> Retrieval:
     query_vector = embedder.embed([query])
     scores, ids = store.dense_search(query_vector, params.candidates, params.filters)
     dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-    lexical = store.db.lexical_search(fts_query(query), params.candidates, params.filters)
+    lexical = store.lexical_search(query, params.candidates, params.filters)
     best_dense = dense[0][1] if dense else 0.0
     if best_dense < params.relevance_floor:
         return Retrieval(query, (), best_dense)
@@ -74,7 +64,7 @@ def retrieve(store: Store, embedder: Embedder, query: str, params: RetrievalPara
     dense_scores = dict(dense)
     lexical_ranks = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical)}
     ordered = [chunk_id for chunk_id, _ in fused]
-    hits = store.db.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
+    hits = store.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
     hits = [
         replace(h, dense_score=dense_scores.get(h.chunk_id), lexical_rank=lexical_ranks.get(h.chunk_id)) for h in hits
     ]
@@ -84,9 +74,9 @@ def retrieve(store: Store, embedder: Embedder, query: str, params: RetrievalPara
     return Retrieval(query, tuple(select(hits, params)), best_dense, window)
 
 
-def question_window(store: Store, query: str, params: RetrievalParams) -> Window | None:
+def question_window(store: IndexStore, query: str, params: RetrievalParams) -> Window | None:
     """The time the question asks about, read against the as-of date or the newest article's."""
-    reference = params.filters.until or store.db.newest_date(params.filters)
+    reference = params.filters.until or store.newest_date(params.filters)
     if reference is None:
         return None
     return time_window(query, dt.date.fromisoformat(reference))
@@ -123,7 +113,7 @@ def fuse_scores(
 ) -> list[tuple[int, float]]:
     """(1-w)·dense + w·lexical, each scaled to [0, 1] over this query's candidates.
 
-    Dense cosines are min-max scaled; bm25 (negated by FTS5: lower is better) is divided by the
+    Dense cosines are min-max scaled; lexical scores (bm25: higher is better) are divided by the
     best one. A candidate one side did not return scores 0 on that side.
     """
     scores: dict[int, float] = {}
@@ -133,9 +123,9 @@ def fuse_scores(
         for chunk_id, score in dense:
             scores[chunk_id] = (1 - lexical_weight) * ((score - low) / span if span > 0 else 1.0)
     if lexical:
-        best = max(-bm25 for _, bm25 in lexical)
-        for chunk_id, bm25 in lexical:
-            share = -bm25 / best if best > 0 else 0.0
+        best = max(score for _, score in lexical)
+        for chunk_id, score in lexical:
+            share = score / best if best > 0 else 0.0
             scores[chunk_id] = scores.get(chunk_id, 0.0) + lexical_weight * share
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 

@@ -20,7 +20,7 @@ from rag.filters import Filters
 from rag.llm import LLM, make_llm
 from rag.prompt import Prompts
 from rag.settings import Settings
-from rag.store import DB_NAME, Store
+from rag.store_protocol import IndexStore
 from rag.types import hit_json
 
 
@@ -43,8 +43,8 @@ class Service:
         self.llm = llm
         self.options = options
         self.prompts = Prompts.load(settings.prompts, settings.model_cache)
-        self._pool: queue.Queue[Store] = queue.Queue()
-        self._opened: list[Store] = []
+        self._pool: queue.Queue[IndexStore] = queue.Queue()
+        self._opened: list[IndexStore] = []
 
     @classmethod
     def open(cls, settings: Settings, options: ServiceSettings | None = None) -> Service:
@@ -59,7 +59,7 @@ class Service:
         self._opened.clear()
 
     @contextlib.contextmanager
-    def store(self) -> Iterator[Store]:
+    def store(self) -> Iterator[IndexStore]:
         """A store connection of the pool for one request; opened on first need, so a server
         started before its first ingest works once articles arrive."""
         try:
@@ -71,12 +71,19 @@ class Service:
         finally:
             self._pool.put(store)
 
-    def _new_store(self) -> Store:
+    def _new_store(self) -> IndexStore:
         from rag.chunk import ChunkParams
         from rag.indexer import manifest_for
 
         inner = self.embedder.inner if isinstance(self.embedder, CachingEmbedder) else self.embedder
-        store = Store.open(self.settings.index, manifest_for(inner, ChunkParams()))
+        from rag.stores import open_index
+
+        store = open_index(
+            self.settings.store,
+            self.settings.index,
+            manifest_for(inner, ChunkParams()),
+            api_key=self.settings.qdrant_api_key,
+        )
         self._opened.append(store)
         return store
 
@@ -122,68 +129,29 @@ class Service:
 
     def article(self, article_id: str) -> dict[str, Any]:
         """One article by its document id, with its text, its chunks and its duplicates."""
-        with self.store() as store, store.db.snapshot():
-            row = store.db.execute(
-                "SELECT id, doc_id, title, source, date, url, text, duplicate_of FROM articles WHERE doc_id = ? "
-                "ORDER BY duplicate_of IS NOT NULL, id LIMIT 1",
-                (article_id,),
-            ).fetchone()
-            if row is None:
-                raise NotFound(f"no article {article_id!r} in the index; list them at /api/articles")
-            chunks = store.db.execute(
-                "SELECT id, ordinal, start, end, n_tokens FROM chunks WHERE article_id = ? ORDER BY ordinal", (row[0],)
-            ).fetchall()
-            copies = store.db.execute(
-                "SELECT doc_id, title, source, date FROM articles WHERE duplicate_of = ? ORDER BY id", (row[0],)
-            ).fetchall()
-            original = (
-                store.db.execute("SELECT doc_id FROM articles WHERE id = ?", (row[7],)).fetchone() if row[7] else None
-            )
-        return {
-            "article_id": row[1],
-            "title": row[2],
-            "source": row[3],
-            "date": row[4],
-            "url": row[5],
-            "text": row[6],
-            "duplicate_of": original[0] if original else None,
-            "chunks": [{"chunk_id": c[0], "ordinal": c[1], "start": c[2], "end": c[3], "tokens": c[4]} for c in chunks],
-            "duplicates": [{"article_id": d[0], "title": d[1], "source": d[2], "date": d[3]} for d in copies],
-        }
+        with self.store() as store:
+            record = store.article_record(article_id)
+        if record is None:
+            raise NotFound(f"no article {article_id!r} in the index; list them at /api/articles")
+        return record
 
     def articles(
         self, query: str | None = None, filters: Filters | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
         """Articles (not duplicates) by date, newest first; with `query`, those whose title or
         text holds it."""
-        from rag.filters import filter_sql
-
-        clauses, params = filter_sql(filters or Filters())
-        sql = (
-            "SELECT a.doc_id, a.title, a.source, a.date, a.url, length(a.text) FROM articles a "
-            f"WHERE a.duplicate_of IS NULL AND {clauses}"
-        )
-        if query:
-            sql += " AND (instr(lower(a.title), ?) > 0 OR instr(lower(a.text), ?) > 0)"
-            params = [*params, query.lower(), query.lower()]
-        sql += " ORDER BY a.date IS NULL, a.date DESC, a.id DESC LIMIT ?"
-        params = [*params, min(limit or self.options.article_list_limit, self.options.article_list_limit)]
+        limit = min(limit or self.options.article_list_limit, self.options.article_list_limit)
         with self.store() as store:
-            rows = store.db.execute(sql, params).fetchall()
-        return [
-            {"article_id": r[0], "title": r[1], "source": r[2], "date": r[3], "url": r[4], "characters": r[5]}
-            for r in rows
-        ]
+            return store.article_list(query, filters or Filters(), limit)
 
     def sources(self) -> list[str]:
         """The outlets in the index, for filters; none before the first ingest."""
-        if not (self.settings.index / DB_NAME).exists():
+        from rag.stores import index_exists
+
+        if not index_exists(self.settings.store, self.settings.index, self.settings.qdrant_api_key):
             return []
         with self.store() as store:
-            rows = store.db.execute(
-                "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL AND duplicate_of IS NULL ORDER BY source"
-            ).fetchall()
-        return [r[0] for r in rows]
+            return store.sources()
 
     def stats(self) -> dict[str, Any]:
         """As `rag stats --json` prints them."""

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from rag.errors import RagError
+from rag.store_spec import StoreSpec, parse_store
 
 DEFAULT_INDEX = Path("index")
 EMBEDDERS = ("minilm", "minilm-int8", "minilm-torch", "hash")
@@ -42,6 +43,7 @@ class Flags:
     timeout: float | None = None
     max_retries: int | None = None
     token: str | None = None
+    store: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Settings:
     """Everything a command needs to know about where things live and which backends to use."""
 
     index: Path = DEFAULT_INDEX
+    store: StoreSpec = field(default_factory=StoreSpec)  # where the index lives: local, or Qdrant
     cache: Path = Path(".cache") / "rag"  # resolve() gives the real one: RAG_CACHE, XDG_CACHE_HOME or ~
     embedder: str = "minilm"
     backend: str = "extractive"
@@ -56,6 +59,7 @@ class Settings:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)  # what `rag serve` asks every request for
+    qdrant_api_key: str | None = field(default=None, repr=False)
     timeout: float = 60.0
     max_retries: int = 3
     prompts: Path | None = None
@@ -97,8 +101,19 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
         )
     prompts = text(None, "RAG_PROMPTS")
     index = flags.index if flags.index is not None else Path(text(None, "RAG_INDEX") or DEFAULT_INDEX)
+    store_text = text(flags.store, "RAG_STORE") or "local"
+    try:
+        store = parse_store(
+            store_text,
+            "--store" if flags.store else "RAG_STORE",
+            shards=_number(None, env, "RAG_QDRANT_SHARDS", int, 1, low=1, high=1024),
+            replicas=_number(None, env, "RAG_QDRANT_REPLICAS", int, 1, low=1, high=16),
+        )
+    except RagError as exc:
+        raise SettingError(str(exc)) from None
     return Settings(
         index=index,
+        store=store,
         cache=_cache_root(env),
         embedder=embedder,
         backend=backend,
@@ -106,6 +121,7 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
         base_url=base_url,
         api_key=text(None, "OPENAI_API_KEY", "RAG_API_KEY"),
         token=text(flags.token, "RAG_TOKEN"),
+        qdrant_api_key=text(None, "QDRANT_API_KEY", "RAG_QDRANT_API_KEY"),
         timeout=_number(flags.timeout, env, "RAG_TIMEOUT", float, 60.0, low=0.001, high=86400.0),
         max_retries=_number(flags.max_retries, env, "RAG_MAX_RETRIES", int, 3, low=0, high=100),
         prompts=Path(prompts) if prompts else None,

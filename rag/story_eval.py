@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.embed import Embedder
 from rag.gold import GoldSet
-from rag.store import Store
+from rag.store_protocol import IndexStore
 from rag.text import sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
@@ -52,7 +52,7 @@ def _mean(values: list[float]) -> float | None:
 
 def eval_stories(
     gold: GoldSet,
-    store: Store,
+    store: IndexStore,
     embedder: Embedder,
     limit: int | None = None,
     on_story: Callable[[int, int], None] | None = None,

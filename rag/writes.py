@@ -7,19 +7,12 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from rag.manifest import Manifest, write_manifest
+from rag.store_protocol import BatchResult
 from rag.types import Article, Chunk
-
-
-@dataclass(frozen=True)
-class BatchResult:
-    removed: list[int]
-    article_ids: list[int]
-    chunk_ids: list[int]
 
 
 class DatabaseWriter:

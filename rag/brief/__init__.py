@@ -38,13 +38,14 @@ from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
 from rag.embed import Embedder
 from rag.errors import RagError
+from rag.filters import Filters
 from rag.llm import LLM
 from rag.nlp import Pipeline
-from rag.store import Filters, Store
+from rag.store_protocol import IndexStore
 
 
 def build_briefing(
-    store: Store,
+    store: IndexStore,
     embedder: Embedder,
     topic: str | None = None,
     filters: Filters | None = None,

@@ -9,13 +9,14 @@ import numpy as np
 
 from rag.brief.model import BriefSettings, Claim
 from rag.embed import Embedder
+from rag.filters import Filters
 from rag.retrieve import RetrievalParams, retrieve
-from rag.store import Filters, Store, StoredText
+from rag.store_protocol import IndexStore, StoredText
 from rag.text import sentence_spans
 
 
 def select_articles(
-    store: Store,
+    store: IndexStore,
     embedder: Embedder,
     topic: str | None,
     filters: Filters,
@@ -25,9 +26,9 @@ def select_articles(
     """The articles named, or every article bearing on the topic (best passage above the
     floor), or all of them."""
     if doc_ids is not None:
-        return store.db.articles(ids=store.db.ids_for_doc_ids(doc_ids))
+        return store.articles(ids=store.ids_for_doc_ids(doc_ids))
     if not topic:
-        return store.db.articles(filters=filters)[: settings.max_articles]
+        return store.articles(filters=filters)[: settings.max_articles]
     params = RetrievalParams(
         k=settings.max_articles,
         per_article=1,
@@ -42,7 +43,7 @@ def select_articles(
         if (h.dense_score or 0.0) >= settings.topic_article_floor
         or (h.lexical_rank is not None and (h.dense_score or 0.0) >= settings.topic_lexical_floor)
     ]
-    return store.db.articles(ids=list(dict.fromkeys(ids)))
+    return store.articles(ids=list(dict.fromkeys(ids)))
 
 
 _BOILERPLATE = re.compile(
@@ -75,7 +76,7 @@ def claim_spans(text: str) -> list[tuple[int, str]]:
 
 
 def bearing_claims(
-    store: Store, articles: Sequence[StoredText], anchor: np.ndarray | None, settings: BriefSettings
+    store: IndexStore, articles: Sequence[StoredText], anchor: np.ndarray | None, settings: BriefSettings
 ) -> list[Claim]:
     """The claims worth embedding: sentences of the chunks that bear on the topic (or, with no
     topic, on the articles' common centre), judged by the chunk vectors already in the index,
@@ -83,7 +84,7 @@ def bearing_claims(
     Embedding every sentence of long articles is what a briefing would otherwise spend its
     time on."""
     chunks: dict[int, list[tuple[int, int, np.ndarray]]] = {}
-    for article_id, start, end, vector in store.db.chunk_vectors([a.id for a in articles]):
+    for article_id, start, end, vector in store.chunk_vectors([a.id for a in articles]):
         chunks.setdefault(article_id, []).append((start, end, vector))
     if anchor is None:
         means = [np.mean([v for _, _, v in rows], axis=0) for rows in chunks.values() if rows]

@@ -67,12 +67,18 @@ class Ingests:
         writer holds the index."""
         from rag.chunk import ChunkParams
         from rag.indexer import manifest_for
-        from rag.store import Store
+        from rag.stores import open_index
 
         if not files:
             raise RagError("no files in the upload; choose one or more .txt, .md, .html or .jsonl files")
         names = [safe_name(name) for name, _ in files]
-        store = Store.open(self.settings.index, manifest_for(self.embedder, ChunkParams()), create=True)
+        store = open_index(
+            self.settings.store,
+            self.settings.index,
+            manifest_for(self.embedder, ChunkParams()),
+            create=True,
+            api_key=self.settings.qdrant_api_key,
+        )
         try:
             store.acquire_lock()
         except RagError:

@@ -1,0 +1,438 @@
+"""The `qdrant` store: an index held in Qdrant collections through the official qdrant-client,
+on a server or cluster (`qdrant+http://HOST:6333/COLLECTION`) or in the client's local mode in a
+folder (`qdrant:PATH`). Articles and chunks live in payloads; no second database is needed.
+The layout and how a batch commits: rag.qdrant.layout."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from rag.errors import RagError
+from rag.filters import Filters
+from rag.lock import WriteLock
+from rag.manifest import Manifest, check_manifest, manifest_from_json
+from rag.qdrant import layout
+from rag.qdrant.connect import CONNECTIONS, Connection
+from rag.qdrant.layout import DENSE, LEXICAL, META_ID, Commit
+from rag.sparse import query_vector
+from rag.store_protocol import StoredArticle, StoredText
+from rag.store_spec import StoreSpec
+from rag.types import Hit
+
+PAGE = 1024
+
+
+class QdrantStore:
+    """Use `QdrantStore.open(spec, manifest)`; close it when done."""
+
+    def __init__(self, spec: StoreSpec, connection: Connection, manifest: Manifest) -> None:
+        self.spec = spec
+        self.connection = connection
+        self.manifest = manifest
+        self.chunks, self.article_points, self.meta = layout.names(spec.collection)
+        # A server's readers may see a batch being written, so they read through the commit
+        # record; local mode's one client takes turns and recovers when opened, so it need not.
+        self.guarded = not connection.local
+        self._file_lock = WriteLock(spec.path) if spec.path is not None else None
+        self._lease = False
+        self._newest: dict[tuple[int, Filters], str | None] = {}
+
+    @classmethod
+    def open(
+        cls, spec: StoreSpec, manifest: Manifest, create: bool = False, check: bool = True, api_key: str | None = None
+    ) -> QdrantStore:
+        if create and spec.path is not None:
+            try:
+                spec.path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RagError(
+                    f"cannot create the Qdrant folder {spec.path} ({exc.strerror}); choose another"
+                ) from None
+        connection = CONNECTIONS.connect(spec, create, api_key)
+        store = cls(spec, connection, manifest)
+        try:
+            store._prepare(create, check)
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @staticmethod
+    def read_manifest(spec: StoreSpec, api_key: str | None = None) -> Manifest | None:
+        if spec.path is not None and not spec.path.is_dir():
+            return None
+        connection = CONNECTIONS.connect(spec, False, api_key)
+        try:
+            with connection.turn() as client:
+                meta = layout.names(spec.collection)[2]
+                if not client.collection_exists(meta):
+                    return None
+                record = client.retrieve(meta, [META_ID])
+            stored = Commit.of(record[0].payload if record else None).manifest
+            return manifest_from_json(stored) if stored else None
+        finally:
+            CONNECTIONS.release(connection)
+
+    def _prepare(self, create: bool, check: bool) -> None:
+        from rag.qdrant.writes import create_collections, recover
+
+        with self.connection.turn() as client:
+            exists = client.collection_exists(self.meta)
+            if not exists:
+                if not create:
+                    raise RagError(
+                        f"no index at {self.location}; build one with `rag ingest PATH --store {self.location}`"
+                    )
+                create_collections(client, self.spec, self.manifest)
+            stored = self.stored_manifest()
+            if stored is None:
+                raise RagError(f"index at {self.location} is empty; run `rag ingest PATH --store {self.location}`")
+            if check:
+                check_manifest(self.location, stored, self.manifest, f"--store {self.location}")
+            if self.connection.local and self.connection.users == 1:
+                recover(client, self.spec, self.commit())
+
+    @property
+    def location(self) -> str:
+        return self.spec.describe()
+
+    def close(self) -> None:
+        self.release_lock()
+        if self.connection.users > 0:
+            CONNECTIONS.release(self.connection)
+
+    def __enter__(self) -> QdrantStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def acquire_lock(self, wait: bool = False) -> None:
+        from rag.qdrant.writes import take_lease
+
+        if self._file_lock is not None:
+            self._file_lock.acquire(wait)
+        elif not self._lease:
+            with self.connection.turn() as client:
+                take_lease(client, self.meta, self.location, wait)
+            self._lease = True
+
+    def release_lock(self) -> None:
+        from rag.qdrant.writes import drop_lease
+
+        if self._file_lock is not None:
+            self._file_lock.release()
+        elif self._lease:
+            with self.connection.turn() as client:
+                drop_lease(client, self.meta)
+            self._lease = False
+
+    @property
+    def lock_held(self) -> bool:
+        return self._file_lock.held if self._file_lock is not None else self._lease
+
+    def begin_writes(self) -> Any:
+        from rag.qdrant.writes import QdrantWriter
+
+        if not self.lock_held:
+            raise RuntimeError("writing to the index needs its write lock: call acquire_lock() first")
+        return QdrantWriter(self)
+
+    def rebuild_vectors(self) -> None:
+        """Nothing to rebuild: Qdrant keeps its own vector index in step with every write."""
+
+    # -- the commit record -------------------------------------------------------------------
+
+    def commit(self) -> Commit:
+        with self.connection.turn() as client:
+            record = client.retrieve(self.meta, [META_ID])
+        return Commit.of(record[0].payload if record else None)
+
+    def stored_manifest(self) -> Manifest | None:
+        stored = self.commit().manifest
+        return manifest_from_json(stored) if stored else None
+
+    def _chunk_filter(self, commit: Commit, filters: Filters | None = None) -> Any:
+        return self._filter(commit, "chunk_id", commit.chunks_done, filters)
+
+    def _article_filter(self, commit: Commit, filters: Filters | None = None, originals: bool = False) -> Any:
+        return self._filter(commit, "article_id", commit.articles_done, filters, originals)
+
+    def _filter(self, commit: Commit, key: str, done: int, filters: Filters | None, originals: bool = False) -> Any:
+        from qdrant_client import models
+
+        if self.guarded:
+            return layout.visible(commit, key, done, filters, originals)
+        must = layout.user_conditions(filters or Filters())
+        if originals:
+            must.append(models.FieldCondition(key="is_copy", match=models.MatchValue(value=False)))
+        return models.Filter(must=must) if must else None
+
+    def scroll(
+        self, collection: str, condition: Any, fields: Sequence[str] | bool, vectors: bool = False
+    ) -> Iterator[Any]:
+        """Every point of `collection` the condition allows, a page at a time."""
+        offset = None
+        while True:
+            with self.connection.turn() as client:
+                points, offset = client.scroll(
+                    collection,
+                    scroll_filter=condition,
+                    limit=PAGE,
+                    offset=offset,
+                    with_payload=list(fields) if isinstance(fields, Sequence) else fields,
+                    with_vectors=[DENSE] if vectors else False,
+                )
+            yield from points
+            if offset is None:
+                return
+
+    # -- searching ---------------------------------------------------------------------------
+
+    def dense_search(
+        self, vectors: np.ndarray, k: int, filters: Filters | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        condition = self._chunk_filter(self.commit(), filters)
+        scores = np.full((len(vectors), k), -np.inf, dtype=np.float32)
+        ids = np.full((len(vectors), k), -1, dtype=np.int64)
+        for row, vector in enumerate(vectors):
+            with self.connection.turn() as client:
+                found = client.query_points(
+                    self.chunks, query=vector.astype(float).tolist(), using=DENSE, limit=k, query_filter=condition
+                ).points
+            for column, point in enumerate(found):
+                scores[row, column], ids[row, column] = point.score, int(point.id)
+        width = max((int((ids[r] >= 0).sum()) for r in range(len(vectors))), default=0)
+        return scores[:, :width], ids[:, :width]
+
+    def lexical_search(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
+        from qdrant_client import models
+
+        indices, values = query_vector(query)
+        if not indices:
+            return []
+        with self.connection.turn() as client:
+            found = client.query_points(
+                self.chunks,
+                query=models.SparseVector(indices=indices, values=values),
+                using=LEXICAL,
+                limit=k,
+                query_filter=self._chunk_filter(self.commit(), filters),
+            ).points
+        return [(int(p.id), float(p.score)) for p in found if p.score > 0]
+
+    def hits(self, chunk_ids: Sequence[int], scores: Sequence[float] | None = None) -> list[Hit]:
+        if not chunk_ids:
+            return []
+        with self.connection.turn() as client:
+            records = client.retrieve(self.chunks, [int(i) for i in chunk_ids], with_payload=True)
+        by_id = {int(r.id): r.payload or {} for r in records}
+        hits = []
+        for position, chunk_id in enumerate(chunk_ids):
+            payload = by_id.get(int(chunk_id))
+            if payload is None:
+                continue
+            hits.append(
+                Hit(
+                    chunk_id=int(chunk_id),
+                    article_id=int(payload["article_id"]),
+                    doc_id=payload["doc_id"],
+                    title=payload["title"],
+                    source=payload.get("source"),
+                    date=payload.get("date"),
+                    url=payload.get("url"),
+                    text=payload["text"],
+                    score=float(scores[position]) if scores is not None else 0.0,
+                    start=int(payload["start"]),
+                    end=int(payload["end"]),
+                )
+            )
+        return hits
+
+    def newest_date(self, filters: Filters | None = None) -> str | None:
+        filters = filters or Filters()
+        commit = self.commit()
+        key = (commit.generation, filters)
+        if key not in self._newest:
+            if len(self._newest) > 64:
+                self._newest.clear()
+            dates = [
+                p.payload.get("date")
+                for p in self.scroll(self.article_points, self._article_filter(commit, filters, True), ["date"])
+            ]
+            self._newest[key] = max((d for d in dates if d), default=None)
+        return self._newest[key]
+
+    # -- articles ----------------------------------------------------------------------------
+
+    def _stored_text(self, payload: dict[str, Any]) -> StoredText:
+        return StoredText(
+            int(payload["article_id"]),
+            payload["doc_id"],
+            payload["title"],
+            payload.get("source"),
+            payload.get("date"),
+            payload.get("url"),
+            payload["text"],
+        )
+
+    def articles(self, ids: Sequence[int] | None = None, filters: Filters | None = None) -> list[StoredText]:
+        commit = self.commit()
+        if ids is not None:
+            if not ids:
+                return []
+            with self.connection.turn() as client:
+                records = client.retrieve(self.article_points, [int(i) for i in ids], with_payload=True)
+            by_id = {int(r.id): self._stored_text(r.payload) for r in records if self._readable(commit, r.payload)}
+            return [by_id[i] for i in ids if i in by_id]
+        found = [
+            self._stored_text(p.payload)
+            for p in self.scroll(self.article_points, self._article_filter(commit, filters, True), True)
+        ]
+        return sorted(found, key=lambda a: (a.date is None, a.date or "", a.id))
+
+    def _readable(self, commit: Commit, payload: dict[str, Any] | None) -> bool:
+        if payload is None:
+            return False
+        if not self.guarded:
+            return True
+        return int(payload["article_id"]) <= commit.articles_done and int(payload["article_id"]) not in commit.replaced
+
+    def _all_articles(self, fields: Sequence[str] | bool, originals: bool = False) -> Iterator[dict[str, Any]]:
+        for point in self.scroll(self.article_points, self._article_filter(self.commit(), None, originals), fields):
+            yield point.payload
+
+    def ids_for_doc_ids(self, doc_ids: Sequence[str]) -> list[int]:
+        from qdrant_client import models
+
+        if not doc_ids:
+            return []
+        condition = self._article_filter(self.commit())
+        wanted = models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))
+        condition = models.Filter(
+            must=[wanted, *(condition.must if condition else [])], must_not=getattr(condition, "must_not", None)
+        )
+        by_doc: dict[str, int] = {}
+        for point in sorted(
+            self.scroll(self.article_points, condition, ["doc_id", "duplicate_of"]), key=lambda p: int(p.id)
+        ):
+            by_doc[point.payload["doc_id"]] = int(point.payload.get("duplicate_of") or point.id)
+        return list(dict.fromkeys(by_doc[d] for d in doc_ids if d in by_doc))
+
+    def articles_by_key(self) -> dict[str, StoredArticle]:
+        fields = [
+            "article_id",
+            "key",
+            "doc_id",
+            "content_hash",
+            "title",
+            "source",
+            "date",
+            "url",
+            "path",
+            "duplicate_of",
+        ]
+        return {
+            p["key"]: StoredArticle(
+                int(p["article_id"]),
+                p["key"],
+                p["doc_id"],
+                p["content_hash"],
+                p["title"],
+                p.get("source"),
+                p.get("date"),
+                p.get("url"),
+                p.get("path"),
+                p.get("duplicate_of"),
+            )
+            for p in self._all_articles(fields)
+        }
+
+    def signatures(self) -> tuple[np.ndarray, np.ndarray]:
+        rows = sorted((int(p["article_id"]), p["minhash"]) for p in self._all_articles(["article_id", "minhash"], True))
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        sigs = np.array([np.frombuffer(bytes.fromhex(r[1]), dtype=np.uint64) for r in rows], dtype=np.uint64)
+        return ids, sigs.reshape(len(rows), -1) if rows else np.zeros((0, 0), dtype=np.uint64)
+
+    def chunk_vectors(self, article_ids: Sequence[int]) -> list[tuple[int, int, int, np.ndarray]]:
+        from qdrant_client import models
+
+        commit = self.commit()
+        rows: list[tuple[int, int, int, int, np.ndarray]] = []
+        for first in range(0, len(article_ids), 500):
+            batch = [int(i) for i in article_ids[first : first + 500]]
+            base = self._chunk_filter(commit)
+            wanted = models.FieldCondition(key="article_id", match=models.MatchAny(any=batch))
+            condition = models.Filter(
+                must=[wanted, *(base.must if base else [])], must_not=getattr(base, "must_not", None)
+            )
+            for point in self.scroll(self.chunks, condition, ["article_id", "start", "end"], vectors=True):
+                p = point.payload
+                vector = np.asarray(point.vector[DENSE], dtype=np.float32)
+                rows.append((int(point.id), int(p["article_id"]), int(p["start"]), int(p["end"]), vector))
+        return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
+
+    def unembedded_articles(self) -> list[tuple[int, str]]:
+        found = [
+            (int(p["article_id"]), str(p["text"]))
+            for p in self._all_articles(["article_id", "text", "embedded"], True)
+            if not p.get("embedded")
+        ]
+        return sorted(found)
+
+    def unembedded_count(self) -> int:
+        return sum(1 for p in self._all_articles(["embedded"], True) if not p.get("embedded"))
+
+    def article_record(self, doc_id: str) -> dict[str, Any] | None:
+        from rag.qdrant.pages import article_record
+
+        return article_record(self, doc_id)
+
+    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
+        from rag.qdrant.pages import article_list
+
+        return article_list(self, query, filters, limit)
+
+    def sources(self) -> list[str]:
+        return sorted({p["source"] for p in self._all_articles(["source"], True) if p.get("source")})
+
+    def counts(self) -> dict[str, int]:
+        commit = self.commit()
+        articles = duplicates = 0
+        for p in self.scroll(self.article_points, self._article_filter(commit), ["is_copy"]):
+            articles += 1
+            duplicates += bool(p.payload.get("is_copy"))
+        with self.connection.turn() as client:
+            chunks = client.count(self.chunks, count_filter=self._chunk_filter(commit), exact=True).count
+        return {"articles": articles, "duplicates": duplicates, "chunks": int(chunks)}
+
+    def figures(self) -> dict[str, Any]:
+        size = sum(p.stat().st_size for p in self.spec.path.rglob("*") if p.is_file()) if self.spec.path else None
+        return {
+            **self.counts(),
+            "model": self.manifest.fingerprint,
+            "dimension": self.manifest.dimension,
+            "chunking": self.manifest.chunking,
+            "bytes": size,
+            "index": self.location,
+            "store": "qdrant",
+            "shards": self.spec.shards,
+            "replicas": self.spec.replicas,
+        }
+
+
+def drop_collections(spec: StoreSpec, api_key: str | None = None) -> None:
+    """Delete the index's three collections (an index a failed first ingest left empty)."""
+    connection = CONNECTIONS.connect(spec, False, api_key)
+    try:
+        with connection.turn() as client:
+            for name in layout.names(spec.collection):
+                if client.collection_exists(name):
+                    client.delete_collection(name)
+    finally:
+        CONNECTIONS.release(connection)

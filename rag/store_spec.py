@@ -1,0 +1,67 @@
+"""Where an index lives, as `--store` / `RAG_STORE` names it.
+
+    local                                  SQLite + FAISS in the --index folder (the default)
+    qdrant:PATH                            qdrant-client's local mode in the folder PATH
+    qdrant+http://HOST:6333/COLLECTION     a Qdrant server or cluster (https too)
+
+>>> parse_store("qdrant:archive").path
+PosixPath('archive')
+>>> parse_store("qdrant+http://db.example:6333/news").url
+'http://db.example:6333'
+>>> parse_store("qdrant+http://db.example:6333/news").collection
+'news'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rag.errors import RagError
+
+DEFAULT_COLLECTION = "rag"
+_COLLECTION = re.compile(r"[A-Za-z0-9_-]{1,120}")
+EXAMPLES = "local, qdrant:PATH or qdrant+http://HOST:6333/COLLECTION"
+
+
+@dataclass(frozen=True)
+class StoreSpec:
+    kind: str = "local"  # "local" | "qdrant"
+    path: Path | None = None  # qdrant-client's local mode
+    url: str | None = None  # a Qdrant server
+    collection: str = DEFAULT_COLLECTION
+    shards: int = 1
+    replicas: int = 1
+
+    def describe(self) -> str:
+        if self.kind == "local":
+            return "local"
+        if self.path is not None:
+            return f"qdrant:{self.path}"
+        return f"qdrant+{self.url}/{self.collection}"
+
+    def named(self, collection: str) -> StoreSpec:
+        """The same place, another collection (the eval cache keeps one per gold set)."""
+        return StoreSpec(self.kind, self.path, self.url, collection, self.shards, self.replicas)
+
+
+def parse_store(text: str, where: str = "--store", shards: int = 1, replicas: int = 1) -> StoreSpec:
+    value = text.strip()
+    if value == "local":
+        return StoreSpec()
+    if value.startswith("qdrant:") and not value.startswith("qdrant://"):
+        path = value.removeprefix("qdrant:")
+        if not path:
+            raise RagError(f"{where}=qdrant: needs a folder, e.g. qdrant:./qdrant-index")
+        return StoreSpec("qdrant", path=Path(path), shards=shards, replicas=replicas)
+    if value.startswith(("qdrant+http://", "qdrant+https://")):
+        parts = urlsplit(value.removeprefix("qdrant+"))
+        collection = parts.path.strip("/") or DEFAULT_COLLECTION
+        if not parts.hostname or not _COLLECTION.fullmatch(collection):
+            raise RagError(f"{where}={value!r} is not a Qdrant address; write it as qdrant+http://HOST:6333/COLLECTION")
+        return StoreSpec(
+            "qdrant", url=f"{parts.scheme}://{parts.netloc}", collection=collection, shards=shards, replicas=replicas
+        )
+    raise RagError(f"{where}={value!r} is not a store rag knows; use one of: {EXAMPLES}")
