@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -27,6 +27,8 @@ demo: install
 	$(BIN)/rag ask "Did Musk respond to the Russian offers?"
 	$(BIN)/rag ask "What is the capital of Australia?"
 	$(BIN)/rag brief
+	$(BIN)/rag ingest seeds/ --store qdrant:index/qdrant
+	$(BIN)/rag ask "Who offered Musk political asylum?" --store qdrant:index/qdrant
 
 # Headless Chromium for the browser tests of `rag serve`: installed where the machine allows it
 # (root with apt); elsewhere those tests skip and say why.
@@ -55,4 +57,4 @@ bench: install
 	$(BIN)/python bench/serve.py
 
 clean:
-	rm -rf $(VENV) index/*.sqlite* index/*.faiss index/write.lock
+	rm -rf $(VENV) index/*.sqlite* index/*.faiss index/write.lock index/qdrant

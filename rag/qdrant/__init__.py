@@ -14,7 +14,7 @@ from rag.errors import RagError
 from rag.filters import Filters
 from rag.lock import WriteLock
 from rag.manifest import Manifest, check_manifest, manifest_from_json
-from rag.qdrant import layout
+from rag.qdrant import layout, scans
 from rag.qdrant.connect import CONNECTIONS, Connection
 from rag.qdrant.layout import DENSE, LEXICAL, META_ID, Commit
 from rag.sparse import query_vector
@@ -308,85 +308,22 @@ class QdrantStore:
             yield point.payload
 
     def ids_for_doc_ids(self, doc_ids: Sequence[str]) -> list[int]:
-        from qdrant_client import models
-
-        if not doc_ids:
-            return []
-        condition = self._article_filter(self.commit())
-        wanted = models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))
-        condition = models.Filter(
-            must=[wanted, *(condition.must if condition else [])], must_not=getattr(condition, "must_not", None)
-        )
-        by_doc: dict[str, int] = {}
-        for point in sorted(
-            self.scroll(self.article_points, condition, ["doc_id", "duplicate_of"]), key=lambda p: int(p.id)
-        ):
-            by_doc[point.payload["doc_id"]] = int(point.payload.get("duplicate_of") or point.id)
-        return list(dict.fromkeys(by_doc[d] for d in doc_ids if d in by_doc))
+        return scans.ids_for_doc_ids(self, doc_ids)
 
     def articles_by_key(self) -> dict[str, StoredArticle]:
-        fields = [
-            "article_id",
-            "key",
-            "doc_id",
-            "content_hash",
-            "title",
-            "source",
-            "date",
-            "url",
-            "path",
-            "duplicate_of",
-        ]
-        return {
-            p["key"]: StoredArticle(
-                int(p["article_id"]),
-                p["key"],
-                p["doc_id"],
-                p["content_hash"],
-                p["title"],
-                p.get("source"),
-                p.get("date"),
-                p.get("url"),
-                p.get("path"),
-                p.get("duplicate_of"),
-            )
-            for p in self._all_articles(fields)
-        }
+        return scans.articles_by_key(self)
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = sorted((int(p["article_id"]), p["minhash"]) for p in self._all_articles(["article_id", "minhash"], True))
-        ids = np.array([r[0] for r in rows], dtype=np.int64)
-        sigs = np.array([np.frombuffer(bytes.fromhex(r[1]), dtype=np.uint64) for r in rows], dtype=np.uint64)
-        return ids, sigs.reshape(len(rows), -1) if rows else np.zeros((0, 0), dtype=np.uint64)
+        return scans.signatures(self)
 
     def chunk_vectors(self, article_ids: Sequence[int]) -> list[tuple[int, int, int, np.ndarray]]:
-        from qdrant_client import models
-
-        commit = self.commit()
-        rows: list[tuple[int, int, int, int, np.ndarray]] = []
-        for first in range(0, len(article_ids), 500):
-            batch = [int(i) for i in article_ids[first : first + 500]]
-            base = self._chunk_filter(commit)
-            wanted = models.FieldCondition(key="article_id", match=models.MatchAny(any=batch))
-            condition = models.Filter(
-                must=[wanted, *(base.must if base else [])], must_not=getattr(base, "must_not", None)
-            )
-            for point in self.scroll(self.chunks, condition, ["article_id", "start", "end"], vectors=True):
-                p = point.payload
-                vector = np.asarray(point.vector[DENSE], dtype=np.float32)
-                rows.append((int(point.id), int(p["article_id"]), int(p["start"]), int(p["end"]), vector))
-        return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
+        return scans.chunk_vectors(self, article_ids)
 
     def unembedded_articles(self) -> list[tuple[int, str]]:
-        found = [
-            (int(p["article_id"]), str(p["text"]))
-            for p in self._all_articles(["article_id", "text", "embedded"], True)
-            if not p.get("embedded")
-        ]
-        return sorted(found)
+        return scans.unembedded_articles(self)
 
     def unembedded_count(self) -> int:
-        return sum(1 for p in self._all_articles(["embedded"], True) if not p.get("embedded"))
+        return scans.unembedded_count(self)
 
     def article_record(self, doc_id: str) -> dict[str, Any] | None:
         from rag.qdrant.pages import article_record

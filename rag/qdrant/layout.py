@@ -113,6 +113,14 @@ def visible(commit: Commit, id_key: str, done: int, filters: Filters | None = No
     return models.Filter(must=must, must_not=must_not or None)
 
 
+def narrowed(base: Any, *conditions: Any) -> Any:
+    """`base` (a Filter, or None for everything) with more conditions that must all hold."""
+    from qdrant_client import models
+
+    must = [*conditions, *((base.must or []) if base is not None else [])]
+    return models.Filter(must=must, must_not=base.must_not if base is not None else None)
+
+
 PAYLOAD_INDEXES = {
     "chunks": {"article_id": "integer", "chunk_id": "integer", "source_lc": "keyword", "day": "integer"},
     "articles": {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rag.filters import Filters
+from rag.qdrant.layout import narrowed
 
 if TYPE_CHECKING:
     from rag.qdrant import QdrantStore
@@ -18,7 +19,7 @@ def article_record(store: QdrantStore, doc_id: str) -> dict[str, Any] | None:
     base = store._article_filter(commit)
 
     def where(*conditions: Any) -> Any:
-        return models.Filter(must=[*conditions, *(base.must if base else [])], must_not=getattr(base, "must_not", None))
+        return narrowed(base, *conditions)
 
     same_doc = models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))
     found = sorted(
@@ -31,9 +32,7 @@ def article_record(store: QdrantStore, doc_id: str) -> dict[str, Any] | None:
     article_id = int(article["article_id"])
     of_article = models.FieldCondition(key="article_id", match=models.MatchValue(value=article_id))
     chunk_base = store._chunk_filter(commit)
-    chunk_filter = models.Filter(
-        must=[of_article, *(chunk_base.must if chunk_base else [])], must_not=getattr(chunk_base, "must_not", None)
-    )
+    chunk_filter = narrowed(chunk_base, of_article)
     chunks = sorted(
         (
             p.payload

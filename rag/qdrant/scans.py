@@ -1,0 +1,98 @@
+"""The reads of a Qdrant store that scan its articles or chunks: document ids, keys, duplicate
+signatures, briefing vectors and what is not yet embedded."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rag.qdrant.layout import DENSE, narrowed
+from rag.store_protocol import StoredArticle
+
+if TYPE_CHECKING:
+    from rag.qdrant import QdrantStore
+
+
+def ids_for_doc_ids(store: QdrantStore, doc_ids: Sequence[str]) -> list[int]:
+    from qdrant_client import models
+
+    if not doc_ids:
+        return []
+    condition = store._article_filter(store.commit())
+    wanted = models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))
+    condition = narrowed(condition, wanted)
+    by_doc: dict[str, int] = {}
+    for point in sorted(
+        store.scroll(store.article_points, condition, ["doc_id", "duplicate_of"]), key=lambda p: int(p.id)
+    ):
+        by_doc[point.payload["doc_id"]] = int(point.payload.get("duplicate_of") or point.id)
+    return list(dict.fromkeys(by_doc[d] for d in doc_ids if d in by_doc))
+
+
+def articles_by_key(store: QdrantStore) -> dict[str, StoredArticle]:
+    fields = [
+        "article_id",
+        "key",
+        "doc_id",
+        "content_hash",
+        "title",
+        "source",
+        "date",
+        "url",
+        "path",
+        "duplicate_of",
+    ]
+    return {
+        p["key"]: StoredArticle(
+            int(p["article_id"]),
+            p["key"],
+            p["doc_id"],
+            p["content_hash"],
+            p["title"],
+            p.get("source"),
+            p.get("date"),
+            p.get("url"),
+            p.get("path"),
+            p.get("duplicate_of"),
+        )
+        for p in store._all_articles(fields)
+    }
+
+
+def signatures(store: QdrantStore) -> tuple[np.ndarray, np.ndarray]:
+    rows = sorted((int(p["article_id"]), p["minhash"]) for p in store._all_articles(["article_id", "minhash"], True))
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    sigs = np.array([np.frombuffer(bytes.fromhex(r[1]), dtype=np.uint64) for r in rows], dtype=np.uint64)
+    return ids, sigs.reshape(len(rows), -1) if rows else np.zeros((0, 0), dtype=np.uint64)
+
+
+def chunk_vectors(store: QdrantStore, article_ids: Sequence[int]) -> list[tuple[int, int, int, np.ndarray]]:
+    from qdrant_client import models
+
+    commit = store.commit()
+    rows: list[tuple[int, int, int, int, np.ndarray]] = []
+    for first in range(0, len(article_ids), 500):
+        batch = [int(i) for i in article_ids[first : first + 500]]
+        base = store._chunk_filter(commit)
+        wanted = models.FieldCondition(key="article_id", match=models.MatchAny(any=batch))
+        condition = narrowed(base, wanted)
+        for point in store.scroll(store.chunks, condition, ["article_id", "start", "end"], vectors=True):
+            p = point.payload
+            vector = np.asarray(point.vector[DENSE], dtype=np.float32)
+            rows.append((int(point.id), int(p["article_id"]), int(p["start"]), int(p["end"]), vector))
+    return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
+
+
+def unembedded_articles(store: QdrantStore) -> list[tuple[int, str]]:
+    found = [
+        (int(p["article_id"]), str(p["text"]))
+        for p in store._all_articles(["article_id", "text", "embedded"], True)
+        if not p.get("embedded")
+    ]
+    return sorted(found)
+
+
+def unembedded_count(store: QdrantStore) -> int:
+    return sum(1 for p in store._all_articles(["embedded"], True) if not p.get("embedded"))
