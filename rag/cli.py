@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+import rag.cli_ingest  # noqa: E402, F401 - registers `rag ingest` first, as `rag --help` lists it
 from rag.cli_common import (
     AsOfOption,
     BackendOption,
@@ -37,67 +38,11 @@ from rag.cli_output import (
     print_json,
     render_answer,
     render_hits,
-    report_ingest,
     say,
 )
 from rag.errors import RagError
 from rag.inputs import check_question, filters_from
 from rag.settings import resolve
-
-
-@command
-def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt .md .html .jsonl).")] = None,
-    index: IndexOption = None,
-    store: StoreOption = None,
-    prune: Annotated[bool, typer.Option("--prune", help="Remove articles whose files are gone.")] = False,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild the FAISS index from SQLite.")] = False,
-    reembed: Annotated[bool, typer.Option("--reembed", help="Re-chunk and re-embed every stored article.")] = False,
-    wait: Annotated[bool, typer.Option("--wait", help="Wait for another writer instead of stopping.")] = False,
-    as_json: JsonOption = False,
-) -> None:
-    """Add articles to the index; unchanged files are skipped, changed ones replaced."""
-    from rag.chunk import ChunkParams
-    from rag.indexer import IngestReport, manifest_for
-    from rag.indexer import ingest as run_ingest
-    from rag.indexer import reembed as run_reembed
-    from rag.stores import index_exists, open_index, remove_new_index
-
-    paths = paths or []
-    if not paths and not (rebuild or reembed or prune):
-        raise RagError("nothing to ingest; give files or folders, e.g. `rag ingest seeds/`")
-    settings = settings_from(index, store=store)
-    directory = settings.index
-    existed = index_exists(settings.store, directory, settings.qdrant_api_key)
-    folder_existed = (settings.store.path or directory).exists()
-    if paths and not any(p.exists() for p in paths):
-        missing = ", ".join(str(p) for p in paths)
-        raise RagError(f"no such file or folder: {missing}; check the path")
-    embedder = embedder_for(settings)
-    params = ChunkParams()
-    opened = open_index(
-        settings.store,
-        directory,
-        manifest_for(embedder, params),
-        create=True,
-        check=not reembed,
-        api_key=settings.qdrant_api_key,
-    )
-    try:
-        opened.acquire_lock(wait=wait)
-        with IngestProgress(enabled=not as_json) as progress:
-            report = run_reembed(opened, embedder, params, progress) if reembed else IngestReport()
-            if paths or prune:
-                report = run_ingest(opened, embedder, paths, params, prune=prune, progress=progress)
-            if rebuild:
-                opened.rebuild_vectors()
-    finally:
-        opened.close()
-    if not existed and not report.ingested_anything:
-        remove_new_index(settings.store, directory, not folder_existed, settings.qdrant_api_key)
-    report_ingest(report, as_json)
-    if paths and not report.ingested_anything:
-        raise typer.Exit(1)
 
 
 @command

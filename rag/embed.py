@@ -166,27 +166,28 @@ class CachingEmbedder:
         return out
 
 
-def _onnx(int8: bool) -> Callable[[Path], Embedder]:
-    def make(cache: Path) -> Embedder:
+def _onnx(int8: bool) -> Callable[[Path, int | None], Embedder]:
+    def make(cache: Path, workers: int | None = None) -> Embedder:
         from rag.onnx_model import OnnxMiniLMEmbedder
 
-        return OnnxMiniLMEmbedder(cache, int8=int8)
+        return OnnxMiniLMEmbedder(cache, int8=int8, workers=workers)
 
     return make
 
 
-EMBEDDERS: dict[str, Callable[[Path], Embedder]] = {
+EMBEDDERS: dict[str, Callable[[Path, int | None], Embedder]] = {
     "minilm": _onnx(int8=False),
     "minilm-int8": _onnx(int8=True),
-    "minilm-torch": MiniLMEmbedder,
-    "hash": lambda cache: HashEmbedder(),
+    "minilm-torch": lambda cache, workers: MiniLMEmbedder(cache),
+    "hash": lambda cache, workers: HashEmbedder(),
 }
 
 
-def load_embedder(name: str, cache: Path) -> Embedder:
-    """The embedder called `name`; `cache` holds its derived files (the model cache)."""
+def load_embedder(name: str, cache: Path, workers: int | None = None) -> Embedder:
+    """The embedder called `name`; `cache` holds its derived files (the model cache). `workers`:
+    how many ONNX runs go side by side (one per usable core unless given)."""
     try:
         factory = EMBEDDERS[name]
     except KeyError:
         raise RagError(f"unknown embedder {name!r}; choose one of: {', '.join(EMBEDDERS)}") from None
-    return factory(cache)
+    return factory(cache, workers)

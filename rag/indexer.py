@@ -8,7 +8,7 @@ does only the rest.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -17,7 +17,7 @@ import numpy as np
 from rag import dedupe
 from rag.chunk import ChunkParams, chunk_text
 from rag.embed import Embedder
-from rag.ingest import Skipped, read_paths
+from rag.ingest import ReadResult, Skipped, read_paths
 from rag.manifest import Manifest, same_vectors
 from rag.store_protocol import IndexStore, StoredArticle
 from rag.text import number_tokens
@@ -71,11 +71,20 @@ def manifest_for(embedder: Embedder, params: ChunkParams) -> Manifest:
     )
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An article's chunks and their vectors, made elsewhere (by Ray workers)."""
+
+    chunks: tuple[Chunk, ...]
+    vectors: np.ndarray
+
+
 @dataclass
 class _Pending:
     replace_ids: list[int] = field(default_factory=list)
     articles: list[tuple[Article, bytes, int | None]] = field(default_factory=list)
     chunks: list[tuple[int, Chunk]] = field(default_factory=list)
+    vectors: list[np.ndarray | None] = field(default_factory=list)  # per chunk, when prepared
 
 
 class _Writer:
@@ -98,7 +107,7 @@ class _Writer:
         self.embedded = 0
         self.seen = 0
 
-    def offer(self, article: Article, report: IngestReport) -> None:
+    def offer(self, article: Article, report: IngestReport, prepared: Prepared | None = None) -> None:
         self.seen += 1
         previous = self.known.get(article.key) or self._legacy(article)
         if previous is not None and previous.content_hash == article.content_hash:
@@ -130,9 +139,13 @@ class _Writer:
         self.pending.articles.append((article, dedupe.to_blob(signature), original))
         if original is None:
             self._add_signature(-(position + 1), signature)
-            self.pending.chunks.extend(
-                (position, chunk) for chunk in chunk_text(article.text, self.embedder, self.params)
-            )
+            if prepared is None:
+                chunks = tuple(chunk_text(article.text, self.embedder, self.params))
+                self.pending.vectors.extend([None] * len(chunks))
+            else:
+                chunks = prepared.chunks
+                self.pending.vectors.extend(prepared.vectors)
+            self.pending.chunks.extend((position, chunk) for chunk in chunks)
         if len(self.pending.chunks) >= BATCH_CHUNKS:
             self.flush(report)
 
@@ -174,8 +187,7 @@ class _Writer:
         pending, self.pending = self.pending, _Pending()
         if not (pending.articles or pending.replace_ids):
             return
-        texts = [chunk.text for _, chunk in pending.chunks]
-        vectors = self.embedder.embed(texts)
+        vectors = self._vectors(pending)
         result = self.writes.write_batch(pending.replace_ids, pending.articles, pending.chunks, vectors)
         report.chunks += len(result.chunk_ids)
         self.embedded += len(result.chunk_ids)
@@ -185,6 +197,18 @@ class _Writer:
         self._remember(pending, result.article_ids)
         if self.progress:
             self.progress(self.embedded, self.seen)
+
+    def _vectors(self, pending: _Pending) -> np.ndarray:
+        """The batch's vectors: those prepared elsewhere, the rest embedded here."""
+        missing = [i for i, vector in enumerate(pending.vectors) if vector is None]
+        embedded = self.embedder.embed([pending.chunks[i][1].text for i in missing])
+        vectors = np.zeros((len(pending.chunks), self.embedder.dimension), dtype=np.float32)
+        for i, vector in enumerate(pending.vectors):
+            if vector is not None:
+                vectors[i] = vector
+        if missing:
+            vectors[missing] = embedded
+        return vectors
 
     def _remember(self, pending: _Pending, article_ids: list[int]) -> None:
         """Keep the key → article map in step without rereading the whole table."""
@@ -254,18 +278,31 @@ def ingest(
     progress: Progress | None = None,
 ) -> IngestReport:
     """Bring the index up to date with `paths`; the caller holds the store's write lock."""
+    return ingest_results(store, embedder, ((r, None) for r in read_paths(paths)), params, prune, progress)
+
+
+def ingest_results(
+    store: IndexStore,
+    embedder: Embedder,
+    results: Iterable[tuple[ReadResult, Sequence[Prepared | None] | None]],
+    params: ChunkParams,
+    prune: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest what was read, in order, each article with its chunks and vectors when they were
+    prepared elsewhere (else chunked and embedded here)."""
     started = time.perf_counter()
     report = IngestReport()
     writer = _Writer(store, embedder, params, progress)
     keys: set[str] = set()
     complete_files: set[str] = set()
-    for result in read_paths(paths):
+    for result, prepared in results:
         report.skipped.extend(result.skipped)
         report.warnings.extend(result.warnings)
         complete_files.update(result.complete_files)
-        for article in result.articles:
+        for position, article in enumerate(result.articles):
             keys.add(article.key)
-            writer.offer(article, report)
+            writer.offer(article, report, prepared[position] if prepared else None)
     writer.flush(report)
     if prune:
         writer.prune(keys, complete_files, report)

@@ -27,7 +27,7 @@ from rag.jsonl import iter_jsonl, read_jsonl
 from rag.terminal import path_text
 from rag.types import Article
 
-__all__ = ["ReadResult", "Skipped", "decode_text", "parse_date", "read_file", "read_jsonl", "read_paths"]
+__all__ = ["ReadResult", "Skipped", "decode_text", "parse_date", "read_file", "read_jsonl", "read_path", "read_paths"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
@@ -94,12 +94,12 @@ def read_paths(paths: Iterable[Path]) -> Iterator[ReadResult]:
         if skipped:
             yield ReadResult(skipped=skipped[:])
             skipped.clear()
-        yield from _guarded(path)
+        yield from read_path(path)
     if skipped:
         yield ReadResult(skipped=skipped)
 
 
-def _guarded(path: Path) -> Iterator[ReadResult]:
+def read_path(path: Path) -> Iterator[ReadResult]:
     """Read one file; any failure ends that file only, as a skipped entry with its reason."""
     problem = _not_a_regular_file(path)
     if problem:

@@ -44,6 +44,7 @@ class Flags:
     max_retries: int | None = None
     token: str | None = None
     store: str | None = None
+    ray_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Settings:
     api_key: str | None = field(default=None, repr=False)
     token: str | None = field(default=None, repr=False)  # what `rag serve` asks every request for
     qdrant_api_key: str | None = field(default=None, repr=False)
+    ray_address: str | None = None  # `rag ingest --ray`: a cluster, or None for a local Ray
     timeout: float = 60.0
     max_retries: int = 3
     prompts: Path | None = None
@@ -122,6 +124,7 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
         api_key=text(None, "OPENAI_API_KEY", "RAG_API_KEY"),
         token=text(flags.token, "RAG_TOKEN"),
         qdrant_api_key=text(None, "QDRANT_API_KEY", "RAG_QDRANT_API_KEY"),
+        ray_address=text(flags.ray_address, "RAG_RAY_ADDRESS"),
         timeout=_number(flags.timeout, env, "RAG_TIMEOUT", float, 60.0, low=0.001, high=86400.0),
         max_retries=_number(flags.max_retries, env, "RAG_MAX_RETRIES", int, 3, low=0, high=100),
         prompts=Path(prompts) if prompts else None,

@@ -199,6 +199,7 @@ class Store:
             "chunking": self.manifest.chunking,
             "bytes": self.size_bytes(),
             "index": str(self.directory),
+            "store": "local",
         }
 
 

@@ -10,11 +10,12 @@ from typing import Any
 
 import numpy as np
 
+import rag.qdrant.layout as layout
+import rag.qdrant.scans as scans
 from rag.errors import RagError
 from rag.filters import Filters
 from rag.lock import WriteLock
 from rag.manifest import Manifest, check_manifest, manifest_from_json
-from rag.qdrant import layout, scans
 from rag.qdrant.connect import CONNECTIONS, Connection
 from rag.qdrant.layout import DENSE, LEXICAL, META_ID, Commit
 from rag.sparse import query_vector
@@ -157,10 +158,10 @@ class QdrantStore:
         stored = self.commit().manifest
         return manifest_from_json(stored) if stored else None
 
-    def _chunk_filter(self, commit: Commit, filters: Filters | None = None) -> Any:
+    def chunk_filter(self, commit: Commit, filters: Filters | None = None) -> Any:
         return self._filter(commit, "chunk_id", commit.chunks_done, filters)
 
-    def _article_filter(self, commit: Commit, filters: Filters | None = None, originals: bool = False) -> Any:
+    def article_filter(self, commit: Commit, filters: Filters | None = None, originals: bool = False) -> Any:
         return self._filter(commit, "article_id", commit.articles_done, filters, originals)
 
     def _filter(self, commit: Commit, key: str, done: int, filters: Filters | None, originals: bool = False) -> Any:
@@ -197,7 +198,7 @@ class QdrantStore:
     def dense_search(
         self, vectors: np.ndarray, k: int, filters: Filters | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        condition = self._chunk_filter(self.commit(), filters)
+        condition = self.chunk_filter(self.commit(), filters)
         scores = np.full((len(vectors), k), -np.inf, dtype=np.float32)
         ids = np.full((len(vectors), k), -1, dtype=np.int64)
         for row, vector in enumerate(vectors):
@@ -222,7 +223,7 @@ class QdrantStore:
                 query=models.SparseVector(indices=indices, values=values),
                 using=LEXICAL,
                 limit=k,
-                query_filter=self._chunk_filter(self.commit(), filters),
+                query_filter=self.chunk_filter(self.commit(), filters),
             ).points
         return [(int(p.id), float(p.score)) for p in found if p.score > 0]
 
@@ -263,7 +264,7 @@ class QdrantStore:
                 self._newest.clear()
             dates = [
                 p.payload.get("date")
-                for p in self.scroll(self.article_points, self._article_filter(commit, filters, True), ["date"])
+                for p in self.scroll(self.article_points, self.article_filter(commit, filters, True), ["date"])
             ]
             self._newest[key] = max((d for d in dates if d), default=None)
         return self._newest[key]
@@ -292,7 +293,7 @@ class QdrantStore:
             return [by_id[i] for i in ids if i in by_id]
         found = [
             self._stored_text(p.payload)
-            for p in self.scroll(self.article_points, self._article_filter(commit, filters, True), True)
+            for p in self.scroll(self.article_points, self.article_filter(commit, filters, True), True)
         ]
         return sorted(found, key=lambda a: (a.date is None, a.date or "", a.id))
 
@@ -303,8 +304,8 @@ class QdrantStore:
             return True
         return int(payload["article_id"]) <= commit.articles_done and int(payload["article_id"]) not in commit.replaced
 
-    def _all_articles(self, fields: Sequence[str] | bool, originals: bool = False) -> Iterator[dict[str, Any]]:
-        for point in self.scroll(self.article_points, self._article_filter(self.commit(), None, originals), fields):
+    def all_articles(self, fields: Sequence[str] | bool, originals: bool = False) -> Iterator[dict[str, Any]]:
+        for point in self.scroll(self.article_points, self.article_filter(self.commit(), None, originals), fields):
             yield point.payload
 
     def ids_for_doc_ids(self, doc_ids: Sequence[str]) -> list[int]:
@@ -336,16 +337,16 @@ class QdrantStore:
         return article_list(self, query, filters, limit)
 
     def sources(self) -> list[str]:
-        return sorted({p["source"] for p in self._all_articles(["source"], True) if p.get("source")})
+        return sorted({p["source"] for p in self.all_articles(["source"], True) if p.get("source")})
 
     def counts(self) -> dict[str, int]:
         commit = self.commit()
         articles = duplicates = 0
-        for p in self.scroll(self.article_points, self._article_filter(commit), ["is_copy"]):
+        for p in self.scroll(self.article_points, self.article_filter(commit), ["is_copy"]):
             articles += 1
             duplicates += bool(p.payload.get("is_copy"))
         with self.connection.turn() as client:
-            chunks = client.count(self.chunks, count_filter=self._chunk_filter(commit), exact=True).count
+            chunks = client.count(self.chunks, count_filter=self.chunk_filter(commit), exact=True).count
         return {"articles": articles, "duplicates": duplicates, "chunks": int(chunks)}
 
     def figures(self) -> dict[str, Any]:

@@ -17,10 +17,15 @@ deletions named (the recovery after a crash).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from rag.filters import Filters
+from rag.manifest import Manifest
+from rag.qdrant.connect import Connection
+from rag.store_protocol import StoredText
+from rag.store_spec import StoreSpec
 
 DENSE = "dense"
 LEXICAL = "lexical"
@@ -134,3 +139,28 @@ PAYLOAD_INDEXES = {
         "duplicate_of": "integer",
     },
 }
+
+
+class QdrantView(Protocol):
+    """What the store's helper modules (scans, pages, writes) use of an open Qdrant store."""
+
+    spec: StoreSpec
+    manifest: Manifest
+    connection: Connection
+    chunks: str
+    article_points: str
+    meta: str
+
+    def commit(self) -> Commit: ...
+
+    def chunk_filter(self, commit: Commit, filters: Filters | None = None) -> Any: ...
+
+    def article_filter(self, commit: Commit, filters: Filters | None = None, originals: bool = False) -> Any: ...
+
+    def scroll(
+        self, collection: str, condition: Any, fields: Sequence[str] | bool, vectors: bool = False
+    ) -> Iterator[Any]: ...
+
+    def articles(self, ids: Sequence[int] | None = None, filters: Filters | None = None) -> list[StoredText]: ...
+
+    def all_articles(self, fields: Sequence[str] | bool, originals: bool = False) -> Iterator[dict[str, Any]]: ...

@@ -3,20 +3,17 @@ local store's)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rag.filters import Filters
-from rag.qdrant.layout import narrowed
-
-if TYPE_CHECKING:
-    from rag.qdrant import QdrantStore
+from rag.qdrant.layout import QdrantView, narrowed
 
 
-def article_record(store: QdrantStore, doc_id: str) -> dict[str, Any] | None:
+def article_record(store: QdrantView, doc_id: str) -> dict[str, Any] | None:
     from qdrant_client import models
 
     commit = store.commit()
-    base = store._article_filter(commit)
+    base = store.article_filter(commit)
 
     def where(*conditions: Any) -> Any:
         return narrowed(base, *conditions)
@@ -31,7 +28,7 @@ def article_record(store: QdrantStore, doc_id: str) -> dict[str, Any] | None:
     article = found[0].payload
     article_id = int(article["article_id"])
     of_article = models.FieldCondition(key="article_id", match=models.MatchValue(value=article_id))
-    chunk_base = store._chunk_filter(commit)
+    chunk_base = store.chunk_filter(commit)
     chunk_filter = narrowed(chunk_base, of_article)
     chunks = sorted(
         (
@@ -72,14 +69,14 @@ def article_record(store: QdrantStore, doc_id: str) -> dict[str, Any] | None:
     }
 
 
-def article_list(store: QdrantStore, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
+def article_list(store: QdrantView, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
     """Articles (not duplicates) by date, newest first; with `query`, those whose title or text
     holds it (as the local store's `instr`: a case-folded substring)."""
     needle = query.lower() if query else None
     fields = ["article_id", "doc_id", "title", "source", "date", "url", "text"]
     rows = [
         p.payload
-        for p in store.scroll(store.article_points, store._article_filter(store.commit(), filters, True), fields)
+        for p in store.scroll(store.article_points, store.article_filter(store.commit(), filters, True), fields)
         if needle is None or needle in p.payload["title"].lower() or needle in p.payload["text"].lower()
     ]
     rows.sort(key=lambda r: -int(r["article_id"]))

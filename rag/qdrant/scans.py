@@ -4,23 +4,19 @@ signatures, briefing vectors and what is not yet embedded."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rag.qdrant.layout import DENSE, narrowed
+from rag.qdrant.layout import DENSE, QdrantView, narrowed
 from rag.store_protocol import StoredArticle
 
-if TYPE_CHECKING:
-    from rag.qdrant import QdrantStore
 
-
-def ids_for_doc_ids(store: QdrantStore, doc_ids: Sequence[str]) -> list[int]:
+def ids_for_doc_ids(store: QdrantView, doc_ids: Sequence[str]) -> list[int]:
     from qdrant_client import models
 
     if not doc_ids:
         return []
-    condition = store._article_filter(store.commit())
+    condition = store.article_filter(store.commit())
     wanted = models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(doc_ids)))
     condition = narrowed(condition, wanted)
     by_doc: dict[str, int] = {}
@@ -31,7 +27,7 @@ def ids_for_doc_ids(store: QdrantStore, doc_ids: Sequence[str]) -> list[int]:
     return list(dict.fromkeys(by_doc[d] for d in doc_ids if d in by_doc))
 
 
-def articles_by_key(store: QdrantStore) -> dict[str, StoredArticle]:
+def articles_by_key(store: QdrantView) -> dict[str, StoredArticle]:
     fields = [
         "article_id",
         "key",
@@ -57,25 +53,25 @@ def articles_by_key(store: QdrantStore) -> dict[str, StoredArticle]:
             p.get("path"),
             p.get("duplicate_of"),
         )
-        for p in store._all_articles(fields)
+        for p in store.all_articles(fields)
     }
 
 
-def signatures(store: QdrantStore) -> tuple[np.ndarray, np.ndarray]:
-    rows = sorted((int(p["article_id"]), p["minhash"]) for p in store._all_articles(["article_id", "minhash"], True))
+def signatures(store: QdrantView) -> tuple[np.ndarray, np.ndarray]:
+    rows = sorted((int(p["article_id"]), p["minhash"]) for p in store.all_articles(["article_id", "minhash"], True))
     ids = np.array([r[0] for r in rows], dtype=np.int64)
     sigs = np.array([np.frombuffer(bytes.fromhex(r[1]), dtype=np.uint64) for r in rows], dtype=np.uint64)
     return ids, sigs.reshape(len(rows), -1) if rows else np.zeros((0, 0), dtype=np.uint64)
 
 
-def chunk_vectors(store: QdrantStore, article_ids: Sequence[int]) -> list[tuple[int, int, int, np.ndarray]]:
+def chunk_vectors(store: QdrantView, article_ids: Sequence[int]) -> list[tuple[int, int, int, np.ndarray]]:
     from qdrant_client import models
 
     commit = store.commit()
     rows: list[tuple[int, int, int, int, np.ndarray]] = []
     for first in range(0, len(article_ids), 500):
         batch = [int(i) for i in article_ids[first : first + 500]]
-        base = store._chunk_filter(commit)
+        base = store.chunk_filter(commit)
         wanted = models.FieldCondition(key="article_id", match=models.MatchAny(any=batch))
         condition = narrowed(base, wanted)
         for point in store.scroll(store.chunks, condition, ["article_id", "start", "end"], vectors=True):
@@ -85,14 +81,14 @@ def chunk_vectors(store: QdrantStore, article_ids: Sequence[int]) -> list[tuple[
     return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
 
 
-def unembedded_articles(store: QdrantStore) -> list[tuple[int, str]]:
+def unembedded_articles(store: QdrantView) -> list[tuple[int, str]]:
     found = [
         (int(p["article_id"]), str(p["text"]))
-        for p in store._all_articles(["article_id", "text", "embedded"], True)
+        for p in store.all_articles(["article_id", "text", "embedded"], True)
         if not p.get("embedded")
     ]
     return sorted(found)
 
 
-def unembedded_count(store: QdrantStore) -> int:
-    return sum(1 for p in store._all_articles(["embedded"], True) if not p.get("embedded"))
+def unembedded_count(store: QdrantView) -> int:
+    return sum(1 for p in store.all_articles(["embedded"], True) if not p.get("embedded"))

@@ -4,27 +4,24 @@ next writer (or, in local mode, the next open) removes the half-written rest."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from rag.errors import IndexBusyError
 from rag.manifest import Manifest, manifest_json
-from rag.qdrant import layout
-from rag.qdrant.layout import DENSE, LEXICAL, META_ID, PAYLOAD_INDEXES, Commit, day_number
+from rag.qdrant.layout import DENSE, LEXICAL, META_ID, PAYLOAD_INDEXES, Commit, QdrantView, day_number, names
 from rag.sparse import average_length, document_vector
 from rag.store_protocol import BatchResult
 from rag.store_spec import StoreSpec
 from rag.types import Article, Chunk
-
-if TYPE_CHECKING:
-    from rag.qdrant import QdrantStore
 
 UPSERT_BATCH = 256
 LEASE_SECONDS = 900.0  # a writer that has not committed for this long is taken to have died
@@ -34,7 +31,7 @@ def create_collections(client: Any, spec: StoreSpec, manifest: Manifest) -> None
     """The three collections; the meta point is written last, so its presence means the rest exist."""
     from qdrant_client import models
 
-    chunks, articles, meta = layout.names(spec.collection)
+    chunks, articles, meta = names(spec.collection)
     sharding = {"shard_number": spec.shards, "replication_factor": spec.replicas}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # local mode: "payload indexes have no effect", and shards
@@ -79,7 +76,7 @@ def _above(key: str, mark: int) -> Any:
 
 def recover(client: Any, spec: StoreSpec, commit: Commit) -> Commit:
     """Remove what lies above the commit marks and finish the deletions and marks it names."""
-    chunks, articles, meta = layout.names(spec.collection)
+    chunks, articles, meta = names(spec.collection)
     client.delete(chunks, points_selector=_above("chunk_id", commit.chunks_done), wait=True)
     client.delete(articles, points_selector=_above("article_id", commit.articles_done), wait=True)
     if commit.marking:
@@ -95,7 +92,7 @@ def recover(client: Any, spec: StoreSpec, commit: Commit) -> Commit:
 def _delete_articles(client: Any, spec: StoreSpec, article_ids: Sequence[int]) -> None:
     """Delete articles with their chunks; their copies become originals to embed (as the local
     store's ON DELETE SET NULL makes them)."""
-    chunks, articles, _ = layout.names(spec.collection)
+    chunks, articles, _ = names(spec.collection)
     client.set_payload(
         articles,
         payload={"duplicate_of": None, "is_copy": False, "embedded": False},
@@ -132,7 +129,7 @@ def drop_lease(client: Any, meta: str) -> None:
 class QdrantWriter:
     """The writes of one ingest run; the caller holds the store's lock."""
 
-    def __init__(self, store: QdrantStore) -> None:
+    def __init__(self, store: QdrantView) -> None:
         self.store = store
         self.spec = store.spec
         with store.connection.turn() as client:
@@ -154,7 +151,7 @@ class QdrantWriter:
             for article_id, (article, minhash, original) in zip(article_ids, new_articles, strict=True)
         ]
         owners = [(article_ids[position], new_articles[position][0]) for position, _ in chunks]
-        with self.store.connection.turn() as client:
+        with self.store.connection.turn() as client, self._undone_on_failure(client):
             self._upsert(client, self.store.article_points, points)
             self._upsert(client, self.store.chunks, _chunk_points(chunk_ids, owners, chunks, vectors, length or 1.0))
             self._commit(
@@ -175,7 +172,7 @@ class QdrantWriter:
         commit = self.commit
         chunk_ids = list(range(commit.chunks_done + 1, commit.chunks_done + 1 + len(chunks)))
         length = commit.average_length or (average_length([c.text for _, c in chunks]) if chunks else None)
-        with self.store.connection.turn() as client:
+        with self.store.connection.turn() as client, self._undone_on_failure(client):
             stored = client.retrieve(self.store.article_points, sorted({a for a, _ in chunks}), with_payload=True)
             by_id = {int(r.id): r.payload for r in stored}
             owners = [(article_id, _article_of(by_id[article_id])) for article_id, _ in chunks]
@@ -212,6 +209,17 @@ class QdrantWriter:
 
     def finish(self) -> None:
         """Nothing is kept in memory: every batch is in Qdrant when it returns."""
+
+    @contextlib.contextmanager
+    def _undone_on_failure(self, client: Any) -> Iterator[None]:
+        """A batch that fails before its commit is removed at once, not at the next open: this
+        process's readers of a local-mode store do not read through the commit record."""
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                recover(client, self.spec, self.commit)
+            raise
 
     def _upsert(self, client: Any, collection: str, points: list[Any]) -> None:
         for first in range(0, len(points), UPSERT_BATCH):
