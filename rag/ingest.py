@@ -99,7 +99,7 @@ def read_paths(paths: Iterable[Path]) -> Iterator[ReadResult]:
         yield ReadResult(skipped=skipped)
 
 
-def read_path(path: Path) -> Iterator[ReadResult]:
+def read_path(path: Path, jsonl_batch: int = 256) -> Iterator[ReadResult]:
     """Read one file; any failure ends that file only, as a skipped entry with its reason."""
     problem = _not_a_regular_file(path)
     if problem:
@@ -107,7 +107,7 @@ def read_path(path: Path) -> Iterator[ReadResult]:
         return
     try:
         complete = True
-        results = iter_jsonl(path) if path.suffix.lower() in JSONL_SUFFIXES else iter([read_file(path)])
+        results = iter_jsonl(path, jsonl_batch) if path.suffix.lower() in JSONL_SUFFIXES else iter([read_file(path)])
         for result in results:
             complete = complete and not result.skipped
             yield result

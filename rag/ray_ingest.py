@@ -2,7 +2,8 @@
 or a cluster; the writes stay with this process (the driver), through the same writer as a local
 ingest, so a batch is one transaction of the store and a rerun finishes what a killed run left.
 
-    files ──> actor pool (each: read a few files, chunk, embed on its own ONNX session)
+    files ──> read (tasks: a file each, a JSONL file in rows of a few dozen articles)
+          ──> actor pool (each on its own ONNX session: chunk, embed)
           ──> driver, in file order: duplicate check, writes in batches
 
 Before the pipeline starts, the driver hands the workers every stored key with its content hash,
@@ -28,7 +29,8 @@ from rag.indexer import IngestReport, Prepared, Progress, ingest_results
 from rag.ingest import ReadResult, Skipped, iter_files, read_path
 from rag.store_protocol import IndexStore
 
-FILES_PER_BATCH = 4  # files one worker reads and embeds at a time: small, so that results flow early
+JSONL_ROWS = 32  # articles of a JSONL file per row of the pipeline: a worker's unit of work
+BLOCK_BYTES = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -108,17 +110,22 @@ def _pipeline(
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True  # the driver finds duplicates in file order
     context.enable_progress_bars = False
+    # Small blocks, so that the parts of one large JSONL file reach several workers at once.
+    context.target_max_block_size = BLOCK_BYTES
     known_ref = ray.put(known)
-    dataset = ray.data.from_items([{"path": path} for path in files])
-    prepared = dataset.map_batches(
-        PrepareFiles,
+    read = ray.data.from_items([{"path": path} for path in files], override_num_blocks=len(files)).flat_map(
+        _read_rows,
+        num_cpus=0,  # light next to embedding; a CPU for it would leave an actor waiting
+    )
+    prepared = read.map_batches(
+        PrepareResults,
         fn_constructor_kwargs={
             "embedder": settings.embedder,
             "model_cache": str(settings.model_cache),
             "params": params,
             "known": [known_ref],
         },
-        batch_size=FILES_PER_BATCH,
+        batch_size=1,
         compute=ray.data.ActorPoolStrategy(size=settings.workers),
         num_cpus=1,
         batch_format="numpy",
@@ -127,8 +134,14 @@ def _pipeline(
         yield pickle.loads(row["prepared"])
 
 
-class PrepareFiles:
-    """A Ray Data worker: reads files, then chunks and embeds every article not stored already."""
+def _read_rows(row: dict[str, Any]) -> list[dict[str, bytes]]:
+    """One file read, as rows of a few dozen articles each (a JSONL file gives many)."""
+    return [{"result": pickle.dumps(result)} for result in read_path(Path(str(row["path"])), JSONL_ROWS)]
+
+
+class PrepareResults:
+    """A Ray Data worker on its own ONNX session: chunks and embeds every article read that is
+    not stored already."""
 
     def __init__(self, embedder: str, model_cache: str, params: ChunkParams, known: list[Any]) -> None:
         import ray
@@ -140,7 +153,7 @@ class PrepareFiles:
         self.known: dict[str, str] = ray.get(known[0])
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[bytes]]:
-        results = [result for path in batch["path"] for result in read_path(Path(str(path)))]
+        results: list[ReadResult] = [pickle.loads(raw) for raw in batch["result"]]
         todo = [
             (r, a, chunk_text(article.text, self.embedder, self.params))
             for r, result in enumerate(results)
