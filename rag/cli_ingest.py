@@ -64,7 +64,13 @@ def ingest(
         with IngestProgress(enabled=not as_json) as progress:
             report = run_reembed(opened, embedder, params, progress) if reembed else IngestReport()
             if (paths or prune) and use_ray:
-                from rag.ray_ingest import RaySettings, ray_ingest
+                import logging
+
+                from rag.ray_ingest import RaySettings, ray_ingest, ray_module
+
+                ray_module()  # imported first: Ray Data sets its loggers' levels when imported
+                for name in ("ray", "ray.data"):  # its plan and progress lines
+                    logging.getLogger(name).setLevel(logging.ERROR)
 
                 on_ray = RaySettings(settings.ray_address, 0, settings.embedder, settings.model_cache)
                 report = ray_ingest(opened, embedder, paths, params, on_ray, prune=prune, progress=progress)

@@ -52,7 +52,7 @@ def ray_ingest(
 ) -> IngestReport:
     """Bring the index up to date with `paths`, preparing articles on Ray; the caller holds the
     store's write lock."""
-    ray = _ray()
+    ray = ray_module()
     started_here = not ray.is_initialized()
     if started_here:
         _start(ray, ray_settings)
@@ -79,7 +79,7 @@ def _after(
     yield from rest
 
 
-def _ray() -> Any:
+def ray_module() -> Any:
     try:
         import ray
         import ray.data

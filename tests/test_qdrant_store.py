@@ -26,8 +26,9 @@ from rag.filters import Filters
 from rag.indexer import ingest, manifest_for
 from rag.manifest import Manifest
 from rag.qdrant import QdrantStore
-from rag.qdrant.writes import QdrantWriter
+from rag.qdrant.writes import QdrantWriter, _article_point, _chunk_points
 from rag.store_spec import parse_store
+from rag.types import Article, Chunk
 
 runner = CliRunner()
 
@@ -156,6 +157,34 @@ def test_a_batch_that_fails_before_its_commit_leaves_nothing_visible(  # type: i
     assert store.counts() == {"articles": 0, "duplicates": 0, "chunks": 0}
     report = run(store, corpus, hash_embedder, params)
     assert report.added == 6 and store.counts()["chunks"] == report.chunks
+
+
+def test_a_server_reader_sees_nothing_above_the_commit_marks(store, corpus, hash_embedder, params) -> None:  # type: ignore[no-untyped-def]
+    """What another process's writer has written but not committed stays unseen by a server's
+    readers, which read through the commit record (local mode's readers take turns instead)."""
+    run(store, corpus, hash_embedder, params)
+    before, commit = store.counts(), store.commit()
+    article = next(iter(store.articles_by_key().values()))
+    text = "Uncommitted words: a lighthouse keeper found the missing ferry."
+    chunk = Chunk(0, 0, len(text), text, 12)
+    pending = Article("pending-key", "pending", "Pending", text, "hash")
+    with store.connection.turn() as client:
+        client.upsert(store.article_points, [_article_point(commit.articles_done + 1, pending, b"\x00" * 8, None)])
+        points = _chunk_points(
+            [commit.chunks_done + 1],
+            [(commit.articles_done + 1, pending)],
+            [(0, chunk)],
+            hash_embedder.embed([text]),
+            12.0,
+        )
+        client.upsert(store.chunks, points)
+    store.guarded = True
+    assert store.counts() == before
+    assert all(
+        h.article_id != commit.articles_done + 1
+        for h in store.hits([c for c, _ in store.lexical_search("lighthouse ferry", 10, Filters())])
+    )
+    assert article.key in store.articles_by_key() and "pending-key" not in store.articles_by_key()
 
 
 # -- a real kill, at random moments ------------------------------------------------------------
