@@ -70,6 +70,15 @@ grep -q "10 pm" library.txt
 grep -q "Sources:" asylum.txt
 "$RAG" brief --index ix > brief.md
 grep -q "^# " brief.md
+# The Qdrant store in qdrant-client's local mode, from the wheel (its package rag.qdrant ships).
+"$RAG" ingest articles --store qdrant:qx --json > qdrant-ingest.json
+"$RAG" ask "When did the harbour bridge reopen?" --store qdrant:qx --json > qdrant-ask.json
+"$PYTHON" - qdrant-ingest.json qdrant-ask.json <<'PY'
+import json, sys
+report, answer = (json.load(open(path)) for path in sys.argv[1:])
+assert report["added"] == 9 and not report["skipped"], report
+assert not answer["abstained"] and "Monday" in answer["answer"], answer
+PY
 
 cp "$ROOT/eval/seeds/corpus.jsonl" "$ROOT/eval/seeds/questions.jsonl" gold/
 "$RAG" eval gold --limit 5 --json > eval.json

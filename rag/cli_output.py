@@ -121,7 +121,8 @@ class _Progress:
 
 
 class IngestProgress(_Progress):
-    """Chunks embedded, articles read and chunks/s."""
+    """Chunks embedded, articles read, and both per second (on Ray: across the cluster, as the
+    driver receives them)."""
 
     def __enter__(self) -> Callable[[int, int], None] | None:
         if not self.enabled:
@@ -141,7 +142,7 @@ class IngestProgress(_Progress):
 
         def update(chunks: int, articles: int) -> None:
             elapsed = time.perf_counter() - started
-            rate = f"{chunks / elapsed:.1f} chunks/s" if elapsed > 0 else ""
+            rate = f"{articles / elapsed:.1f} articles/s, {chunks / elapsed:.1f} chunks/s" if elapsed > 0 else ""
             self._bar.update(task, chunks=chunks, articles=articles, rate=rate)
 
         return update

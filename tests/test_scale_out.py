@@ -4,7 +4,13 @@ same vectors within float tolerance, and retrieves within 0.01 on hit@1, hit@10 
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import statistics
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -114,3 +120,64 @@ def test_every_way_retrieves_within_a_hundredth(built: tuple[GoldSet, dict[str, 
     for way in WAYS[1:]:
         measured = retrieval(stores[way], gold, embedder)
         assert all(abs(measured[m] - reference[m]) <= 0.01 for m in reference), (way, measured, reference)
+
+
+# -- a killed Ray ingest ------------------------------------------------------------------------
+
+
+def ray_ingest_process(corpus: Path, index: Path) -> subprocess.Popen[bytes]:
+    """`rag ingest --ray` in a session of its own, so that killing it kills its local Ray too."""
+    env = {**os.environ, "RAG_EMBEDDER": "hash"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ingest", str(corpus), "--index", str(index), "--ray", "--json"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.slow
+def test_a_killed_ray_ingest_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed: make install adds it (the 'ray' extra)")
+    corpus = tmp_path / "wire.jsonl"
+    with corpus.open("w") as handle:
+        for number in range(1500):
+            text = f"Story {number}: the council of town {number} voted {number % 7} to {number % 5} on the budget."
+            handle.write(json.dumps({"id": f"w{number}", "title": f"Vote {number}", "text": text}) + "\n")
+    clean = tmp_path / "clean"
+    assert (
+        subprocess.run(
+            [sys.executable, "-m", "rag.cli", "ingest", str(corpus), "--index", str(clean), "--json"],
+            cwd=ROOT,
+            env={**os.environ, "RAG_EMBEDDER": "hash"},
+            capture_output=True,
+        ).returncode
+        == 0
+    )
+    expected = counts_of(clean)
+    index = tmp_path / "killed"
+    process = ray_ingest_process(corpus, index)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and process.poll() is None and counts_of(index)["articles"] == 0:
+        time.sleep(0.5)
+    os.killpg(process.pid, signal.SIGKILL)  # the driver and the Ray it started, mid-run
+    process.wait(timeout=60)
+    written = counts_of(index)
+    assert 0 < written["articles"] <= expected["articles"]
+    rerun = ray_ingest_process(corpus, index)
+    output, _ = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0
+    assert json.loads(output)["unchanged"] == written["articles"]  # nothing written is redone
+    assert counts_of(index) == expected
+
+
+def counts_of(index: Path) -> dict[str, int]:
+    from rag.embed import HashEmbedder
+    from rag.store import DB_NAME, Store
+
+    if not (index / DB_NAME).exists():
+        return {"articles": 0, "duplicates": 0, "chunks": 0}
+    with Store.open(index, manifest_for(HashEmbedder(), ChunkParams())) as store:
+        return store.counts()
