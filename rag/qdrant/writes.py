@@ -144,8 +144,6 @@ class QdrantWriter:
     ) -> BatchResult:
         commit = self.commit
         article_ids = list(range(commit.articles_done + 1, commit.articles_done + 1 + len(new_articles)))
-        chunk_ids = list(range(commit.chunks_done + 1, commit.chunks_done + 1 + len(chunks)))
-        length = commit.average_length or (average_length([c.text for _, c in chunks]) if chunks else None)
         points = [
             _article_point(article_id, article, minhash, original)
             for article_id, (article, minhash, original) in zip(article_ids, new_articles, strict=True)
@@ -153,40 +151,32 @@ class QdrantWriter:
         owners = [(article_ids[position], new_articles[position][0]) for position, _ in chunks]
         with self.store.connection.turn() as client, self._undone_on_failure(client):
             self._upsert(client, self.store.article_points, points)
-            self._upsert(client, self.store.chunks, _chunk_points(chunk_ids, owners, chunks, vectors, length or 1.0))
-            self._commit(
-                client,
-                replace(
-                    commit,
-                    articles_done=article_ids[-1] if article_ids else commit.articles_done,
-                    chunks_done=chunk_ids[-1] if chunk_ids else commit.chunks_done,
-                    replaced=tuple(int(i) for i in replace_ids),
-                    average_length=length,
-                ),
-            )
+            chunk_ids, pending = self._store_chunks(client, owners, chunks, vectors)
+            done = article_ids[-1] if article_ids else commit.articles_done
+            self._commit(client, replace(pending, articles_done=done, replaced=tuple(int(i) for i in replace_ids)))
         return BatchResult([], article_ids, chunk_ids)
 
     def add_chunks(
         self, chunks: Sequence[tuple[int, Chunk]], vectors: np.ndarray, article_ids: Sequence[int]
     ) -> list[int]:
-        commit = self.commit
-        chunk_ids = list(range(commit.chunks_done + 1, commit.chunks_done + 1 + len(chunks)))
-        length = commit.average_length or (average_length([c.text for _, c in chunks]) if chunks else None)
         with self.store.connection.turn() as client, self._undone_on_failure(client):
             stored = client.retrieve(self.store.article_points, sorted({a for a, _ in chunks}), with_payload=True)
             by_id = {int(r.id): r.payload for r in stored}
             owners = [(article_id, _article_of(by_id[article_id])) for article_id, _ in chunks]
-            self._upsert(client, self.store.chunks, _chunk_points(chunk_ids, owners, chunks, vectors, length or 1.0))
-            self._commit(
-                client,
-                replace(
-                    commit,
-                    chunks_done=chunk_ids[-1] if chunk_ids else commit.chunks_done,
-                    marking=tuple(int(i) for i in article_ids),
-                    average_length=length,
-                ),
-            )
+            chunk_ids, pending = self._store_chunks(client, owners, chunks, vectors)
+            self._commit(client, replace(pending, marking=tuple(int(i) for i in article_ids)))
         return chunk_ids
+
+    def _store_chunks(
+        self, client: Any, owners: list[tuple[int, Article]], chunks: Sequence[tuple[int, Chunk]], vectors: np.ndarray
+    ) -> tuple[list[int], Commit]:
+        """Chunks upserted under ids above the commit mark, and the commit that would show them."""
+        commit = self.commit
+        chunk_ids = list(range(commit.chunks_done + 1, commit.chunks_done + 1 + len(chunks)))
+        length = commit.average_length or (average_length([c.text for _, c in chunks]) if chunks else None)
+        self._upsert(client, self.store.chunks, _chunk_points(chunk_ids, owners, chunks, vectors, length or 1.0))
+        done = chunk_ids[-1] if chunk_ids else commit.chunks_done
+        return chunk_ids, replace(commit, chunks_done=done, average_length=length)
 
     def rekey(self, article_id: int, key: str) -> None:
         with self.store.connection.turn() as client:
