@@ -276,3 +276,25 @@ def test_a_failed_first_ingest_leaves_no_qdrant_folder(tmp_path: Path, hash_env:
     folder = tmp_path / "never"
     result = runner.invoke(app, ["ingest", str(tmp_path / "empty.txt"), "--store", f"qdrant:{folder}"])
     assert result.exit_code != 0 and not folder.exists()
+
+
+def test_the_server_ingests_an_upload_into_a_qdrant_store_and_reads_it(
+    tmp_path: Path, hash_embedder: HashEmbedder
+) -> None:
+    import httpx
+    from serve_helpers import running_server
+    from test_serve_api import wait_for
+
+    from rag.settings import Flags
+
+    location = f"qdrant:{tmp_path / 'served'}"
+    with running_server(tmp_path / "index", hash_embedder, Flags(store=location)) as url:
+        response = httpx.post(f"{url}/api/ingest", files={"files": ("story.txt", story(3), "text/plain")})
+        state = wait_for(url, response.json())
+        assert state["state"] == "done" and state["report"]["added"] == 1  # type: ignore[index]
+        stats = httpx.get(f"{url}/api/stats").json()
+        rows = httpx.get(f"{url}/api/search", params={"q": "repairs to pier 3", "k": 2}).json()
+        page = httpx.get(f"{url}/api/articles/story").json()
+    assert (stats["store"], stats["articles"]) == ("qdrant", 1)
+    assert rows and rows[0]["title"] == "Harbour story 3"
+    assert page["chunks"] and page["text"].startswith("The harbour of town 3")
