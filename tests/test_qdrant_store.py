@@ -23,7 +23,7 @@ from rag.cli import app
 from rag.embed import HashEmbedder
 from rag.errors import IndexMismatchError, RagError
 from rag.filters import Filters
-from rag.indexer import ingest, manifest_for
+from rag.indexer import ingest, manifest_for, reembed
 from rag.manifest import Manifest
 from rag.qdrant import QdrantStore
 from rag.qdrant.writes import QdrantWriter, _article_point, _chunk_points
@@ -133,6 +133,22 @@ def test_an_index_built_with_another_model_is_refused_with_the_fix(spec, store, 
     other = Manifest("other", "other@1", 384, {"target_tokens": 1})
     with pytest.raises(IndexMismatchError, match="--reembed --store qdrant:"):
         QdrantStore.open(spec, other)
+
+
+def test_reembedding_with_other_chunking_rewrites_every_chunk_and_the_manifest(  # type: ignore[no-untyped-def]
+    spec, store, corpus, hash_embedder, params
+) -> None:
+    run(store, corpus, hash_embedder, params)
+    store.close()
+    wider = ChunkParams(target_tokens=8, overlap_sentences=0)
+    again = QdrantStore.open(spec, manifest_for(hash_embedder, wider), check=False)
+    again.acquire_lock()
+    try:
+        report = reembed(again, hash_embedder, wider)
+        assert report.chunks == again.counts()["chunks"] > 0 and again.unembedded_count() == 0
+        assert again.stored_manifest() == manifest_for(hash_embedder, wider)
+    finally:
+        again.close()
 
 
 def test_a_second_writer_is_told_who_holds_the_lock(spec, store, hash_embedder, params) -> None:  # type: ignore[no-untyped-def]

@@ -39,6 +39,7 @@ class QdrantStore:
         self.guarded = not connection.local
         self._file_lock = WriteLock(spec.path) if spec.path is not None else None
         self._lease = False
+        self._closed = False
         self._newest: dict[tuple[int, Filters], str | None] = {}
 
     @classmethod
@@ -101,9 +102,11 @@ class QdrantStore:
         return self.spec.describe()
 
     def close(self) -> None:
+        if self._closed:
+            return
         self.release_lock()
-        if self.connection.users > 0:
-            CONNECTIONS.release(self.connection)
+        self._closed = True
+        CONNECTIONS.release(self.connection)
 
     def __enter__(self) -> QdrantStore:
         return self
