@@ -44,7 +44,11 @@ def index_exists(spec: StoreSpec, directory: Path, api_key: str | None = None) -
         return stored_manifest(spec, directory, api_key) is not None
     from rag.store import DB_NAME
 
-    return spec.path.is_dir() if spec.path is not None else (directory / DB_NAME).exists()
+    if spec.path is not None:
+        from rag.qdrant.connect import is_local_storage
+
+        return is_local_storage(spec.path)
+    return (directory / DB_NAME).exists()
 
 
 def remove_new_index(spec: StoreSpec, directory: Path, remove_folder: bool, api_key: str | None = None) -> None:
@@ -57,6 +61,10 @@ def remove_new_index(spec: StoreSpec, directory: Path, remove_folder: bool, api_
         from rag.qdrant import drop_collections
 
         drop_collections(spec, api_key)
+        if spec.path is not None:  # a folder that held no Qdrant storage before this run
+            for name in ("meta.json", ".lock", "write.lock"):
+                (spec.path / name).unlink(missing_ok=True)
+            shutil.rmtree(spec.path / "collection", ignore_errors=True)
         return
     from rag.store import DB_NAME, LOCK_NAME
     from rag.vector_index import rag_vector_files

@@ -314,3 +314,21 @@ def test_the_server_ingests_an_upload_into_a_qdrant_store_and_reads_it(
     assert (stats["store"], stats["articles"]) == ("qdrant", 1)
     assert rows and rows[0]["title"] == "Harbour story 3"
     assert page["chunks"] and page["text"].startswith("The harbour of town 3")
+
+
+def test_reading_a_folder_that_is_no_qdrant_store_leaves_it_untouched(corpus: Path, hash_env: Path) -> None:
+    before = sorted(p.name for p in corpus.iterdir())
+    result = runner.invoke(app, ["ask", "Who closed the harbour?", "--store", f"qdrant:{corpus}"])
+    assert result.exit_code != 0 and "no index at qdrant:" in result.output
+    assert sorted(p.name for p in corpus.iterdir()) == before
+
+
+def test_a_failed_first_ingest_into_an_existing_folder_removes_only_what_it_made(
+    tmp_path: Path, hash_env: Path
+) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("my own file")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "empty.txt"), "--store", f"qdrant:{folder}"])
+    assert result.exit_code != 0 and sorted(p.name for p in folder.iterdir()) == ["notes.txt"]

@@ -16,7 +16,7 @@ from rag.errors import RagError
 from rag.filters import Filters
 from rag.lock import WriteLock
 from rag.manifest import Manifest, check_manifest, manifest_from_json
-from rag.qdrant.connect import CONNECTIONS, Connection
+from rag.qdrant.connect import CONNECTIONS, Connection, is_local_storage
 from rag.qdrant.layout import DENSE, LEXICAL, META_ID, Commit
 from rag.sparse import query_vector
 from rag.store_protocol import StoredArticle, StoredText
@@ -64,7 +64,7 @@ class QdrantStore:
 
     @staticmethod
     def read_manifest(spec: StoreSpec, api_key: str | None = None) -> Manifest | None:
-        if spec.path is not None and not spec.path.is_dir():
+        if spec.path is not None and not is_local_storage(spec.path):
             return None
         connection = CONNECTIONS.connect(spec, False, api_key)
         try:

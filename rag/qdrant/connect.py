@@ -85,7 +85,7 @@ def _local_client(path: Path, create: bool) -> Any:
 
     if path.exists() and not path.is_dir():
         raise RagError(f"the Qdrant folder {path} is a file; give qdrant: a folder")
-    if not path.exists() and not create:
+    if not create and not is_local_storage(path):  # a folder of something else is never written to
         raise RagError(f"no index at qdrant:{path}; build one with `rag ingest PATH --store qdrant:{path}`")
     try:
         return QdrantClient(path=str(path))
@@ -98,3 +98,8 @@ def _local_client(path: Path, create: bool) -> Any:
         raise
     except OSError as exc:
         raise RagError(f"cannot open the Qdrant folder {path} ({exc.strerror}); check the path") from None
+
+
+def is_local_storage(path: Path) -> bool:
+    """Whether `path` holds qdrant-client's local-mode storage (its meta.json)."""
+    return (path / "meta.json").is_file()
