@@ -162,20 +162,10 @@ class QdrantStore:
         return manifest_from_json(stored) if stored else None
 
     def chunk_filter(self, commit: Commit, filters: Filters | None = None) -> Any:
-        return self._filter(commit, "chunk_id", commit.chunks_done, filters)
+        return layout.visible(commit, "chunk_id", commit.chunks_done, filters, guarded=self.guarded)
 
     def article_filter(self, commit: Commit, filters: Filters | None = None, originals: bool = False) -> Any:
-        return self._filter(commit, "article_id", commit.articles_done, filters, originals)
-
-    def _filter(self, commit: Commit, key: str, done: int, filters: Filters | None, originals: bool = False) -> Any:
-        from qdrant_client import models
-
-        if self.guarded:
-            return layout.visible(commit, key, done, filters, originals)
-        must = layout.user_conditions(filters or Filters())
-        if originals:
-            must.append(models.FieldCondition(key="is_copy", match=models.MatchValue(value=False)))
-        return models.Filter(must=must) if must else None
+        return layout.visible(commit, "article_id", commit.articles_done, filters, originals, self.guarded)
 
     def scroll(
         self, collection: str, condition: Any, fields: Sequence[str] | bool, vectors: bool = False
@@ -344,13 +334,16 @@ class QdrantStore:
 
     def counts(self) -> dict[str, int]:
         commit = self.commit()
-        articles = duplicates = 0
-        for p in self.scroll(self.article_points, self.article_filter(commit), ["is_copy"]):
-            articles += 1
-            duplicates += bool(p.payload.get("is_copy"))
+        articles = self.article_filter(commit)
+        return {
+            "articles": self.count(self.article_points, articles),
+            "duplicates": self.count(self.article_points, layout.narrowed(articles, layout.flag("is_copy", True))),
+            "chunks": self.count(self.chunks, self.chunk_filter(commit)),
+        }
+
+    def count(self, collection: str, condition: Any) -> int:
         with self.connection.turn() as client:
-            chunks = client.count(self.chunks, count_filter=self.chunk_filter(commit), exact=True).count
-        return {"articles": articles, "duplicates": duplicates, "chunks": int(chunks)}
+            return int(client.count(collection, count_filter=condition, exact=True).count)
 
     def figures(self) -> dict[str, Any]:
         size = sum(p.stat().st_size for p in self.spec.path.rglob("*") if p.is_file()) if self.spec.path else None

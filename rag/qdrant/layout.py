@@ -103,19 +103,28 @@ def user_conditions(filters: Filters) -> list[Any]:
     return conditions
 
 
-def visible(commit: Commit, id_key: str, done: int, filters: Filters | None = None, originals: bool = False) -> Any:
-    """What a reader may see: committed, not replaced, allowed by the filters; with `originals`,
-    only articles that are not copies of another."""
+def visible(
+    commit: Commit, id_key: str, done: int, filters: Filters | None, originals: bool = False, guarded: bool = True
+) -> Any:
+    """What a reader may see: allowed by the filters (with `originals`, only articles that are not
+    copies of another) and, when `guarded`, committed and not replaced. None: everything."""
     from qdrant_client import models
 
-    must: list[Any] = [models.FieldCondition(key=id_key, range=models.Range(lte=done))]
+    must: list[Any] = [models.FieldCondition(key=id_key, range=models.Range(lte=done))] if guarded else []
     must += user_conditions(filters or Filters())
     if originals:
-        must.append(models.FieldCondition(key="is_copy", match=models.MatchValue(value=False)))
+        must.append(flag("is_copy", False))
     must_not: list[Any] = []
-    if commit.replaced:
+    if guarded and commit.replaced:
         must_not.append(models.FieldCondition(key="article_id", match=models.MatchAny(any=list(commit.replaced))))
-    return models.Filter(must=must, must_not=must_not or None)
+    return models.Filter(must=must, must_not=must_not or None) if must or must_not else None
+
+
+def flag(key: str, value: bool) -> Any:
+    """The condition that a boolean payload field holds `value`."""
+    from qdrant_client import models
+
+    return models.FieldCondition(key=key, match=models.MatchValue(value=value))
 
 
 def narrowed(base: Any, *conditions: Any) -> Any:
@@ -162,5 +171,7 @@ class QdrantView(Protocol):
     ) -> Iterator[Any]: ...
 
     def articles(self, ids: Sequence[int] | None = None, filters: Filters | None = None) -> list[StoredText]: ...
+
+    def count(self, collection: str, condition: Any) -> int: ...
 
     def all_articles(self, fields: Sequence[str] | bool, originals: bool = False) -> Iterator[dict[str, Any]]: ...

@@ -4,10 +4,11 @@ signatures, briefing vectors and what is not yet embedded."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from rag.qdrant.layout import DENSE, QdrantView, narrowed
+from rag.qdrant.layout import DENSE, QdrantView, flag, narrowed
 from rag.store_protocol import StoredArticle
 
 
@@ -82,13 +83,14 @@ def chunk_vectors(store: QdrantView, article_ids: Sequence[int]) -> list[tuple[i
 
 
 def unembedded_articles(store: QdrantView) -> list[tuple[int, str]]:
-    found = [
-        (int(p["article_id"]), str(p["text"]))
-        for p in store.all_articles(["article_id", "text", "embedded"], True)
-        if not p.get("embedded")
-    ]
-    return sorted(found)
+    points = store.scroll(store.article_points, _unembedded(store), ["article_id", "text"])
+    return sorted((int(p.payload["article_id"]), str(p.payload["text"])) for p in points)
 
 
 def unembedded_count(store: QdrantView) -> int:
-    return sum(1 for p in store.all_articles(["embedded"], True) if not p.get("embedded"))
+    return store.count(store.article_points, _unembedded(store))
+
+
+def _unembedded(store: QdrantView) -> Any:
+    """Originals that should have chunks and have none."""
+    return narrowed(store.article_filter(store.commit(), None, originals=True), flag("embedded", False))

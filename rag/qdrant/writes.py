@@ -17,7 +17,7 @@ import numpy as np
 
 from rag.errors import IndexBusyError
 from rag.manifest import Manifest, manifest_json
-from rag.qdrant.layout import DENSE, LEXICAL, META_ID, PAYLOAD_INDEXES, Commit, QdrantView, day_number, names
+from rag.qdrant.layout import DENSE, LEXICAL, META_ID, PAYLOAD_INDEXES, Commit, QdrantView, day_number, flag, names
 from rag.sparse import average_length, document_vector
 from rag.store_protocol import BatchResult
 from rag.store_spec import StoreSpec
@@ -193,7 +193,7 @@ class QdrantWriter:
 
         with self.store.connection.turn() as client:
             client.delete(self.store.chunks, points_selector=models.FilterSelector(filter=models.Filter()), wait=True)
-            originals = models.Filter(must=[models.FieldCondition(key="is_copy", match=models.MatchValue(value=False))])
+            originals = models.Filter(must=[flag("is_copy", False)])
             client.set_payload(self.store.article_points, payload={"embedded": False}, points=originals, wait=True)
             self._commit(client, replace(self.commit, manifest=manifest_json(self.store.manifest), average_length=None))
 
@@ -232,14 +232,8 @@ def _article_point(article_id: int, article: Article, minhash: bytes, original: 
         payload={
             "article_id": article_id,
             "key": article.key,
-            "doc_id": article.doc_id,
             "content_hash": article.content_hash,
-            "title": article.title,
-            "source": article.source,
-            "source_lc": article.source.lower() if article.source else None,
-            "date": article.date,
-            "day": day_number(article.date),
-            "url": article.url,
+            **_labels(article),
             "path": article.path,
             "text": article.text,
             "minhash": minhash.hex(),
@@ -248,6 +242,20 @@ def _article_point(article_id: int, article: Article, minhash: bytes, original: 
             "embedded": original is None,
         },
     )
+
+
+def _labels(article: Article) -> dict[str, Any]:
+    """What an article's points and its chunks' points both carry: what a hit shows, and what
+    the outlet and date filters read."""
+    return {
+        "doc_id": article.doc_id,
+        "title": article.title,
+        "source": article.source,
+        "source_lc": article.source.lower() if article.source else None,
+        "date": article.date,
+        "day": day_number(article.date),
+        "url": article.url,
+    }
 
 
 def _article_of(payload: dict[str, Any]) -> Article:
@@ -291,13 +299,7 @@ def _chunk_points(
                     "end": chunk.end,
                     "n_tokens": chunk.n_tokens,
                     "text": chunk.text,
-                    "doc_id": article.doc_id,
-                    "title": article.title,
-                    "source": article.source,
-                    "source_lc": article.source.lower() if article.source else None,
-                    "date": article.date,
-                    "day": day_number(article.date),
-                    "url": article.url,
+                    **_labels(article),
                 },
             )
         )
