@@ -70,7 +70,7 @@ grep -q "10 pm" library.txt
 grep -q "Sources:" asylum.txt
 "$RAG" brief --index ix > brief.md
 grep -q "^# " brief.md
-# The Qdrant store in qdrant-client's local mode, from the wheel (its package rag.qdrant ships).
+# The Qdrant store in qdrant-client's local mode, from the wheel (its package rag.store.qdrant ships).
 "$RAG" ingest articles --store qdrant:qx --json > qdrant-ingest.json
 "$RAG" ask "When did the harbour bridge reopen?" --store qdrant:qx --json > qdrant-ask.json
 "$PYTHON" - qdrant-ingest.json qdrant-ask.json <<'PY'

@@ -24,12 +24,12 @@ from corpus import bench_indexes  # noqa: E402
 
 from rag.answer import ask  # noqa: E402
 from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
-from rag.extractive import ExtractiveLLM  # noqa: E402
-from rag.gold import load_gold  # noqa: E402
+from rag.eval.gold import load_gold  # noqa: E402
 from rag.prompt import Prompts  # noqa: E402
+from rag.reader.extractive import ExtractiveLLM  # noqa: E402
 from rag.retrieve import RetrievalParams, retrieve  # noqa: E402
 from rag.settings import resolve  # noqa: E402
-from rag.store import Store  # noqa: E402
+from rag.store.local.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -26,13 +26,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from corpus import bench_indexes  # noqa: E402
 
 from rag.brief import build_briefing  # noqa: E402
-from rag.chunk import ChunkParams  # noqa: E402
 from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
-from rag.evaluate import eval_index  # noqa: E402
-from rag.gold import load_gold  # noqa: E402
+from rag.eval.evaluate import eval_index  # noqa: E402
+from rag.eval.gold import load_gold  # noqa: E402
+from rag.ingest.chunk import ChunkParams  # noqa: E402
 from rag.nlp import Pipeline  # noqa: E402
 from rag.settings import resolve  # noqa: E402
-from rag.store import Store  # noqa: E402
+from rag.store.local.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 

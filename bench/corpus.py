@@ -71,9 +71,9 @@ def write_corpus(path: Path, n_articles: int, seed: int = 7) -> Path:
 
 def build_index(directory: Path, embedder: object, paths: list[Path]) -> object:
     """Open (or make) an index at `directory` and bring it up to date with `paths`."""
-    from rag.chunk import ChunkParams
-    from rag.indexer import ingest, manifest_for
-    from rag.store import Store
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import ingest, manifest_for
+    from rag.store.local.store import Store
 
     store = Store.open(directory, manifest_for(embedder, ChunkParams()), create=True)  # type: ignore[arg-type]
     store.acquire_lock()

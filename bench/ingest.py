@@ -31,11 +31,11 @@ from corpus import write_corpus  # noqa: E402
 
 def ingest_once(name: str, corpus: Path, index: Path) -> dict[str, float]:
     """One timed ingest with a warm model (run in a child process by `main`)."""
-    from rag.chunk import ChunkParams
     from rag.embed import load_embedder
-    from rag.indexer import ingest, manifest_for
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import ingest, manifest_for
     from rag.settings import resolve
-    from rag.store import Store
+    from rag.store.local.store import Store
 
     embedder = load_embedder(name, resolve().model_cache)
     embedder.embed(["warm up the model"])

@@ -14,12 +14,12 @@ import json
 import sys
 from pathlib import Path
 
-from rag.chunk import ChunkParams
 from rag.embed import CachingEmbedder, load_embedder
-from rag.evaluate import eval_index, run_eval, summarize
-from rag.extractive import ExtractiveLLM
-from rag.gold import load_gold
+from rag.eval.evaluate import eval_index, run_eval, summarize
+from rag.eval.gold import load_gold
+from rag.ingest.chunk import ChunkParams
 from rag.prompt import Prompts
+from rag.reader.extractive import ExtractiveLLM
 from rag.retrieve import RetrievalParams
 from rag.settings import resolve
 from rag.timeframe import time_window

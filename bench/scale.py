@@ -25,9 +25,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 from corpus import _sentence_pool  # noqa: E402
 
-from rag import vectors  # noqa: E402
 from rag.embed import load_embedder  # noqa: E402
 from rag.settings import resolve  # noqa: E402
+from rag.store.local import vectors  # noqa: E402
 
 
 def rss_mb() -> float:

@@ -30,13 +30,13 @@ import numpy as np  # noqa: E402
 from ask import percentiles  # noqa: E402
 from corpus import bench_indexes, write_corpus  # noqa: E402
 
-from rag.chunk import ChunkParams  # noqa: E402
 from rag.embed import load_embedder  # noqa: E402
-from rag.gold import load_gold  # noqa: E402
-from rag.indexer import ingest, manifest_for  # noqa: E402
+from rag.eval.gold import load_gold  # noqa: E402
+from rag.ingest.chunk import ChunkParams  # noqa: E402
+from rag.ingest.pipeline import ingest, manifest_for  # noqa: E402
 from rag.settings import resolve  # noqa: E402
-from rag.store_spec import StoreSpec, parse_store  # noqa: E402
-from rag.stores import open_index  # noqa: E402
+from rag.store.registry import open_index  # noqa: E402
+from rag.store.spec import StoreSpec, parse_store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +56,7 @@ def cpu_flags() -> dict[str, object]:
 
 
 def timed_ingest(way: str, corpus: Path, folder: Path, embedder: object, model_cache: Path) -> dict[str, float]:
-    from rag.ray_ingest import RaySettings, ray_ingest
+    from rag.ingest.on_ray import RaySettings, ray_ingest
 
     shutil.rmtree(folder, ignore_errors=True)
     store = open_index(StoreSpec(), folder, manifest_for(embedder, ChunkParams()), create=True)  # type: ignore[arg-type]
@@ -81,8 +81,8 @@ def timed_ingest(way: str, corpus: Path, folder: Path, embedder: object, model_c
 
 def protocol_share(corpus: Path, folder: Path, embedder: object) -> dict[str, float]:
     """Time inside LocalWriter's methods less the database writes and FAISS updates they make."""
-    from rag import store as local
-    from rag.writes import DatabaseWriter
+    from rag.store.local import store as local
+    from rag.store.local.writes import DatabaseWriter
 
     spent = {"wrapper": 0.0, "inner": 0.0}
 

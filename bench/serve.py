@@ -30,7 +30,7 @@ from ask import percentiles  # noqa: E402
 from corpus import bench_indexes  # noqa: E402
 
 from rag.embed import load_embedder  # noqa: E402
-from rag.gold import load_gold  # noqa: E402
+from rag.eval.gold import load_gold  # noqa: E402
 from rag.settings import resolve  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

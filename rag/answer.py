@@ -6,12 +6,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from rag.backend import LLM, AnswerRequest
 from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
+from rag.llm.protocol import LLM, AnswerRequest
 from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
-from rag.store_protocol import IndexStore
+from rag.store.protocol import IndexStore
 from rag.text import content_stems, sentences
 from rag.types import Answer, Conflict, Hit, Source
 
@@ -108,7 +108,7 @@ def answer_from_hits(
 def conflict_detector(embedder: Embedder) -> LLM:
     """The extractive reader, to find disagreement between the passages for a backend that
     does not look for it. Make one per run: it holds spaCy's pipeline once loaded."""
-    from rag.extractive import ExtractiveLLM
+    from rag.reader.extractive import ExtractiveLLM
 
     return ExtractiveLLM(embedder)
 

@@ -5,11 +5,11 @@ messages name the command line's flags, which the API's fields mirror."""
 from __future__ import annotations
 
 from rag.errors import RagError
-from rag.filters import Filters
+from rag.store.filters import Filters
 
 
 def filters_from(source: list[str] | None, since: str | None, until: str | None, as_of: str | None = None) -> Filters:
-    from rag.ingest import parse_date
+    from rag.ingest.files import parse_date
 
     dates = []
     for name, value in (("--since", since), ("--until", until), ("--as-of", as_of)):

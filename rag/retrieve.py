@@ -13,8 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 
 from rag.embed import Embedder
-from rag.filters import Filters
-from rag.store_protocol import IndexStore
+from rag.store.filters import Filters
+from rag.store.protocol import IndexStore
 from rag.text import content_words, fact_tokens
 from rag.timeframe import Window, time_window
 from rag.types import Hit

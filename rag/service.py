@@ -16,11 +16,11 @@ from typing import Any
 from rag.answer import answer_json
 from rag.embed import CachingEmbedder, Embedder
 from rag.errors import RagError
-from rag.filters import Filters
 from rag.llm import LLM, make_llm
 from rag.prompt import Prompts
 from rag.settings import Settings
-from rag.store_protocol import IndexStore
+from rag.store.filters import Filters
+from rag.store.protocol import IndexStore
 from rag.types import hit_json
 
 
@@ -72,11 +72,11 @@ class Service:
             self._pool.put(store)
 
     def _new_store(self) -> IndexStore:
-        from rag.chunk import ChunkParams
-        from rag.indexer import manifest_for
+        from rag.ingest.chunk import ChunkParams
+        from rag.ingest.pipeline import manifest_for
 
         inner = self.embedder.inner if isinstance(self.embedder, CachingEmbedder) else self.embedder
-        from rag.stores import open_index
+        from rag.store.registry import open_index
 
         store = open_index(
             self.settings.store,
@@ -146,7 +146,7 @@ class Service:
 
     def sources(self) -> list[str]:
         """The outlets in the index, for filters; none before the first ingest."""
-        from rag.stores import index_exists
+        from rag.store.registry import index_exists
 
         if not index_exists(self.settings.store, self.settings.index, self.settings.qdrant_api_key):
             return []

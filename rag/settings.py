@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from rag.errors import RagError
-from rag.store_spec import StoreSpec, parse_store
+from rag.store.spec import StoreSpec, parse_store
 
 DEFAULT_INDEX = Path("index")
 EMBEDDERS = ("minilm", "minilm-int8", "minilm-torch", "hash")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunk import ChunkParams
 from rag.embed import Embedder, HashEmbedder, MiniLMEmbedder, load_embedder
-from rag.indexer import ingest, manifest_for
-from rag.store import Store
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import ingest, manifest_for
+from rag.store.local.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

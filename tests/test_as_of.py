@@ -7,13 +7,13 @@ import pytest
 from conftest import open_store
 from typer.testing import CliRunner
 
-from rag.chunk import ChunkParams
 from rag.cli import app
 from rag.embed import HashEmbedder
-from rag.evaluate import eval_index, run_eval
-from rag.extractive import ExtractiveLLM
-from rag.gold import load_gold
+from rag.eval.evaluate import eval_index, run_eval
+from rag.eval.gold import load_gold
+from rag.ingest.chunk import ChunkParams
 from rag.prompt import Prompts
+from rag.reader.extractive import ExtractiveLLM
 from rag.retrieve import RetrievalParams
 
 runner = CliRunner()
@@ -137,7 +137,7 @@ def test_a_question_about_this_week_prefers_the_articles_of_that_week(tmp_path: 
     embedder, params = HashEmbedder(), ChunkParams()
     store = open_store(tmp_path / "ix", embedder, params)
     try:
-        from rag.indexer import ingest
+        from rag.ingest.pipeline import ingest
 
         ingest(store, embedder, [feed], params)
         question = "Which studio won the harbour prize for best new bridge design this week?"

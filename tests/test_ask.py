@@ -9,13 +9,13 @@ from fake_openai import running_server
 from typer.testing import CliRunner
 
 from rag.answer import ask
-from rag.backend import ScriptedLLM
 from rag.embed import Embedder, MiniLMEmbedder
-from rag.extractive import ExtractiveLLM
-from rag.gold import Question, load_gold
+from rag.eval.gold import Question, load_gold
+from rag.llm.protocol import ScriptedLLM
 from rag.prompt import Prompts
+from rag.reader.extractive import ExtractiveLLM
 from rag.retrieve import RetrievalParams
-from rag.store import Store
+from rag.store.local.store import Store
 
 pytestmark = pytest.mark.integration
 GOLD = load_gold(ROOT / "eval" / "seeds")

@@ -6,19 +6,19 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rag.backend import ScriptedLLM
 from rag.brief import Briefing, briefing_json, build_briefing, claim_sentences
 from rag.embed import CachingEmbedder, Embedder
+from rag.llm.protocol import ScriptedLLM
 from rag.prompt import BriefPrompts
-from rag.store import Store
+from rag.store.local.store import Store
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
 def seed_briefing(seed_index_master: Path, minilm: Embedder) -> Briefing:
-    from rag.chunk import ChunkParams
-    from rag.indexer import manifest_for
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import manifest_for
 
     with Store.open(seed_index_master, manifest_for(minilm, ChunkParams())) as store:
         return build_briefing(store, CachingEmbedder(minilm))
@@ -127,8 +127,8 @@ def test_a_topic_nothing_bears_on_is_a_clear_error(seed_index: Path) -> None:
 
 @pytest.mark.integration
 def test_the_llm_path_maps_claims_as_validated_json_and_retries(seed_index_master: Path, minilm: Embedder) -> None:
-    from rag.chunk import ChunkParams
-    from rag.indexer import manifest_for
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import manifest_for
 
     with Store.open(seed_index_master, manifest_for(minilm, ChunkParams())) as store:
         texts = {a.doc_id: a.text for a in store.db.articles()}
@@ -161,8 +161,8 @@ def test_headings_teasers_and_page_chrome_are_not_claims() -> None:
 
 @pytest.mark.integration
 def test_a_later_report_that_changes_the_story_is_labelled_an_update(tmp_path: Path, minilm: Embedder) -> None:
-    from rag.chunk import ChunkParams
-    from rag.indexer import ingest, manifest_for
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import ingest, manifest_for
 
     folder = tmp_path / "news"
     folder.mkdir()

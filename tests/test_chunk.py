@@ -2,9 +2,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.chunk import ChunkParams, chunk_text
 from rag.embed import HashEmbedder
-from rag.minilm import WordPieceCounter, packaged_model_path
+from rag.embed.minilm import WordPieceCounter, packaged_model_path
+from rag.ingest.chunk import ChunkParams, chunk_text
 
 SEED_TEXT = (
     "Russia is prepared to offer political asylum to Elon Musk, Dmitry Novikov said June 6. "

@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from rag.chunk import ChunkParams
 from rag.embed import HashEmbedder
-from rag.indexer import manifest_for
-from rag.lock import WriteLock
-from rag.store import Store
-from rag.vectors import ids_of
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import manifest_for
+from rag.store.local.store import Store
+from rag.store.local.vectors import ids_of
+from rag.store.lock import WriteLock
 
 pytestmark = pytest.mark.slow
 TRIALS = 20

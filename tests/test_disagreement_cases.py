@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from fixtures.disagreement_cases import AGREE, DISAGREE, Case
 
-from rag.backend import AnswerRequest, Reply
 from rag.embed import Embedder
-from rag.extractive import ExtractiveLLM
+from rag.llm.protocol import AnswerRequest, Reply
+from rag.reader.extractive import ExtractiveLLM
 from rag.text import normalize
 from rag.types import Hit
 

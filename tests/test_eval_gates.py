@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from rag.chunk import ChunkParams
 from rag.embed import CachingEmbedder, Embedder
-from rag.evaluate import eval_index, run_eval, summarize
-from rag.extractive import ExtractiveLLM
-from rag.gates import Gate, Verdict, check_gates, gates_markdown, load_gates, parse_gates
-from rag.gold import load_gold
+from rag.eval.evaluate import eval_index, run_eval, summarize
+from rag.eval.gates import Gate, Verdict, check_gates, gates_markdown, load_gates, parse_gates
+from rag.eval.gold import load_gold
+from rag.eval.stories import eval_stories
+from rag.ingest.chunk import ChunkParams
 from rag.prompt import Prompts
+from rag.reader.extractive import ExtractiveLLM
 from rag.retrieve import RetrievalParams
-from rag.story_eval import eval_stories
 
 THRESHOLDS = ROOT / "eval" / "thresholds.json"
 

@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from rag.cli import app
 from rag.errors import RagError
-from rag.evaluate import answer_accuracy, retrieval_scores, token_f1
-from rag.gold import Evidence, Question, load_gold
+from rag.eval.evaluate import answer_accuracy, retrieval_scores, token_f1
+from rag.eval.gold import Evidence, Question, load_gold
 from rag.types import Hit
 
 runner = CliRunner()

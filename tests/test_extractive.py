@@ -1,10 +1,10 @@
 """The offline extractive model: answers from the passages as values, quoting the best-supported
 sentences and stating the key of the passage each comes from, or abstains."""
 
-from rag.backend import AnswerRequest, Reply, ReplySentence
 from rag.cite import check_answer
-from rag.extractive import ExtractiveLLM
+from rag.llm.protocol import AnswerRequest, Reply, ReplySentence
 from rag.prompt import ABSTAIN
+from rag.reader.extractive import ExtractiveLLM
 from rag.types import Hit
 
 

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from rag.chunk import ChunkParams
 from rag.cli import app
 from rag.embed import Embedder, HashEmbedder
-from rag.indexer import ingest
-from rag.ingest import read_file
-from rag.jsonl import read_jsonl
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.files import read_file
+from rag.ingest.jsonl import read_jsonl
+from rag.ingest.pipeline import ingest
 from rag.terminal import one_line, printable
 
 runner = CliRunner()
@@ -277,7 +277,7 @@ def test_an_impossible_date_filter_is_refused(hash_env: Path) -> None:
 def test_a_full_disk_while_writing_sqlite_says_so_and_keeps_the_index(
     hash_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag import database
+    from rag.store.local import database
 
     first = tmp_path / "first"
     first.mkdir()

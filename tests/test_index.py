@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 from conftest import SEEDS, open_store
 
-from rag.chunk import ChunkParams, chunk_text
 from rag.embed import HashEmbedder
 from rag.errors import IndexBusyError, IndexMismatchError
-from rag.indexer import ingest, manifest_for, reembed
-from rag.store import Filters, Store
-from rag.vectors import ids_of
+from rag.ingest.chunk import ChunkParams, chunk_text
+from rag.ingest.pipeline import ingest, manifest_for, reembed
+from rag.store.local.store import Filters, Store
+from rag.store.local.vectors import ids_of
 
 ARTICLE = (
     "Title: Asylum offer\nSource: Outlet A\nDate: 2025-06-06\n\n"
@@ -150,7 +150,7 @@ def test_a_reader_searches_an_index_it_cannot_write(
     for path in [folder, *folder.iterdir()]:
         path.chmod(0o555 if path.is_dir() else 0o444)
     # Permissions do not bind root (CI runs as root): the database layer is told as well.
-    monkeypatch.setattr("rag.database._writable", lambda path: False)
+    monkeypatch.setattr("rag.store.local.database._writable", lambda path: False)
     try:
         with Store.open(folder, manifest_for(hash_embedder, params)) as reader:
             _, ids = reader.dense_search(hash_embedder.embed(["asylum"]), 3)
@@ -264,7 +264,7 @@ def test_seed_ingest_is_consistent_and_complete(tmp_path: Path, hash_embedder: H
 def test_a_large_corpus_gets_an_ivf_index_that_still_deletes_and_rebuilds(
     tmp_path: Path, hash_embedder: HashEmbedder, params: ChunkParams, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag import vectors
+    from rag.store.local import vectors
 
     monkeypatch.setattr(vectors, "EXACT_LIMIT", 40)
     folder = tmp_path / "many"
@@ -325,7 +325,7 @@ class _FailsAfter(HashEmbedder):
 def test_an_interrupted_reembed_is_finished_by_running_it_again(
     tmp_path: Path, params: ChunkParams, corpus: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("rag.indexer.BATCH_CHUNKS", 2)
+    monkeypatch.setattr("rag.ingest.pipeline.BATCH_CHUNKS", 2)
     store = open_store(tmp_path / "ix", HashEmbedder(dimension=64), params)
     ingest(store, HashEmbedder(dimension=64), [corpus], params)
     total = store.db.chunk_count()

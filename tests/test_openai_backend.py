@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from fake_openai import FakeOpenAI, running_server
 
-from rag.backend import AnswerRequest, LLMError
-from rag.openai_backend import MAX_REPLY_CHARS, OpenAILLM, OpenAISettings
+from rag.llm.openai_backend import MAX_REPLY_CHARS, OpenAILLM, OpenAISettings
+from rag.llm.protocol import AnswerRequest, LLMError
 
 MESSAGES = [{"role": "system", "content": "Cite sources."}, {"role": "user", "content": "Who offered asylum?"}]
 
@@ -147,7 +147,7 @@ def test_a_server_echoing_the_key_never_gets_it_printed(server: FakeOpenAI, stre
 
 
 def test_a_key_split_across_streamed_tokens_is_still_scrubbed() -> None:
-    from rag.openai_backend import _StreamScrubber
+    from rag.llm.openai_backend import _StreamScrubber
 
     shown: list[str] = []
     scrubber = _StreamScrubber(("sk-secret-42",), shown.append)

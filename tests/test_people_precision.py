@@ -9,11 +9,11 @@ import pytest
 from fixtures.people_stories import STORIES
 
 from rag.brief import build_briefing
-from rag.chunk import ChunkParams
 from rag.embed import CachingEmbedder, Embedder
-from rag.indexer import ingest, manifest_for
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import ingest, manifest_for
 from rag.nlp import Pipeline
-from rag.store import Store
+from rag.store.local.store import Store
 
 pytestmark = pytest.mark.integration
 

@@ -18,16 +18,16 @@ import pytest
 from conftest import ROOT
 from typer.testing import CliRunner
 
-from rag.chunk import ChunkParams
 from rag.cli import app
 from rag.embed import HashEmbedder
 from rag.errors import IndexMismatchError, RagError
-from rag.filters import Filters
-from rag.indexer import ingest, manifest_for, reembed
-from rag.manifest import Manifest
-from rag.qdrant import QdrantStore
-from rag.qdrant.writes import QdrantWriter, _article_point, _chunk_points
-from rag.store_spec import parse_store
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import ingest, manifest_for, reembed
+from rag.store.filters import Filters
+from rag.store.manifest import Manifest
+from rag.store.qdrant import QdrantStore
+from rag.store.qdrant.writes import QdrantWriter, _article_point, _chunk_points
+from rag.store.spec import parse_store
 from rag.types import Article, Chunk
 
 runner = CliRunner()

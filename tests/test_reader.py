@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from rag.answer import answer_from_hits
-from rag.backend import AnswerRequest, ScriptedLLM
 from rag.embed import Embedder
-from rag.extractive import ExtractiveLLM
+from rag.llm.protocol import AnswerRequest, ScriptedLLM
 from rag.nlp import Pipeline
 from rag.prompt import Prompts
-from rag.question import FACTOID, OPEN, YES_NO, LabelGlossary, classify
+from rag.reader.extractive import ExtractiveLLM
+from rag.reader.question import FACTOID, OPEN, YES_NO, LabelGlossary, classify
 from rag.types import Hit
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from rag.ingest import parse_date, read_file, read_paths
+from rag.ingest.files import parse_date, read_file, read_paths
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -170,7 +170,7 @@ def test_a_reader_that_fails_on_one_file_skips_that_file_only(tmp_path: Path, mo
     def broken(path: Path, html: str) -> None:
         raise ValueError("parser exploded")
 
-    monkeypatch.setattr("rag.ingest._html_article", broken)
+    monkeypatch.setattr("rag.ingest.files._html_article", broken)
     articles, skipped = read_all([tmp_path])
     assert articles == ["a", "c"]
     assert "ValueError: parser exploded" in skipped["b.html"]
@@ -188,7 +188,7 @@ def test_a_missing_library_is_named_with_the_command_that_installs_it(
 
 
 def test_the_lxml_clean_split_is_named_with_its_package() -> None:
-    from rag.ingest import missing_dependency
+    from rag.ingest.files import missing_dependency
 
     error = ImportError("lxml.html.clean module is now a separate project lxml_html_clean.")
     assert "pip install lxml_html_clean" in missing_dependency(error)

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from rag.chunk import ChunkParams, chunk_text
 from rag.cite import parse_citations
 from rag.embed import HashEmbedder
-from rag.ingest import decode_text, read_file, read_jsonl
+from rag.ingest.chunk import ChunkParams, chunk_text
+from rag.ingest.files import decode_text, read_file, read_jsonl
 from rag.prompt import count_tokens, pack
 from rag.types import Hit
 

@@ -19,16 +19,16 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from rag.chunk import ChunkParams
 from rag.embed import CachingEmbedder, Embedder
-from rag.evaluate import retrieval_scores
-from rag.filters import Filters
-from rag.gold import GoldSet, load_gold
-from rag.indexer import ingest, manifest_for
+from rag.eval.evaluate import retrieval_scores
+from rag.eval.gold import GoldSet, load_gold
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import ingest, manifest_for
 from rag.retrieve import RetrievalParams, retrieve
-from rag.store_protocol import IndexStore
-from rag.store_spec import StoreSpec, parse_store
-from rag.stores import open_index
+from rag.store.filters import Filters
+from rag.store.protocol import IndexStore
+from rag.store.registry import open_index
+from rag.store.spec import StoreSpec, parse_store
 
 pytestmark = pytest.mark.integration
 DATASETS = ("multihoprag_dev", "squad2_dev")
@@ -44,7 +44,7 @@ def local_ray() -> Iterator[Any]:
 
 
 def build(way: str, gold: GoldSet, folder: Path, embedder: Embedder, model_cache: Path) -> IndexStore:
-    from rag.ray_ingest import RaySettings, ray_ingest
+    from rag.ingest.on_ray import RaySettings, ray_ingest
 
     spec = parse_store(f"qdrant:{folder / 'qdrant'}") if "qdrant" in way else StoreSpec()
     store = open_index(spec, folder / "local", manifest_for(embedder, ChunkParams()), create=True)
@@ -175,7 +175,7 @@ def test_a_killed_ray_ingest_keeps_what_it_wrote_and_a_rerun_finishes(tmp_path: 
 
 def counts_of(index: Path) -> dict[str, int]:
     from rag.embed import HashEmbedder
-    from rag.store import DB_NAME, Store
+    from rag.store.local.store import DB_NAME, Store
 
     if not (index / DB_NAME).exists():
         return {"articles": 0, "duplicates": 0, "chunks": 0}

@@ -7,7 +7,7 @@ import pytest
 
 from rag.embed import Embedder, MiniLMEmbedder
 from rag.retrieve import RetrievalParams, retrieve
-from rag.store import Store
+from rag.store.local.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def test_the_int8_path_stays_close_and_has_its_own_fingerprint(minilm_torch: Min
 
 
 def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: Embedder, model_cache: Path) -> None:
-    from rag.onnx_model import OnnxMiniLMEmbedder
+    from rag.embed.onnx_model import OnnxMiniLMEmbedder
 
     texts = [f"Sentence number {i} about {'the offer ' * (i % 7)}asylum." for i in range(23)]
     sequential = OnnxMiniLMEmbedder(model_cache, batch_size=64, workers=1).embed(texts)
@@ -63,7 +63,7 @@ def test_parallel_small_batches_give_the_vectors_of_one_sequential_pass(minilm: 
 
 
 def test_exports_in_earlier_formats_are_removed_and_nothing_else(tmp_path: Path) -> None:
-    from rag.onnx_model import _remove_older_formats
+    from rag.embed.onnx_model import _remove_older_formats
 
     current = tmp_path / "53aa-onnx2"
     for name in ("53aa", "53aa-onnx1", "53aa-onnx2"):
@@ -109,7 +109,7 @@ def test_a_damaged_onnx_export_is_made_again_not_used(
 ) -> None:
     import shutil
 
-    from rag.onnx_model import OnnxMiniLMEmbedder
+    from rag.embed.onnx_model import OnnxMiniLMEmbedder
 
     minilm.embed(["make sure the model is exported"])
     cache = tmp_path / "models"

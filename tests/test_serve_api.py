@@ -13,12 +13,12 @@ import httpx
 import pytest
 from serve_helpers import events, running_server, seed_server
 
-from rag.chunk import ChunkParams
 from rag.embed import Embedder
 from rag.errors import RagError
-from rag.indexer import manifest_for
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import manifest_for
 from rag.serve.security import ServeConfig, check_bind
-from rag.store import Store
+from rag.store.local.store import Store
 
 QUESTION = "Who offered Musk political asylum?"
 

@@ -38,10 +38,10 @@ from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
 from rag.embed import Embedder
 from rag.errors import RagError
-from rag.filters import Filters
 from rag.llm import LLM
 from rag.nlp import Pipeline
-from rag.store_protocol import IndexStore
+from rag.store.filters import Filters
+from rag.store.protocol import IndexStore
 
 
 def build_briefing(

@@ -9,9 +9,9 @@ import numpy as np
 
 from rag.brief.model import BriefSettings, Claim
 from rag.embed import Embedder
-from rag.filters import Filters
 from rag.retrieve import RetrievalParams, retrieve
-from rag.store_protocol import IndexStore, StoredText
+from rag.store.filters import Filters
+from rag.store.protocol import IndexStore, StoredText
 from rag.text import sentence_spans
 
 

@@ -13,8 +13,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from rag import __version__
-from rag.backend import LLMError
 from rag.errors import IndexBusyError, RagError
+from rag.llm.protocol import LLMError
 from rag.serve.api import router as api_router
 from rag.serve.jobs import Ingests
 from rag.serve.pages import router as pages_router

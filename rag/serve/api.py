@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from rag.errors import RagError
-from rag.filters import Filters
 from rag.inputs import check_question, filters_from
 from rag.serve.jobs import Ingests
 from rag.service import Service
+from rag.store.filters import Filters
 
 MAX_QUESTION = 2000
 

@@ -65,9 +65,9 @@ class Ingests:
     def start(self, files: list[tuple[str, bytes]]) -> Job:
         """Store the files and ingest them in a thread; raises IndexBusyError if another
         writer holds the index."""
-        from rag.chunk import ChunkParams
-        from rag.indexer import manifest_for
-        from rag.stores import open_index
+        from rag.ingest.chunk import ChunkParams
+        from rag.ingest.pipeline import manifest_for
+        from rag.store.registry import open_index
 
         if not files:
             raise RagError("no files in the upload; choose one or more .txt, .md, .html or .jsonl files")
@@ -98,8 +98,8 @@ class Ingests:
         return job
 
     def _run(self, job: Job, store: Any, paths: list[Path]) -> None:
-        from rag.chunk import ChunkParams
-        from rag.indexer import ingest
+        from rag.ingest.chunk import ChunkParams
+        from rag.ingest.pipeline import ingest
 
         def progress(embedded: int, seen: int) -> None:
             job.embedded, job.seen = embedded, seen

@@ -1,0 +1,78 @@
+"""`rag serve` (the web app and JSON API) and `rag mcp` (the MCP server over stdio)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rag.cli.common import BackendOption, BaseUrlOption, IndexOption, ModelOption, StoreOption, command
+from rag.cli.output import err
+from rag.settings import Flags, resolve
+
+
+@command
+def serve(
+    index: IndexOption = None,
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=0, max=65535)] = 8000,
+    token: Annotated[
+        str | None, typer.Option(help="A token every request must carry [env RAG_TOKEN]", show_default=False)
+    ] = None,
+    backend: BackendOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    max_upload_mb: Annotated[int, typer.Option(help="Largest upload accepted, in MB.", min=1, max=4096)] = 20,
+) -> None:
+    """The web app (Ask, Brief, Articles, Index) and the JSON API under /api/, on this machine."""
+    import faiss
+    import uvicorn
+
+    from rag.serve import ServeConfig, create_app
+    from rag.serve.security import check_bind
+    from rag.service import Service
+    from rag.store.registry import index_exists
+
+    settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, token=token, store=store))
+    config = ServeConfig(
+        host=host,
+        port=port,
+        token=settings.token,
+        max_upload_bytes=max_upload_mb * 1024 * 1024,
+        upload_dir=(settings.store.path or settings.index) / "uploads",
+    )
+    check_bind(config)
+    faiss.omp_set_num_threads(1)  # requests run side by side; each search is small
+    service = Service.open(settings)
+    location = settings.index if settings.store.kind == "local" else settings.store.describe()
+    if not index_exists(settings.store, settings.index, settings.qdrant_api_key):
+        err(f"no index at {location} yet: upload articles on the Index page, or run `rag ingest PATH`")
+    try:
+        err(f"rag serve: http://{host}:{port}/ask (index {location}); Ctrl-C stops")
+        uvicorn.run(create_app(service, config), host=host, port=port, log_level="warning", access_log=False)
+    finally:
+        service.close()
+
+
+@command
+def mcp(
+    index: IndexOption = None,
+    store: StoreOption = None,
+    backend: BackendOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+) -> None:
+    """An MCP server over stdio with the tools search, ask, brief and get_article."""
+    import faiss
+
+    from rag.mcp_server import serve_stdio
+    from rag.service import Service
+
+    settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, store=store))
+    faiss.omp_set_num_threads(1)
+    service = Service.open(settings)
+    try:
+        serve_stdio(service)
+    finally:
+        service.close()

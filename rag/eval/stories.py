@@ -1,0 +1,130 @@
+"""Briefings scored against editors' reference summaries (story sets such as NeuS): ROUGE-1/2/L
+F1 of the briefing's summary beside the LEAD-3 baseline (the first three sentences of the
+centre outlet's article, or of the story's first article), coverage of the reference's
+sentences, citation precision, and the people and discrepancies found per story."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable
+from typing import Any
+
+from rag.embed import Embedder
+from rag.eval.gold import GoldSet
+from rag.store.protocol import IndexStore
+from rag.text import sentences
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+
+
+def statements_of(briefing: Any) -> list[tuple[str, tuple[int, ...]]]:
+    """Every statement a briefing makes, with the article keys it cites."""
+    found = [(s.text, s.citations) for s in (*briefing.summary, *briefing.single_source)]
+    found += [(a.text, a.citations) for a in briefing.agreements]
+    found += [(e.event, e.citations) for e in briefing.timeline]
+    found += [(p.text, p.citations) for d in briefing.discrepancies for p in d.positions]
+    return found
+
+
+def lead3(text: str) -> str:
+    return " ".join(sentences(text)[:3])
+
+
+def _story_articles(gold: GoldSet) -> dict[str, tuple[str, str | None]]:
+    """Text and stance of every article a story names, read from the corpus file."""
+    wanted = {doc_id for story in gold.stories for doc_id in story.article_ids}
+    found: dict[str, tuple[str, str | None]] = {}
+    with gold.corpus_path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if str(record.get("id")) in wanted:
+                stance = record.get("stance")
+                found[str(record["id"])] = (str(record.get("text") or ""), str(stance) if stance else None)
+    return found
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def eval_stories(
+    gold: GoldSet,
+    store: IndexStore,
+    embedder: Embedder,
+    limit: int | None = None,
+    on_story: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Each story's briefing, built from its own articles with its title as the topic."""
+    from rouge_score import rouge_scorer
+
+    from rag.brief import build_briefing
+    from rag.cite import SupportSettings, support
+
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
+    articles = _story_articles(gold)
+    settings = SupportSettings()
+    stories = gold.stories[:limit] if limit else gold.stories
+    rouge: dict[str, list[float]] = {f"{name}.{kind}": [] for name in ("summary", "lead3") for kind in ROUGE_TYPES}
+    coverage: list[float] = []
+    people: list[float] = []
+    discrepancies: list[float] = []
+    cited = supported = 0
+    for number, story in enumerate(stories, start=1):
+        briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
+        texts = {s.key: articles[s.article_id][0] for s in briefing.sources if s.article_id in articles}
+        summary = " ".join(s.text for s in briefing.summary)
+        centre = next(
+            (d for d in story.article_ids if articles.get(d, ("", None))[1] == "center"), story.article_ids[0]
+        )
+        baseline = lead3(articles.get(centre, ("", None))[0])
+        for name, text in (("summary", summary), ("lead3", baseline)):
+            scores = scorer.score(story.reference_summary, text)
+            for kind in ROUGE_TYPES:
+                rouge[f"{name}.{kind}"].append(scores[kind].fmeasure)
+        statements = statements_of(briefing)
+        joined = "\n".join(text for text, _ in statements)
+        reference = sentences(story.reference_summary)
+        matched = sum(support(sentence, joined, embedder, settings).supported for sentence in reference)
+        coverage.append(matched / len(reference) if reference else 0.0)
+        people.append(len(briefing.people))
+        discrepancies.append(len(briefing.discrepancies))
+        for text, keys in statements:
+            for key in keys:
+                if key in texts:
+                    cited += 1
+                    supported += support(text, texts[key], embedder, settings).supported
+        if on_story:
+            on_story(number, len(stories))
+    return {
+        "stories": len(stories),
+        "rouge": {name: _mean(values) for name, values in rouge.items()},
+        "coverage": _mean(coverage),
+        "citation_precision": round(supported / cited, 4) if cited else None,
+        "people_per_story": _mean(people),
+        "discrepancies_per_story": _mean(discrepancies),
+        "stories_with_discrepancies": round(sum(d > 0 for d in discrepancies) / len(stories), 4) if stories else None,
+    }
+
+
+def stories_markdown(figures: dict[str, Any]) -> str:
+    if not figures:
+        return "no stories"
+    rouge = figures.get("rouge", {})
+    rows = [
+        f"briefings: {figures['stories']} stories",
+        "",
+        "| | ROUGE-1 | ROUGE-2 | ROUGE-L |",
+        "|---|---|---|---|",
+    ]
+    for name, label in (("summary", "briefing summary"), ("lead3", "LEAD-3 baseline")):
+        cells = [rouge.get(f"{name}.{kind}") for kind in ROUGE_TYPES]
+        rows.append(f"| {label} | " + " | ".join("" if c is None else f"{c:.3f}" for c in cells) + " |")
+    rows.append(
+        f"\ncoverage of the reference summaries {figures['coverage']}, citation precision "
+        f"{figures['citation_precision']}, people per story {figures['people_per_story']}, discrepancies per "
+        f"story {figures['discrepancies_per_story']} (stories with any: {figures['stories_with_discrepancies']})"
+    )
+    return "\n".join(rows)

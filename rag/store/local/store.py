@@ -1,0 +1,257 @@
+"""An open index folder: the database (the truth), the FAISS index derived from it, and the
+write lock: the `local` implementation of `rag.store.protocol.IndexStore`.
+
+Layout of an index folder:
+    rag.sqlite       articles, chunks (with float32 vectors), FTS5 table, manifest
+    vectors-G.faiss  FAISS IndexIDMap2 over the chunk vectors as of SQLite generation G
+    write.lock       held by the one process allowed to write
+
+Readers need no write access: they read SQLite and the FAISS file, or build the FAISS index in
+memory when its file is stale. Writers take the lock, then get a `DatabaseWriter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from rag.errors import RagError
+from rag.store.filters import Filters
+from rag.store.local import pages as database_pages
+from rag.store.local.database import DB_NAME, Database
+from rag.store.local.vector_index import VectorIndex, faiss_path
+from rag.store.local.writes import DatabaseWriter
+from rag.store.lock import LOCK_NAME, WriteLock
+from rag.store.manifest import Manifest
+from rag.store.protocol import BatchResult, StoredArticle, StoredText
+from rag.text import content_words
+from rag.types import Article, Chunk, Hit
+
+if TYPE_CHECKING:
+    import faiss
+
+__all__ = ["DB_NAME", "LOCK_NAME", "Filters", "Manifest", "Store", "StoredArticle", "StoredText", "faiss_path"]
+
+
+def fts_query(text: str) -> str:
+    """An FTS5 OR-query of the question's content words, each quoted so that no user text is
+    read as FTS5 syntax: 'Who closed the harbour?' → '"closed" OR "harbour"'."""
+    seen: list[str] = []
+    for word in content_words(text):
+        token = word.replace('"', "")
+        if token and token not in seen and len(seen) < 32:
+            seen.append(token)
+    return " OR ".join(f'"{w}"' for w in seen)
+
+
+class Store:
+    """Use `Store.open(...)`; `begin_writes()` writes (under the lock); `db` is the database."""
+
+    def __init__(self, directory: Path, db: Database) -> None:
+        self.directory = directory
+        self.db = db
+        self.manifest = db.manifest
+        self.lock = WriteLock(directory)
+        self.vectors = VectorIndex(directory, db, lambda: self.lock.held)
+
+    @classmethod
+    def open(cls, directory: Path, manifest: Manifest, create: bool = False, check: bool = True) -> Store:
+        """Open (or with `create`, make) the index; refuse one built with another model
+        unless `check` is off (re-embedding, which rewrites the manifest)."""
+        if directory.exists() and not directory.is_dir():
+            raise RagError(f"the index path {directory} is a file, not a folder; pass --index with a folder")
+        if create:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RagError(
+                    f"cannot create the index folder {directory} ({exc.strerror}); choose another --index"
+                ) from None
+        return cls(directory, Database.open(directory, manifest, create=create, check=check))
+
+    @staticmethod
+    def read_manifest(directory: Path) -> Manifest | None:
+        return Database.manifest_at(directory)
+
+    @property
+    def location(self) -> str:
+        return str(self.directory)
+
+    def close(self) -> None:
+        self.db.close()
+        self.lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def acquire_lock(self, wait: bool = False) -> None:
+        self.lock.acquire(wait)
+
+    def release_lock(self) -> None:
+        self.lock.release()
+
+    def writer(self) -> DatabaseWriter:
+        """The database's writer; only the holder of the write lock may have it."""
+        if not self.lock.held:
+            raise RuntimeError("writing to the index needs its write lock: call acquire_lock() first")
+        return DatabaseWriter(self.db.connection, self.manifest)
+
+    def begin_writes(self) -> LocalWriter:
+        return LocalWriter(self)
+
+    def rebuild_faiss(self) -> faiss.Index:
+        self.writer()  # checks the lock
+        return self.vectors.rebuild()
+
+    def rebuild_vectors(self) -> None:
+        self.rebuild_faiss()
+
+    def save_faiss(self, index: faiss.Index) -> None:
+        self.writer()
+        self.vectors.save(index)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def faiss_index(self) -> faiss.Index:
+        return self.vectors.current()
+
+    def dense_search(
+        self, vectors: np.ndarray, k: int, filters: Filters | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Inner-product search: (scores, chunk ids), -1 ids where fewer than k exist."""
+        import faiss
+
+        index = self.faiss_index()
+        empty = np.full((len(vectors), 0), -1, dtype=np.int64)
+        if index.ntotal == 0:
+            return empty.astype(np.float32), empty
+        params = None
+        if filters is not None and filters.active():
+            allowed = self.db.allowed_chunk_ids(filters)
+            if allowed.size == 0:
+                return empty.astype(np.float32), empty
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
+        scores, ids = index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, index.ntotal), params=params)
+        return scores, ids
+
+    def lexical_search(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
+        return [(chunk_id, -bm25) for chunk_id, bm25 in self.db.lexical_search(fts_query(query), k, filters)]
+
+    def hits(self, chunk_ids: Sequence[int], scores: Sequence[float] | None = None) -> list[Hit]:
+        return self.db.hits(chunk_ids, scores)
+
+    def newest_date(self, filters: Filters | None = None) -> str | None:
+        return self.db.newest_date(filters)
+
+    def articles(self, ids: Sequence[int] | None = None, filters: Filters | None = None) -> list[StoredText]:
+        return self.db.articles(ids, filters)
+
+    def ids_for_doc_ids(self, doc_ids: Sequence[str]) -> list[int]:
+        return self.db.ids_for_doc_ids(doc_ids)
+
+    def articles_by_key(self) -> dict[str, StoredArticle]:
+        return self.db.articles_by_key()
+
+    def signatures(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.db.signatures()
+
+    def chunk_vectors(self, article_ids: Sequence[int]) -> list[tuple[int, int, int, np.ndarray]]:
+        return self.db.chunk_vectors(article_ids)
+
+    def unembedded_articles(self) -> list[tuple[int, str]]:
+        return self.db.unembedded_articles()
+
+    def unembedded_count(self) -> int:
+        return self.db.unembedded_count()
+
+    def stored_manifest(self) -> Manifest | None:
+        return self.db.stored_manifest()
+
+    def article_record(self, doc_id: str) -> dict[str, Any] | None:
+        return database_pages.article_record(self.db, doc_id)
+
+    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
+        return database_pages.article_list(self.db, query, filters, limit)
+
+    def sources(self) -> list[str]:
+        return database_pages.sources(self.db)
+
+    def counts(self) -> dict[str, int]:
+        return self.db.counts()
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
+
+    def figures(self) -> dict[str, Any]:
+        """What `rag stats` reports: counts, model, chunking and bytes on disk."""
+        return {
+            **self.db.counts(),
+            "model": self.manifest.fingerprint,
+            "dimension": self.manifest.dimension,
+            "chunking": self.manifest.chunking,
+            "bytes": self.size_bytes(),
+            "index": str(self.directory),
+            "store": "local",
+        }
+
+
+class LocalWriter:
+    """The database's writes, with the in-memory FAISS copy kept in step; `finish` saves it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.db = store.writer()  # checks the lock
+        self._index: faiss.Index | None = None
+
+    @property
+    def index(self) -> faiss.Index:
+        if self._index is None:
+            self._index = self.store.faiss_index()
+        return self._index
+
+    def write_batch(
+        self,
+        replace_ids: Sequence[int],
+        new_articles: Sequence[tuple[Article, bytes, int | None]],
+        chunks: Sequence[tuple[int, Chunk]],
+        vectors: np.ndarray,
+    ) -> BatchResult:
+        index = self.index  # loaded before the write, so that it matches the generation before it
+        result = self.db.write_batch(replace_ids, new_articles, chunks, vectors)
+        if result.removed:
+            index.remove_ids(np.array(result.removed, dtype=np.int64))  # type: ignore[arg-type]
+        if result.chunk_ids:
+            index.add_with_ids(
+                np.ascontiguousarray(vectors, dtype=np.float32), np.array(result.chunk_ids, dtype=np.int64)
+            )
+        return result
+
+    def rekey(self, article_id: int, key: str) -> None:
+        self.db.rekey(article_id, key)
+
+    def delete_articles(self, article_ids: Sequence[int]) -> None:
+        self.write_batch(article_ids, [], [], np.zeros((0, 0), dtype=np.float32))
+
+    def add_chunks(
+        self, chunks: Sequence[tuple[int, Chunk]], vectors: np.ndarray, article_ids: Sequence[int]
+    ) -> list[int]:
+        index = self.index
+        new_ids = self.db.add_chunks(chunks, vectors, article_ids)
+        if new_ids:
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(new_ids, dtype=np.int64))
+        return new_ids
+
+    def clear_chunks(self) -> None:
+        self.db.clear_chunks()
+        self._index = None  # the next write reads the (now empty) index afresh
+
+    def finish(self) -> None:
+        self.store.save_faiss(self.index)  # also mends a missing or stale file when nothing changed
