@@ -48,7 +48,7 @@ def measure(store: Store, embedder: Embedder, questions: list[str]) -> dict[str,
     prompts = Prompts.load(cache=resolve().model_cache)
     for question in questions[:3]:
         retrieve(store, embedder, question, params)
-        ask(question, store, embedder, llm, params, prompts)  # warm: spaCy is loaded on first need
+        ask(question, store, embedder, llm, params, prompts, llm)  # warm: spaCy is loaded on first need
     encode, dense, retrieval, answer = [], [], [], []
     for question in questions:
         started = time.perf_counter()
@@ -61,7 +61,7 @@ def measure(store: Store, embedder: Embedder, questions: list[str]) -> dict[str,
         retrieve(store, embedder, question, params)
         retrieval.append(time.perf_counter() - started)
         started = time.perf_counter()
-        ask(question, store, embedder, llm, params, prompts)
+        ask(question, store, embedder, llm, params, prompts, llm)
         answer.append(time.perf_counter() - started)
     return {
         "chunks": store.db.counts()["chunks"],

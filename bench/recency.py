@@ -14,12 +14,11 @@ import json
 import sys
 from pathlib import Path
 
-from rag.embed import CachingEmbedder, load_embedder
+from rag.app import Rag
+from rag.embed import load_embedder
 from rag.eval.evaluate import eval_index, run_eval, summarize
 from rag.eval.gold import load_gold
 from rag.ingest.chunk import ChunkParams
-from rag.prompt import Prompts
-from rag.reader.extractive import ExtractiveLLM
 from rag.retrieve import RetrievalParams
 from rag.settings import resolve
 from rag.timeframe import time_window
@@ -37,10 +36,9 @@ def main() -> None:
     timed = sum(1 for q in dated if q.as_of and time_window(q.question, _date(q.as_of)) is not None)
     report: dict[str, object] = {"dataset": gold.name, "questions": len(gold.questions), "naming_a_period": timed}
     with eval_index(gold, embedder, ChunkParams(), settings.eval_cache) as store:
-        cached = CachingEmbedder(embedder)
-        llm = ExtractiveLLM(cached)
+        rag = Rag.open(settings=settings, embedder=embedder).over(store)
         for weight in (float(w) for w in args.weights.split(",")):
-            results = run_eval(gold, store, cached, llm, RetrievalParams(recency_weight=weight), Prompts.load())
+            results = run_eval(gold, rag, RetrievalParams(recency_weight=weight))
             summary = summarize(results)
             retrieval, answers = summary["retrieval"], summary["answers"]
             report[f"weight {weight:g}"] = {

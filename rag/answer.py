@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
-from rag.llm.protocol import LLM, AnswerRequest
-from rag.prompt import ABSTAIN, PackedContext, Prompts, answer_messages, pack
+from rag.llm.protocol import ABSTAIN, LLM, AnswerRequest, ConflictFinder
+from rag.prompt import PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store.protocol import IndexStore
 from rag.text import content_stems, sentences
@@ -31,22 +31,22 @@ def ask(
     llm: LLM,
     params: RetrievalParams,
     prompts: Prompts,
+    conflicts: ConflictFinder,
     budget: int = DEFAULT_BUDGET,
     on_token: Callable[[str], None] | None = None,
     support: SupportSettings | None = None,
-    detector: LLM | None = None,
 ) -> AskResult:
     """Answer `question` from the index, every sentence checked against the passages it cites.
 
     With `on_token`, the model's reply is streamed to it as it arrives. A backend that does not
-    look for disagreement between the passages has them read by `detector` (the extractive
-    reader by default), whatever the model wrote.
+    look for disagreement between the passages has them read by `conflicts` (one extractive
+    reader, kept for every question), whatever the model wrote.
     """
     started = time.perf_counter()
     retrieval = retrieve(store, embedder, question, params)
     timings = {"retrieve": time.perf_counter() - started}
     return answer_from_hits(
-        question, list(retrieval.hits), embedder, llm, prompts, budget, on_token, support, timings, detector
+        question, list(retrieval.hits), embedder, llm, prompts, conflicts, budget, on_token, support, timings
     )
 
 
@@ -56,11 +56,11 @@ def answer_from_hits(
     embedder: Embedder,
     llm: LLM,
     prompts: Prompts,
+    conflicts: ConflictFinder,
     budget: int = DEFAULT_BUDGET,
     on_token: Callable[[str], None] | None = None,
     support: SupportSettings | None = None,
     timings: dict[str, float] | None = None,
-    detector: LLM | None = None,
 ) -> AskResult:
     """The part of `ask` after retrieval: pack, generate, check."""
     timings = dict(timings or {})
@@ -77,10 +77,10 @@ def answer_from_hits(
     started = time.perf_counter()
     checked = check_answer(reply, context.passages, embedder, support)
     timings["cite"] = time.perf_counter() - started
-    conflicts = reply.conflicts
-    if conflicts is None:
+    found = reply.conflicts
+    if found is None:
         started = time.perf_counter()
-        conflicts = (detector or conflict_detector(embedder)).answer(request).conflicts or ()
+        found = conflicts.find_conflicts(question, context.passages)
         timings["conflicts"] = time.perf_counter() - started
     answer = Answer(
         question=question,
@@ -88,29 +88,19 @@ def answer_from_hits(
         abstained=checked.abstained,
         sentences=checked.sentences,
         sources=tuple(
-            sorted(
-                checked.sources + _conflict_sources(conflicts, context.passages, checked.sources), key=lambda s: s.key
-            )
+            sorted(checked.sources + _conflict_sources(found, context.passages, checked.sources), key=lambda s: s.key)
         ),
         invalid_citations=checked.invalid_citations,
         timings=timings,
         truncated=reply.truncated,
         short_answer=None if checked.abstained else reply.short_answer,
         lead="" if checked.abstained else reply.lead,
-        conflicts=conflicts,
+        conflicts=found,
         abstain_reason=(reply.abstain_reason or "the model found no answer in the passages")
         if checked.abstained
         else None,
     )
     return AskResult(answer, context)
-
-
-def conflict_detector(embedder: Embedder) -> LLM:
-    """The extractive reader, to find disagreement between the passages for a backend that
-    does not look for it. Make one per run: it holds spaCy's pipeline once loaded."""
-    from rag.reader.extractive import ExtractiveLLM
-
-    return ExtractiveLLM(embedder)
 
 
 def _conflict_sources(
@@ -130,41 +120,3 @@ def _conflict_sources(
                 quote = max(sentences(by_key[key].text), key=lambda x: len(wanted & set(content_stems(x))), default="")
                 found[key] = Source(key, by_key[key], quote)
     return tuple(found[k] for k in sorted(found))
-
-
-def answer_json(answer: Answer) -> dict[str, object]:
-    return {
-        "question": answer.question,
-        "answer": answer.text,
-        "abstained": answer.abstained,
-        "sentences": [
-            {"text": s.text, "citations": list(s.citations), "supported": s.supported} for s in answer.sentences
-        ],
-        "sources": [
-            {
-                "key": s.key,
-                "article_id": s.hit.doc_id,
-                "title": s.hit.title,
-                "source": s.hit.source,
-                "date": s.hit.date,
-                "url": s.hit.url,
-                "quote": s.quote,
-            }
-            for s in answer.sources
-        ],
-        "short_answer": answer.short_answer,
-        "conflicts": [
-            {
-                "about": c.about,
-                "label": c.label,
-                "answers": [
-                    {"text": a.text, "citations": list(a.citations), "sources": list(a.sources)} for a in c.answers
-                ],
-            }
-            for c in answer.conflicts
-        ],
-        "abstain_reason": answer.abstain_reason,
-        "invalid_citations": list(answer.invalid_citations),
-        "truncated": answer.truncated,
-        "timings_ms": {k: round(v * 1000, 1) for k, v in answer.timings.items()},
-    }

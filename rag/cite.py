@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.embed import Embedder
-from rag.llm.protocol import Reply
-from rag.prompt import ABSTAIN
+from rag.llm.protocol import ABSTAIN, Reply
 from rag.text import content_stems, normalize, sentence_spans
 from rag.types import AnswerSentence, Hit, Source
 

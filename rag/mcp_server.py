@@ -1,17 +1,18 @@
 """`rag mcp`: the index as an MCP server over stdio, for agents. Its tools return the same
-JSON as the command line's `--json`: search, ask, brief and get_article."""
+JSON as the command line's `--json` (rag.shapes): search, ask, brief and get_article. Every
+argument is checked by `Rag`, so a tool refuses what the command line refuses, with its line."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from rag.app import Rag
 from rag.errors import RagError
-from rag.inputs import check_question
-from rag.service import Service
+from rag.shapes import answer_json, briefing_json, hit_json
 
 
-def build_server(service: Service) -> Any:
+def build_server(rag: Rag) -> Any:
     from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
@@ -23,10 +24,6 @@ def build_server(service: Service) -> Any:
         ),
     )
 
-    def checked(text: str) -> str:
-        check_question(text)
-        return text
-
     def told(operation: Callable[[], Any]) -> Any:
         """A user's mistake reaches the agent as the one line the command line would print."""
         try:
@@ -36,27 +33,28 @@ def build_server(service: Service) -> Any:
 
     @server.tool()
     def search(query: str, k: int = 5) -> list[dict[str, Any]]:
-        """The passages that best match a query, with their article, outlet and date."""
-        return told(lambda: service.search(checked(query), max(1, min(k, 100))))
+        """The passages that best match a query (k: 1 to 100), with their article, outlet and date."""
+        return told(lambda: [hit_json(hit) for hit in rag.search(query, k)])
 
     @server.tool()
     def ask(question: str, k: int = 8) -> dict[str, Any]:
-        """A cited answer from the articles; says when the sources disagree or do not say."""
-        return told(lambda: service.ask(checked(question), max(1, min(k, 50))))
+        """A cited answer from the articles (k: 1 to 50 passages); says when the sources
+        disagree or do not say."""
+        return told(lambda: answer_json(rag.ask(question, k)))
 
     @server.tool()
     def brief(topic: str | None = None) -> dict[str, Any]:
         """A consolidated briefing on a topic (or the whole index): summary, agreements,
         differences, single-source claims, timeline, people."""
-        return told(lambda: service.brief(checked(topic) if topic else None)[0])
+        return told(lambda: briefing_json(rag.brief(topic or None)))
 
     @server.tool()
     def get_article(article_id: str) -> dict[str, Any]:
         """One article by its id: text, outlet, date, URL, chunks and near-duplicates."""
-        return told(lambda: service.article(article_id))
+        return told(lambda: rag.article(article_id))
 
     return server
 
 
-def serve_stdio(service: Service) -> None:
-    build_server(service).run("stdio")
+def serve_stdio(rag: Rag) -> None:
+    build_server(rag).run("stdio")

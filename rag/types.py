@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -124,16 +123,3 @@ def update_or_contradiction(sides: list[list[str | None]]) -> str:
         spans.append((min(known), max(known)))
     spans.sort()
     return "update" if all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False)) else "contradiction"
-
-
-def hit_json(hit: Hit) -> dict[str, Any]:
-    """A passage as `rag search --json` prints it."""
-    return {
-        "article_id": hit.doc_id,
-        "chunk_id": hit.chunk_id,
-        "title": hit.title,
-        "source": hit.source,
-        "date": hit.date,
-        "text": hit.text,
-        "score": round(hit.dense_score if hit.dense_score is not None else 0.0, 4),
-    }

@@ -15,10 +15,9 @@ from typing import Any
 
 import uvicorn
 
-from rag.embed import CachingEmbedder, Embedder
-from rag.llm import make_llm
+from rag.app import Rag
+from rag.embed import Embedder
 from rag.serve import ServeConfig, create_app
-from rag.service import Service, ServiceSettings
 from rag.settings import Flags, resolve
 
 
@@ -32,11 +31,10 @@ def free_port() -> int:
 def running_server(index: Path, embedder: Embedder, flags: Flags | None = None, **config: Any) -> Iterator[str]:
     """The app on the index at a free loopback port; yields its base URL."""
     settings = resolve(replace(flags or Flags(), index=index))
-    cached = CachingEmbedder(embedder)
-    service = Service(settings, cached, make_llm(settings, cached), ServiceSettings())
+    rag = Rag.open(settings=settings, embedder=embedder)
     port = free_port()
     options = {"upload_dir": index / "uploads", **config}
-    app = create_app(service, ServeConfig(port=port, **options))
+    app = create_app(rag, ServeConfig(port=port, **options))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -50,7 +48,7 @@ def running_server(index: Path, embedder: Embedder, flags: Flags | None = None, 
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        service.close()
+        rag.close()
 
 
 @contextmanager

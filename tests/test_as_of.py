@@ -7,13 +7,12 @@ import pytest
 from conftest import open_store
 from typer.testing import CliRunner
 
+from rag.app import Rag
 from rag.cli import app
 from rag.embed import HashEmbedder
 from rag.eval.evaluate import eval_index, run_eval
 from rag.eval.gold import load_gold
 from rag.ingest.chunk import ChunkParams
-from rag.prompt import Prompts
-from rag.reader.extractive import ExtractiveLLM
 from rag.retrieve import RetrievalParams
 
 runner = CliRunner()
@@ -74,7 +73,7 @@ def test_eval_honours_each_questions_as_of(tmp_path: Path) -> None:
     embedder = HashEmbedder()
     loaded = load_gold(gold)
     with eval_index(loaded, embedder, ChunkParams(), tmp_path / "cache") as store:
-        results = run_eval(loaded, store, embedder, ExtractiveLLM(embedder), RetrievalParams(), Prompts.load())
+        results = run_eval(loaded, Rag.open(embedder=embedder).over(store), RetrievalParams())
     by_id = {r.question.id: r for r in results}
     assert by_id["late"].retrieval["hit@10"] == 1.0
     assert by_id["early"].retrieval["hit@10"] == 0.0  # the March report did not exist yet

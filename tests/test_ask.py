@@ -25,7 +25,8 @@ runner = CliRunner()
 
 
 def run(question: str, store: Store, embedder: MiniLMEmbedder, llm: object = None):  # type: ignore[no-untyped-def]
-    return ask(question, store, embedder, llm or ExtractiveLLM(embedder), RetrievalParams(), Prompts.load()).answer
+    reader = ExtractiveLLM(embedder)
+    return ask(question, store, embedder, llm or reader, RetrievalParams(), Prompts.load(), reader).answer
 
 
 def test_the_gold_set_is_big_enough_and_varied() -> None:

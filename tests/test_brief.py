@@ -6,10 +6,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rag.brief import Briefing, briefing_json, build_briefing, claim_sentences
+from rag.brief import Briefing, build_briefing, claim_sentences
 from rag.embed import CachingEmbedder, Embedder
 from rag.llm.protocol import ScriptedLLM
 from rag.prompt import BriefPrompts
+from rag.shapes import briefing_json
 from rag.store.local.store import Store
 
 runner = CliRunner()

@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from rag.embed import CachingEmbedder, Embedder
+from rag.app import Rag
+from rag.embed import Embedder
 from rag.eval.evaluate import eval_index, run_eval, summarize
 from rag.eval.gates import Gate, Verdict, check_gates, gates_markdown, load_gates, parse_gates
 from rag.eval.gold import load_gold
 from rag.eval.stories import eval_stories
 from rag.ingest.chunk import ChunkParams
-from rag.prompt import Prompts
-from rag.reader.extractive import ExtractiveLLM
 from rag.retrieve import RetrievalParams
 
 THRESHOLDS = ROOT / "eval" / "thresholds.json"
@@ -25,12 +24,10 @@ THRESHOLDS = ROOT / "eval" / "thresholds.json"
 @pytest.mark.parametrize("dataset", sorted(json.loads(THRESHOLDS.read_text())))
 def test_the_gold_set_stays_above_its_floors(dataset: str, minilm: Embedder, tmp_path: Path) -> None:
     gold = load_gold(ROOT / "eval" / dataset)
-    embedder = CachingEmbedder(minilm)
-    with eval_index(gold, minilm, ChunkParams(), tmp_path) as store:
-        results = run_eval(gold, store, embedder, ExtractiveLLM(embedder), RetrievalParams(), Prompts.load())
-        report = summarize(results)
+    with eval_index(gold, minilm, ChunkParams(), tmp_path) as store, Rag.open(embedder=minilm).over(store) as rag:
+        report = summarize(run_eval(gold, rag, RetrievalParams()))
         if gold.stories:
-            report["briefing"] = eval_stories(gold, store, embedder)
+            report["briefing"] = eval_stories(gold, rag)
     verdicts = check_gates(report, load_gates(THRESHOLDS, dataset))
     assert not [v for v in verdicts if v.failed], f"{dataset} regressed:\n" + gates_markdown(verdicts)
 

@@ -2,8 +2,7 @@
 sentences and stating the key of the passage each comes from, or abstains."""
 
 from rag.cite import check_answer
-from rag.llm.protocol import AnswerRequest, Reply, ReplySentence
-from rag.prompt import ABSTAIN
+from rag.llm.protocol import ABSTAIN, AnswerRequest, Reply, ReplySentence
 from rag.reader.extractive import ExtractiveLLM
 from rag.types import Hit
 

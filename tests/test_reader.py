@@ -164,7 +164,8 @@ def test_an_abstention_says_why(reader: ExtractiveLLM) -> None:
 def test_disagreement_is_found_in_the_passages_whatever_another_model_writes(hash_embedder: Embedder) -> None:
     hits = [hit for _, hit in TREATY]
     model = ScriptedLLM(["The treaty was signed on Friday [1]."])
-    result = answer_from_hits("Where was the trade treaty signed?", hits, hash_embedder, model, Prompts.load())
+    reader = ExtractiveLLM(hash_embedder)
+    result = answer_from_hits("Where was the trade treaty signed?", hits, hash_embedder, model, Prompts.load(), reader)
     assert {a.text for c in result.answer.conflicts for a in c.answers} == {"Lisbon", "Porto"}
 
 

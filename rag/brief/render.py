@@ -3,54 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from rag.brief.model import Briefing, Statement
+from rag.brief.model import Briefing
 from rag.terminal import one_line, title
-
-
-def briefing_json(briefing: Briefing) -> dict[str, Any]:
-    def statement(s: Statement) -> dict[str, Any]:
-        return {"text": s.text, "citations": list(s.citations)}
-
-    return {
-        "topic": briefing.topic,
-        "summary": [statement(s) for s in briefing.summary],
-        "agreements": [
-            {"text": a.text, "citations": list(a.citations), "source_count": a.source_count}
-            for a in briefing.agreements
-        ],
-        "discrepancies": [
-            {"about": d.about, "kind": d.kind, "label": d.label, "positions": [statement(p) for p in d.positions]}
-            for d in briefing.discrepancies
-        ],
-        "single_source": [statement(s) for s in briefing.single_source],
-        "timeline": [
-            {
-                "date": e.date,
-                "event": e.event,
-                "citations": list(e.citations),
-                "precision": e.precision,
-                "inferred_year": e.inferred_year,
-            }
-            for e in briefing.timeline
-        ],
-        "people": [
-            {"name": p.name, "conflicting": p.conflicting, "descriptions": [statement(d) for d in p.descriptions]}
-            for p in briefing.people
-        ],
-        "sources": [
-            {
-                "key": s.key,
-                "article_id": s.article_id,
-                "title": s.title,
-                "source": s.source,
-                "date": s.date,
-                "url": s.url,
-            }
-            for s in briefing.sources
-        ],
-    }
 
 
 def _marks(citations: Sequence[int]) -> str:

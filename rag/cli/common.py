@@ -16,13 +16,13 @@ from rag.errors import RagError, database_problem
 from rag.settings import Flags, Settings, resolve
 
 if TYPE_CHECKING:
-    from rag.embed import Embedder
-    from rag.store.protocol import IndexStore
+    from rag.app import Rag
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: a flag is shown as a flag, not as a `<bool>` to fill in
     help="Cited answers, briefings and evaluations over your news articles, offline.",
 )
 
@@ -38,7 +38,7 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.", show_default=False)]
 BackendOption = Annotated[
     str | None, typer.Option(help="extractive (offline) or openai [env RAG_BACKEND]", show_default=False)
 ]
@@ -68,8 +68,8 @@ def _main(
     """Cited answers, briefings and evaluations over your news articles, offline."""
 
 
-def command(function: Callable[..., None]) -> Callable[..., None]:
-    """Register a command whose user errors print one line and exit 2, never a traceback."""
+def guarded(function: Callable[..., None]) -> Callable[..., None]:
+    """A command whose user errors print one line and exit 2, never a traceback."""
 
     @functools.wraps(function)
     def run(*args: Any, **kwargs: Any) -> None:
@@ -84,7 +84,6 @@ def command(function: Callable[..., None]) -> Callable[..., None]:
             err(f"error: {database_problem(exc)}")
             raise typer.Exit(2) from None
 
-    app.command()(run)
     return run
 
 
@@ -98,36 +97,15 @@ def settings_from(
     return resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, store=store))
 
 
-def embedder_for(settings: Settings) -> Embedder:
-    from rag.embed import load_embedder
-
-    return load_embedder(settings.embedder, settings.model_cache)
-
-
-def open_store(settings: Settings, embedder: Embedder) -> IndexStore:
+def open_rag(settings: Settings) -> Rag:
+    """The application for one command; its warnings (articles not embedded yet) go to stderr."""
     import faiss
 
-    from rag.ingest.chunk import ChunkParams
-    from rag.ingest.pipeline import manifest_for
-    from rag.store.registry import open_index
+    from rag.app import Rag
 
     # One query at a time: starting threads costs more than the scan (3.4 ms against 1.4 ms at 17k).
     faiss.omp_set_num_threads(1)
-    store = open_index(
-        settings.store, settings.index, manifest_for(embedder, ChunkParams()), api_key=settings.qdrant_api_key
-    )
-    missing = store.unembedded_count()
-    if missing:
-        err(
-            f"warning: {missing} articles are not embedded yet (an ingest or --reembed was interrupted) and "
-            f"cannot be found; run `rag ingest --reembed {store_option(settings)}` to finish"
-        )
-    return store
-
-
-def store_option(settings: Settings) -> str:
-    """How to name this index on a command line: `--index DIR` or `--store SPEC`."""
-    return f"--index {settings.index}" if settings.store.kind == "local" else f"--store {settings.store.describe()}"
+    return Rag.open(settings=settings, warn=err)
 
 
 def read_report(path: Path) -> dict[str, Any]:
@@ -152,3 +130,8 @@ def write_out(out: Path, text: str) -> None:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise RagError(f"cannot write {out} ({exc.strerror}); choose another --out") from None
+
+
+def Flag(name: str, help: str) -> Any:  # noqa: N802 - used like typer.Option, in annotations
+    """An on/off option: the flag alone turns it on (no `--no-` twin, no type shown)."""
+    return typer.Option(name, help=help, show_default=False)

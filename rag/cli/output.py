@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from rag.shapes import ingest_report_json
 from rag.terminal import one_line, path_text, printable, title
 
 
@@ -35,7 +36,7 @@ def print_json(value: Any) -> None:
 
 def report_ingest(report: Any, as_json: bool) -> None:
     if as_json:
-        print_json(report.as_dict())
+        print_json(ingest_report_json(report))
         return
     for skipped in report.skipped:
         err(f"skipped {path_text(skipped.path)}: {skipped.reason}")
@@ -59,17 +60,24 @@ def report_ingest(report: Any, as_json: bool) -> None:
 
 
 def render_answer(answer: Any, streamed: bool) -> None:
+    """The answer for a person: each sentence with its citations, the disagreements, then the
+    sources. Unless the model's text was streamed as it came (keys and all), citations are
+    numbered [1], [2], ... in the order they first appear, whatever the passages' retrieval ranks."""
     if answer.abstained:
         say(answer.text)
         return
+    number = {key: key for key in _cited_keys(answer)} if streamed else _numbered(answer)
+
+    def marks(keys: Any) -> str:
+        return "".join(f"[{number.get(k, k)}]" for k in keys)
+
     if not streamed:
         if answer.lead:
             say(answer.lead)
         for sentence in answer.sentences:
-            marks = "".join(f"[{k}]" for k in sentence.citations)
             note = f" {one_line(sentence.note)}" if sentence.note else ""
             flag = "" if sentence.supported else ("  ⚠ unsupported" if sentence.citations else "  ⚠ uncited")
-            say(f"{one_line(sentence.text)} {marks}{note}{flag}".replace(" " + "  ", "  ").rstrip())
+            say(f"{one_line(sentence.text)} {marks(sentence.citations)}{note}{flag}".replace(" " + "  ", "  ").rstrip())
     else:
         for sentence in answer.sentences:
             if not sentence.supported:
@@ -78,9 +86,8 @@ def render_answer(answer: Any, streamed: bool) -> None:
         say("\nThe sources disagree:")
         for conflict in answer.conflicts:
             for position in conflict.answers:
-                marks = "".join(f"[{k}]" for k in position.citations)
                 outlets = f" ({'; '.join(one_line(s, 80) for s in position.sources)})" if position.sources else ""
-                say(f"  • {one_line(position.text)} {marks}{outlets}")
+                say(f"  • {one_line(position.text)} {marks(position.citations)}{outlets}")
     if answer.truncated:
         say("⚠ the model's reply was too long and was cut; only its beginning is shown and checked")
     if answer.invalid_citations:
@@ -88,11 +95,24 @@ def render_answer(answer: Any, streamed: bool) -> None:
         say(f"⚠ removed citations that name no source: {keys}")
     if answer.sources:
         say("\nSources:")
-    for item in answer.sources:
+    for item in sorted(answer.sources, key=lambda s: number.get(s.key, s.key)):
         hit = item.hit
-        say(f"[{item.key}] {_described(hit.title, hit.source, hit.date, hit.url)}")
+        say(f"[{number.get(item.key, item.key)}] {_described(hit.title, hit.source, hit.date, hit.url)}")
         if item.quote:
             say(f'    "{one_line(item.quote)}"')
+
+
+def _cited_keys(answer: Any) -> list[int]:
+    """Passage keys in the order a reader meets them: the sentences' citations, then the
+    disagreements', then any other source."""
+    keys = [k for s in answer.sentences for k in s.citations]
+    keys += [k for c in answer.conflicts for position in c.answers for k in position.citations]
+    keys += [s.key for s in answer.sources]
+    return list(dict.fromkeys(keys))
+
+
+def _numbered(answer: Any) -> dict[int, int]:
+    return {key: n for n, key in enumerate(_cited_keys(answer), start=1)}
 
 
 def _described(title_text: str, source: str | None, date: str | None, url: str | None) -> str:

@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
-from rag.cli.common import BackendOption, BaseUrlOption, IndexOption, ModelOption, StoreOption, command
+from rag.cli.common import BackendOption, BaseUrlOption, IndexOption, ModelOption, StoreOption
 from rag.cli.output import err
 from rag.settings import Flags, resolve
 
 
-@command
 def serve(
     index: IndexOption = None,
     store: StoreOption = None,
@@ -29,10 +28,9 @@ def serve(
     import faiss
     import uvicorn
 
+    from rag.app import Rag
     from rag.serve import ServeConfig, create_app
     from rag.serve.security import check_bind
-    from rag.service import Service
-    from rag.store.registry import index_exists
 
     settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, token=token, store=store))
     config = ServeConfig(
@@ -44,18 +42,16 @@ def serve(
     )
     check_bind(config)
     faiss.omp_set_num_threads(1)  # requests run side by side; each search is small
-    service = Service.open(settings)
-    location = settings.index if settings.store.kind == "local" else settings.store.describe()
-    if not index_exists(settings.store, settings.index, settings.qdrant_api_key):
-        err(f"no index at {location} yet: upload articles on the Index page, or run `rag ingest PATH`")
+    rag = Rag.open(settings=settings, warn=err).warm()
+    if not rag.exists():
+        err(f"no index at {rag.location} yet: upload articles on the Index page, or run `rag ingest PATH`")
     try:
-        err(f"rag serve: http://{host}:{port}/ask (index {location}); Ctrl-C stops")
-        uvicorn.run(create_app(service, config), host=host, port=port, log_level="warning", access_log=False)
+        err(f"rag serve: http://{host}:{port}/ask (index {rag.location}); Ctrl-C stops")
+        uvicorn.run(create_app(rag, config), host=host, port=port, log_level="warning", access_log=False)
     finally:
-        service.close()
+        rag.close()
 
 
-@command
 def mcp(
     index: IndexOption = None,
     store: StoreOption = None,
@@ -66,13 +62,10 @@ def mcp(
     """An MCP server over stdio with the tools search, ask, brief and get_article."""
     import faiss
 
+    from rag.app import Rag
     from rag.mcp_server import serve_stdio
-    from rag.service import Service
 
     settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, store=store))
     faiss.omp_set_num_threads(1)
-    service = Service.open(settings)
-    try:
-        serve_stdio(service)
-    finally:
-        service.close()
+    with Rag.open(settings=settings) as rag:
+        serve_stdio(rag)

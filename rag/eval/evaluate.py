@@ -19,21 +19,21 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rag.answer import answer_from_hits, conflict_detector
 from rag.embed import Embedder
 from rag.eval.gold import GoldSet, Question
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.pipeline import ingest, manifest_for
-from rag.llm import LLM
-from rag.prompt import Prompts
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store.protocol import IndexStore
 from rag.store.registry import eval_spec, open_index
 from rag.store.spec import StoreSpec
 from rag.text import normalize
 from rag.types import Answer, Hit
+
+if TYPE_CHECKING:
+    from rag.app import Rag
 
 RETRIEVAL_DEPTH = 10
 
@@ -145,11 +145,8 @@ class QuestionResult:
 
 def run_eval(
     gold: GoldSet,
-    store: IndexStore,
-    embedder: Embedder,
-    llm: LLM,
+    rag: Rag,
     params: RetrievalParams,
-    prompts: Prompts,
     limit: int | None = None,
     kinds: Sequence[str] = (),
     on_question: Callable[[int, int], None] | None = None,
@@ -158,16 +155,14 @@ def run_eval(
     questions = questions[:limit] if limit else questions
     results = []
     depth = max(params.k, RETRIEVAL_DEPTH)
-    # One reader for the whole run (spaCy loads once, and only if a backend leaves the search
-    # for disagreement to it).
-    detector = conflict_detector(embedder)
     for number, question in enumerate(questions, start=1):
         started = time.perf_counter()
         asked = _with(params, k=depth, relevance_floor=-1.0, filters=params.filters.as_of(question.as_of))
-        ranked = retrieve(store, embedder, question.question, asked)
+        with rag.store() as store:
+            ranked = retrieve(store, rag.embedder, question.question, asked)
         timings = {"retrieve": time.perf_counter() - started}
         hits = list(ranked.hits[: params.k]) if ranked.best_dense >= params.relevance_floor else []
-        result = answer_from_hits(question.question, hits, embedder, llm, prompts, timings=timings, detector=detector)
+        result = rag.answer_from(question.question, hits, timings)
         scores = retrieval_scores(question, ranked.hits) if question.answerable else {}
         read_ids = tuple(dict.fromkeys(hit.doc_id for _, hit in result.context.passages))
         results.append(QuestionResult(question, result.answer, scores, result.answer.timings, read_ids))

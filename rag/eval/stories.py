@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 import statistics
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rag.embed import Embedder
 from rag.eval.gold import GoldSet
-from rag.store.protocol import IndexStore
 from rag.text import sentences
+
+if TYPE_CHECKING:
+    from rag.app import Rag
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
@@ -52,20 +53,19 @@ def _mean(values: list[float]) -> float | None:
 
 def eval_stories(
     gold: GoldSet,
-    store: IndexStore,
-    embedder: Embedder,
+    rag: Rag,
     limit: int | None = None,
     on_story: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Each story's briefing, built from its own articles with its title as the topic."""
     from rouge_score import rouge_scorer
 
-    from rag.brief import build_briefing
     from rag.cite import SupportSettings, support
 
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     articles = _story_articles(gold)
     settings = SupportSettings()
+    embedder = rag.embedder
     stories = gold.stories[:limit] if limit else gold.stories
     rouge: dict[str, list[float]] = {f"{name}.{kind}": [] for name in ("summary", "lead3") for kind in ROUGE_TYPES}
     coverage: list[float] = []
@@ -73,7 +73,7 @@ def eval_stories(
     discrepancies: list[float] = []
     cited = supported = 0
     for number, story in enumerate(stories, start=1):
-        briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
+        briefing = rag.brief(story.title or None, doc_ids=story.article_ids)
         texts = {s.key: articles[s.article_id][0] for s in briefing.sources if s.article_id in articles}
         summary = " ".join(s.text for s in briefing.summary)
         centre = next(

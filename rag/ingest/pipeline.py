@@ -42,21 +42,6 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     duplicate_pairs: list[tuple[str, str]] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "duplicates": self.duplicates,
-            "pruned": self.pruned,
-            "chunks": self.chunks,
-            "seconds": round(self.seconds, 3),
-            "chunks_per_second": round(self.chunks / self.seconds, 1) if self.seconds else 0.0,
-            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
-            "warnings": self.warnings,
-            "duplicate_of": [{"article": a, "original": b} for a, b in self.duplicate_pairs],
-        }
-
     @property
     def ingested_anything(self) -> bool:
         return bool(self.added or self.updated or self.duplicates or self.unchanged)

@@ -9,8 +9,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from rag.errors import RagError
-from rag.prompt import ABSTAIN
 from rag.types import Conflict, Hit
+
+ABSTAIN = "The sources do not answer this question."
+"""What every backend says when the passages do not answer: the citation check and the
+evaluation read it as an abstention."""
 
 Message = dict[str, str]
 OnToken = Callable[[str], None]
@@ -68,6 +71,13 @@ class LLM(Protocol):
     def complete(self, messages: Sequence[Message]) -> str:
         """A free-form chat completion (the briefing's map and reduce steps)."""
         ...
+
+
+class ConflictFinder(Protocol):
+    """Reads where the passages disagree on what a question asks, whatever a model wrote: the
+    answer of a backend that does not look for disagreement itself is checked by one."""
+
+    def find_conflicts(self, question: str, passages: Sequence[tuple[int, Hit]]) -> tuple[Conflict, ...]: ...
 
 
 class LLMError(RagError):

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from rag.dates import DateResolver
 from rag.embed import Embedder
 from rag.errors import RagError
-from rag.llm.protocol import AnswerRequest, Message, OnToken, Reply, ReplySentence
+from rag.llm.protocol import ABSTAIN, AnswerRequest, Message, OnToken, Reply, ReplySentence
 from rag.nlp import NlpUnavailable, Pipeline
-from rag.prompt import ABSTAIN
 from rag.reader.candidates import Evidence
 from rag.reader.question import OPEN, LabelGlossary, QuestionType, classify, needs_parse
-from rag.reader.read import ReaderSettings, read
+from rag.reader.short_answer import ReaderSettings, read_evidence
 from rag.text import content_stems, normalize, sentences, stem
+from rag.types import Conflict, Hit
 
 # Words that frame a question rather than name what it is about ("what is X's role?"): an
 # answer sentence rarely repeats them, so their absence counts for little.
@@ -163,12 +163,16 @@ class ExtractiveLLM:
         The keys are stated as values, so text inside a passage ("[2]") is never read as a
         citation.
         """
-        reply = self._answer(request)
+        reply = self.read(request.question, request.passages)
         if on_token is not None:
             on_token(reply.text)
         return reply
 
-    def _answer(self, request: AnswerRequest) -> Reply:
+    def read(self, question: str, hits: Sequence[tuple[int, Hit]]) -> Reply:
+        """The reader from end to end: score every passage sentence, select the best-supported,
+        read a short answer or the sources' disagreement from them (rag.reader.short_answer), and
+        render the sentences with their passages' keys; or abstain, saying why."""
+        request = AnswerRequest(question, tuple(hits))
         passages = [(key, hit.text) for key, hit in request.passages]
         terms = len(set(content_stems(request.question)))
         if terms < self.settings.long_question_terms and _names_missing(request.question, passages):
@@ -178,7 +182,7 @@ class ExtractiveLLM:
         if not chosen:
             return Reply(ABSTAIN, (), conflicts=(), abstain_reason="no passage sentence answers the question")
         qualified = self.qualified(scored, chosen)
-        reading = read(
+        reading = read_evidence(
             request.question,
             self.question_type(request.question),
             request.passages,
@@ -206,6 +210,11 @@ class ExtractiveLLM:
             short_answer=reading.short_answer,
             conflicts=reading.conflicts,
         )
+
+    def find_conflicts(self, question: str, passages: Sequence[tuple[int, Hit]]) -> tuple[Conflict, ...]:
+        """The sources' disagreements on what `question` asks, read from `passages` (keyed as
+        in the prompt) as the answer would read them."""
+        return self.read(question, passages).conflicts or ()
 
     def qualified(self, scored: list[Evidence], chosen: list[Evidence]) -> list[Evidence]:
         """The sentences that pass the answer thresholds: the reader's evidence."""

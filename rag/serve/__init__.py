@@ -13,13 +13,13 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from rag import __version__
+from rag.app import NotFound, Rag
 from rag.errors import IndexBusyError, RagError
 from rag.llm.protocol import LLMError
 from rag.serve.api import router as api_router
 from rag.serve.jobs import Ingests
 from rag.serve.pages import router as pages_router
 from rag.serve.security import ServeConfig, guard
-from rag.service import NotFound, Service
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,7 +36,7 @@ def _status(exc: RagError) -> int:
     return 400
 
 
-def create_app(service: Service, config: ServeConfig) -> FastAPI:
+def create_app(rag: Rag, config: ServeConfig) -> FastAPI:
     app = FastAPI(
         title="rag",
         version=__version__,
@@ -44,7 +44,7 @@ def create_app(service: Service, config: ServeConfig) -> FastAPI:
         docs_url=None,  # FastAPI's own page loads its scripts from a CDN; /docs is ours
         redoc_url=None,
     )
-    ingests = Ingests(service.settings, service.embedder, config.upload_dir)
+    ingests = Ingests(rag, config.upload_dir)
     app.middleware("http")(guard(config))
 
     @app.exception_handler(RagError)
@@ -62,7 +62,7 @@ def create_app(service: Service, config: ServeConfig) -> FastAPI:
         )
         return JSONResponse({"error": f"bad request: {problems}"}, status_code=422)
 
-    app.include_router(api_router(service, ingests))
-    app.include_router(pages_router(service, app))
+    app.include_router(api_router(rag, ingests))
+    app.include_router(pages_router(rag, app))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app

@@ -10,20 +10,21 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from rag.app import NotFound, Rag
 from rag.errors import RagError
-from rag.inputs import check_question, filters_from
+from rag.limits import ASK_K, check_question, filters_from
 from rag.serve.jobs import Ingests
-from rag.service import Service
+from rag.shapes import answer_json, briefing_json, hit_json
 from rag.store.filters import Filters
 
-MAX_QUESTION = 2000
+# Each value's limits are `Rag`'s (rag.limits): a request it refuses is a 400 with its line.
 
 
 class AskBody(BaseModel):
-    question: str = Field(min_length=1, max_length=MAX_QUESTION)
-    k: int = Field(8, ge=1, le=50)
+    question: str
+    k: int = 8
     sources: list[str] = []
     since: str | None = None
     until: str | None = None
@@ -31,7 +32,7 @@ class AskBody(BaseModel):
 
 
 class BriefBody(BaseModel):
-    topic: str | None = Field(None, max_length=MAX_QUESTION)
+    topic: str | None = None
     sources: list[str] = []
     since: str | None = None
     until: str | None = None
@@ -47,15 +48,18 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def answer_events(service: Service, question: str, k: int, filters: Filters) -> Iterator[tuple[str, Any]]:
+def answer_events(rag: Rag, question: str, k: int, filters: Filters) -> Iterator[tuple[str, Any]]:
     """The answer as it is written: `token` events, then `answer` with the checked JSON (or
-    `error` with the RagError). The model runs in a thread; its tokens cross over a queue."""
+    `error` with the RagError). The model runs in a thread; its tokens cross over a queue. A
+    question `Rag` would refuse is refused here, before anything streams."""
     check_question(question)
+    ASK_K.check(k)
     tokens: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     def run() -> None:
         try:
-            tokens.put(("answer", service.ask(question, k, filters, on_token=lambda t: tokens.put(("token", t)))))
+            answer = rag.ask(question, k, filters, on_token=lambda t: tokens.put(("token", t)))
+            tokens.put(("answer", answer_json(answer)))
         except RagError as exc:
             tokens.put(("error", exc))
         except Exception as exc:  # a bug: the client hears of it instead of waiting forever
@@ -70,25 +74,24 @@ def answer_events(service: Service, question: str, k: int, filters: Filters) -> 
             return
 
 
-def router(service: Service, ingests: Ingests) -> APIRouter:
+def router(rag: Rag, ingests: Ingests) -> APIRouter:
     api = APIRouter(prefix="/api")
 
     @api.get("/search", summary="Passages that best match a query")
     def search(
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION)],
-        k: Annotated[int, Query(ge=1, le=100)] = 5,
+        q: str,
+        k: int = 5,
         source: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads it, never mutates
         since: str | None = None,
         until: str | None = None,
         as_of: str | None = None,
     ) -> list[dict[str, Any]]:
-        check_question(q)
-        return service.search(q, k, filters_of(source, since, until, as_of))
+        return [hit_json(hit) for hit in rag.search(q, k, filters_of(source, since, until, as_of))]
 
     @api.post("/ask", summary="A cited answer, checked against its passages")
     def ask(body: AskBody) -> dict[str, Any]:
         filters = filters_of(body.sources, body.since, body.until, body.as_of)
-        for kind, value in answer_events(service, body.question, body.k, filters):
+        for kind, value in answer_events(rag, body.question, body.k, filters):
             if kind == "answer":
                 return dict(value)
             if kind == "error":
@@ -97,15 +100,15 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
 
     @api.get("/ask/stream", summary="The answer as server-sent events: token…, then answer (or error)")
     def ask_stream(
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION)],
-        k: Annotated[int, Query(ge=1, le=50)] = 8,
+        q: str,
+        k: int = 8,
         source: Annotated[list[str], Query()] = [],  # noqa: B006
         since: str | None = None,
         until: str | None = None,
         as_of: str | None = None,
     ) -> StreamingResponse:
         filters = filters_of(source, since, until, as_of)
-        events = answer_events(service, q, k, filters)
+        events = answer_events(rag, q, k, filters)
         first = next(events)
         if first[0] == "error":  # a bad question or a failing model, before any token: a JSON error
             raise first[1]
@@ -113,27 +116,26 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
 
     @api.post("/brief", summary="A consolidated briefing on a topic, or on the whole index")
     def brief(body: BriefBody) -> dict[str, Any]:
-        if body.topic:
-            check_question(body.topic)
-        return service.brief(body.topic or None, filters_of(body.sources, body.since, body.until, body.as_of))[0]
+        filters = filters_of(body.sources, body.since, body.until, body.as_of)
+        return briefing_json(rag.brief(body.topic or None, filters))
 
     @api.get("/articles", summary="Articles by date, newest first")
     def articles(
-        q: Annotated[str | None, Query(max_length=MAX_QUESTION)] = None,
+        q: str | None = None,
         source: Annotated[list[str], Query()] = [],  # noqa: B006
         since: str | None = None,
         until: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        limit: int = 50,
     ) -> list[dict[str, Any]]:
-        return service.articles(q, filters_of(source, since, until), limit)
+        return rag.articles(q or None, filters_of(source, since, until), limit)
 
     @api.get("/articles/{article_id:path}", summary="One article with its chunks and duplicates")
     def article(article_id: str) -> dict[str, Any]:
-        return service.article(article_id)
+        return rag.article(article_id)
 
     @api.get("/stats", summary="Articles, chunks, duplicates, model and size of the index")
     def stats() -> dict[str, Any]:
-        return service.stats()
+        return rag.stats()
 
     @api.post("/ingest", status_code=202, summary="Upload files to ingest; poll /api/ingest/{job} for progress")
     async def ingest(files: Annotated[list[UploadFile], File()]) -> JSONResponse:
@@ -143,8 +145,6 @@ def router(service: Service, ingests: Ingests) -> APIRouter:
 
     @api.get("/ingest/{job_id}", summary="An ingest's progress and, when done, its report")
     def ingest_job(job_id: str) -> dict[str, Any]:
-        from rag.service import NotFound
-
         job = ingests.get(job_id)
         if job is None:
             raise NotFound(f"no ingest {job_id!r}; start one with POST /api/ingest")

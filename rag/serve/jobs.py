@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.embed import Embedder
+from rag.app import IngestRun, Rag
 from rag.errors import RagError
-from rag.settings import Settings
+from rag.shapes import ingest_report_json
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 
@@ -55,9 +55,8 @@ def safe_name(name: str) -> str:
 class Ingests:
     """The uploads folder and the jobs that ingest from it."""
 
-    def __init__(self, settings: Settings, embedder: Embedder, upload_dir: Path) -> None:
-        self.settings = settings
-        self.embedder = embedder
+    def __init__(self, rag: Rag, upload_dir: Path) -> None:
+        self.rag = rag
         self.upload_dir = upload_dir
         self.jobs: dict[str, Job] = {}
         self._guard = threading.Lock()
@@ -65,55 +64,39 @@ class Ingests:
     def start(self, files: list[tuple[str, bytes]]) -> Job:
         """Store the files and ingest them in a thread; raises IndexBusyError if another
         writer holds the index."""
-        from rag.ingest.chunk import ChunkParams
-        from rag.ingest.pipeline import manifest_for
-        from rag.store.registry import open_index
-
         if not files:
             raise RagError("no files in the upload; choose one or more .txt, .md, .html or .jsonl files")
         names = [safe_name(name) for name, _ in files]
-        store = open_index(
-            self.settings.store,
-            self.settings.index,
-            manifest_for(self.embedder, ChunkParams()),
-            create=True,
-            api_key=self.settings.qdrant_api_key,
-        )
-        try:
-            store.acquire_lock()
-        except RagError:
-            store.close()
-            raise
+        run = self.rag.begin_ingest()
         job = Job(uuid.uuid4().hex[:12], names)
         folder = self.upload_dir / job.id
-        folder.mkdir(parents=True)
         paths = []
-        for name, (_, data) in zip(names, files, strict=True):
-            path = folder / name
-            path.write_bytes(data)
-            paths.append(path)
+        try:
+            folder.mkdir(parents=True)
+            for name, (_, data) in zip(names, files, strict=True):
+                path = folder / name
+                path.write_bytes(data)
+                paths.append(path)
+        except BaseException:
+            run.close()
+            raise
         with self._guard:
             self.jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, store, paths), daemon=True, name=f"ingest-{job.id}").start()
+        threading.Thread(target=self._run, args=(job, run, paths), daemon=True, name=f"ingest-{job.id}").start()
         return job
 
-    def _run(self, job: Job, store: Any, paths: list[Path]) -> None:
-        from rag.ingest.chunk import ChunkParams
-        from rag.ingest.pipeline import ingest
-
+    def _run(self, job: Job, run: IngestRun, paths: list[Path]) -> None:
         def progress(embedded: int, seen: int) -> None:
             job.embedded, job.seen = embedded, seen
 
         try:
-            report = ingest(store, self.embedder, paths, ChunkParams(), progress=progress)
-            job.report = report.as_dict()
+            report = run.run(paths, progress=progress)
+            job.report = ingest_report_json(report)
             job.state = "done"
         except RagError as exc:
             job.error, job.state = str(exc), "failed"
         except Exception as exc:  # a bug: said on the page, not lost in a thread
             job.error, job.state = f"ingest failed: {type(exc).__name__}: {exc}", "failed"
-        finally:
-            store.close()
 
     def get(self, job_id: str) -> Job | None:
         with self._guard:

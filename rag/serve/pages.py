@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import quote as url_quote
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from rag.serve.api import MAX_QUESTION, answer_events, event_stream, filters_of, sse
-from rag.service import Service
+from rag.app import Rag
+from rag.limits import ARTICLE_LIMIT
+from rag.serve.api import answer_events, event_stream, filters_of, sse
+from rag.shapes import briefing_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -56,7 +58,7 @@ def article_href(article_id: str, quote: str | None = None) -> str:
     return href + ("?quote=" + url_quote(quote[:600], safe="") if quote else "")
 
 
-def router(service: Service, app: FastAPI) -> APIRouter:
+def router(rag: Rag, app: FastAPI) -> APIRouter:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["safe_url"] = safe_url
     templates.env.globals["article_href"] = article_href
@@ -71,18 +73,18 @@ def router(service: Service, app: FastAPI) -> APIRouter:
 
     @pages.get("/ask", response_class=HTMLResponse)
     def ask_page(request: Request, q: str = "", source: str = "", since: str = "", until: str = "") -> HTMLResponse:
-        return page(request, "ask.html", q=q, source=source, since=since, until=until, sources=service.sources())
+        return page(request, "ask.html", q=q, source=source, since=since, until=until, sources=rag.sources())
 
     @pages.get("/ask/stream")
     def ask_stream(
         request: Request,
-        q: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION)],
+        q: str,
         source: str = "",
         since: str = "",
         until: str = "",
     ) -> StreamingResponse:
         """Tokens as they come, then the checked answer as HTML rendered here."""
-        events = answer_events(service, q, 8, filters_of([source], since, until))
+        events = answer_events(rag, q, 8, filters_of([source], since, until))
 
         def encode(kind: str, value: Any) -> str:
             if kind == "answer":
@@ -94,7 +96,7 @@ def router(service: Service, app: FastAPI) -> APIRouter:
         return event_stream(next(events), events, encode)
 
     def article_view(request: Request, name: str, article_id: str, quote: str | None) -> HTMLResponse:
-        article = service.article(article_id)
+        article = rag.article(article_id)
         return page(request, name, article=article, body=highlighted(article["text"], quote), quote=quote)
 
     @pages.get("/panel/articles/{article_id:path}", response_class=HTMLResponse)
@@ -106,9 +108,9 @@ def router(service: Service, app: FastAPI) -> APIRouter:
     def articles_page(
         request: Request, q: str = "", source: str = "", since: str = "", until: str = ""
     ) -> HTMLResponse:
-        rows = service.articles(q or None, filters_of([source], since, until))
+        rows = rag.articles(q or None, filters_of([source], since, until), limit=ARTICLE_LIMIT.high)
         return page(
-            request, "articles.html", rows=rows, q=q, source=source, since=since, until=until, sources=service.sources()
+            request, "articles.html", rows=rows, q=q, source=source, since=since, until=until, sources=rag.sources()
         )
 
     @pages.get("/articles/{article_id:path}", response_class=HTMLResponse)
@@ -119,7 +121,8 @@ def router(service: Service, app: FastAPI) -> APIRouter:
     def brief_page(
         request: Request, topic: str = "", source: str = "", since: str = "", until: str = "", go: str = ""
     ) -> HTMLResponse:
-        briefing = service.brief(topic or None, filters_of([source], since, until))[0] if (topic or go) else None
+        filters = filters_of([source], since, until)
+        briefing = briefing_json(rag.brief(topic or None, filters)) if (topic or go) else None
         keys = {s["key"]: s for s in briefing["sources"]} if briefing else {}
         return page(
             request,
@@ -130,12 +133,14 @@ def router(service: Service, app: FastAPI) -> APIRouter:
             source=source,
             since=since,
             until=until,
-            sources=service.sources(),
+            sources=rag.sources(),
         )
 
     @pages.get("/brief.md")
     def brief_markdown(topic: str = "", source: str = "", since: str = "", until: str = "") -> Response:
-        markdown = service.brief(topic or None, filters_of([source], since, until))[1]
+        from rag.brief import briefing_markdown
+
+        markdown = briefing_markdown(rag.brief(topic or None, filters_of([source], since, until)))
         name = re.sub(r"[^A-Za-z0-9]+", "-", topic).strip("-").lower() or "briefing"
         return PlainTextResponse(
             markdown,
@@ -148,7 +153,7 @@ def router(service: Service, app: FastAPI) -> APIRouter:
         from rag.errors import RagError
 
         try:
-            stats: dict[str, Any] | None = service.stats()
+            stats: dict[str, Any] | None = rag.stats()
         except RagError:
             stats = None  # no index yet: the page offers the upload that makes one
         return page(request, "index.html", stats=stats)

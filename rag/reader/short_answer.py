@@ -56,7 +56,7 @@ class Reading:
     abstain_reason: str | None = None
 
 
-def read(
+def read_evidence(
     question: str,
     kind: QuestionType,
     passages: Sequence[tuple[int, Hit]],

@@ -1,0 +1,86 @@
+"""`rag eval`: measure retrieval, answers, abstention, citations and briefings on a gold set,
+through the same `Rag` as every other door."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rag.cli.common import (
+    BackendOption,
+    BaseUrlOption,
+    JsonOption,
+    ModelOption,
+    StoreOption,
+    check_out,
+    open_rag,
+    read_report,
+    settings_from,
+    write_out,
+)
+from rag.cli.output import IngestProgress, QuestionProgress, print_json, say
+from rag.errors import RagError
+
+
+def eval(  # noqa: A001 - the command is called eval
+    dataset: Annotated[Path, typer.Argument(help="A gold-set folder (corpus.jsonl, questions.jsonl).")],
+    backend: BackendOption = None,
+    model: ModelOption = None,
+    base_url: BaseUrlOption = None,
+    store: StoreOption = None,
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.", min=1)] = None,
+    kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds, e.g. single,unanswerable")] = None,
+    out: Annotated[Path | None, typer.Option(help="Also write the JSON report to this file.")] = None,
+    compare: Annotated[Path | None, typer.Option(help="An earlier JSON report to show deltas against.")] = None,
+    gates: Annotated[
+        Path | None, typer.Option(help="A thresholds file (eval/thresholds.json): show floors and targets.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure retrieval, answers, abstention and citations on a gold set, offline."""
+    from rag.eval.evaluate import eval_index, markdown, run_eval, summarize
+    from rag.eval.gates import check_gates, gates_markdown, load_gates
+    from rag.eval.gold import load_gold
+    from rag.eval.stories import eval_stories
+    from rag.retrieve import RetrievalParams
+
+    gold = load_gold(dataset)
+    previous = read_report(compare) if compare else None
+    thresholds = load_gates(gates, gold.name) if gates else None
+    check_out(out)
+    settings = settings_from(None, backend, model, base_url, store)
+    app = open_rag(settings)
+    with IngestProgress(enabled=not as_json) as progress:
+        opened = eval_index(
+            gold,
+            app.embedder.inner,
+            app.chunk_params(),
+            settings.eval_cache,
+            progress,
+            settings.store,
+            settings.qdrant_api_key,
+        )
+    with opened, app.over(opened) as rag, QuestionProgress(enabled=not as_json) as on_question:
+        selected = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else ()
+        results = run_eval(gold, rag, RetrievalParams(), limit, selected, on_question)
+        if not results and not (gold.stories and not gold.questions):
+            raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
+        report = {"dataset": gold.name, "backend": rag.llm.name, **(summarize(results) if results else {"n": 0})}
+        if gold.stories and not kinds:
+            report["briefing"] = eval_stories(gold, rag, limit, on_question)
+    verdicts = check_gates(report, thresholds) if thresholds else None
+    if verdicts is not None:
+        report["gates"] = [v.as_dict() for v in verdicts]
+    if out:
+        write_out(out, json.dumps(report, indent=2) + "\n")
+    if as_json:
+        print_json(report)
+    else:
+        say(markdown(report, previous))
+        if verdicts is not None:
+            say("\n" + gates_markdown(verdicts))
+    if verdicts is not None and any(v.failed for v in verdicts):
+        raise typer.Exit(1)
