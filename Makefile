@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install browser demo test lint bench clean
+.PHONY: install browser demo test test-fast lint bench clean
 
 # torch is installed first and pinned: 2.13.0 is the CPU wheel on this machine's disk, any
 # other release would pull a multi-GB CUDA build.
@@ -44,6 +44,11 @@ test: install browser
 	$(BIN)/ruff check rag tests bench
 	$(BIN)/mypy rag
 	$(BIN)/pytest -q
+
+# The fast loop: unit tests with the small deterministic embedder; no real model, browser or Ray.
+test-fast: install
+	$(BIN)/ruff check rag tests bench
+	$(BIN)/pytest -q -m "not integration and not browser and not ray and not slow"
 
 lint: install
 	$(BIN)/ruff check rag tests bench

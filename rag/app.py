@@ -19,7 +19,6 @@ writer: SQLite's WAL (and Qdrant's points) give each read its own snapshot.
 from __future__ import annotations
 
 import contextlib
-import queue
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -29,6 +28,7 @@ from rag.errors import RagError
 from rag.limits import ARTICLE_LIMIT, ASK_K, SEARCH_K, check_question
 from rag.settings import Flags, Settings, resolve
 from rag.store.filters import Filters
+from rag.store.pool import StorePool
 
 if TYPE_CHECKING:
     from rag.answer import AskResult
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from rag.embed import CachingEmbedder, Embedder
     from rag.ingest.chunk import ChunkParams
     from rag.ingest.pipeline import IngestReport, Progress
+    from rag.ingest.updates import IngestRun
     from rag.llm.protocol import LLM, ConflictFinder
     from rag.prompt import BriefPrompts, Prompts
     from rag.store.protocol import IndexStore
@@ -74,9 +75,7 @@ class Rag:
         self._conflicts: ConflictFinder | None = None
         self._prompts: Prompts | None = None
         self._brief_prompts: BriefPrompts | None = None
-        self._pool: queue.Queue[IndexStore] = queue.Queue()
-        self._opened: list[IndexStore] = []
-        self._fixed_store = False
+        self._pool = StorePool(self._open_reader, readers)
 
     @classmethod
     def open(
@@ -113,15 +112,11 @@ class Rag:
         other = Rag(self.settings, readers=1, warn=self.warn)
         other._embedder, other._llm, other._conflicts = self.embedder, self.llm, self.conflicts
         other._prompts = self.prompts
-        other._pool.put(store)
-        other._fixed_store = True
+        other._pool = StorePool.holding(store)
         return other
 
     def close(self) -> None:
-        if not self._fixed_store:
-            for store in self._opened:
-                store.close()
-        self._opened.clear()
+        self._pool.close()
 
     def __enter__(self) -> Rag:
         return self
@@ -200,23 +195,14 @@ class Rag:
     def store(self) -> Iterator[IndexStore]:
         """A store connection of the pool for one request; opened on first need, so a server
         started before its first ingest works once articles arrive."""
-        try:
-            store = self._pool.get_nowait()
-        except queue.Empty:
-            with self._lock:
-                made = self._open_reader() if len(self._opened) < self.readers else None
-            store = made if made is not None else self._pool.get()
-        try:
+        with self._pool.connection() as store:
             yield store
-        finally:
-            self._pool.put(store)
 
     def _open_reader(self) -> IndexStore:
         from rag.store.registry import open_index
 
         s = self.settings
         store = open_index(s.store, s.index, self._manifest(), api_key=s.qdrant_api_key)
-        self._opened.append(store)
         missing = store.unembedded_count()
         if missing and self.warn is not None:
             self.warn(
@@ -356,85 +342,14 @@ class Rag:
     ) -> IngestReport:
         """Bring the index up to date with files and folders: unchanged ones are skipped,
         changed ones replaced. A first ingest that adds nothing leaves no index behind."""
-        from rag.ingest.pipeline import IngestReport
-        from rag.ingest.pipeline import ingest as run_ingest
-        from rag.ingest.pipeline import reembed as run_reembed
-        from rag.store.registry import remove_new_index
+        from rag.ingest.updates import Update, update_index
 
-        paths = [Path(p) for p in paths]
-        if not paths and not (rebuild or reembed or prune):
-            raise RagError("nothing to ingest; give files or folders, e.g. `rag ingest seeds/`")
-        if paths and not any(p.exists() for p in paths):
-            raise RagError(f"no such file or folder: {', '.join(str(p) for p in paths)}; check the path")
-        s = self.settings
-        existed = self.exists()
-        folder_existed = (s.store.path or s.index).exists()
-        embedder = self.embedder.inner
-        params = self.chunk_params()
-        report = IngestReport()
-        with self._writer(check=not reembed, wait=wait) as opened:
-            if reembed:
-                report = run_reembed(opened, embedder, params, progress)
-            if (paths or prune) and ray:
-                report = self._ingest_on_ray(opened, paths, prune, progress)
-            elif paths or prune:
-                report = run_ingest(opened, embedder, paths, params, prune=prune, progress=progress)
-            if rebuild:
-                opened.rebuild_vectors()
-        if not existed and not report.ingested_anything:
-            remove_new_index(s.store, s.index, not folder_existed, s.qdrant_api_key)
-        return report
+        change = Update(tuple(Path(p) for p in paths), prune, rebuild, reembed, wait, ray)
+        return update_index(self.settings, lambda: self.embedder.inner, change, progress)
 
     def begin_ingest(self) -> IngestRun:
         """The index's write lock, taken now (or a RagError naming who holds it), for an ingest
         run later, in another thread: how `rag serve` accepts an upload."""
-        opened = self._open_writer(check=True)
-        try:
-            opened.acquire_lock()
-        except BaseException:
-            opened.close()
-            raise
-        return IngestRun(self, opened)
+        from rag.ingest.updates import begin_ingest
 
-    @contextlib.contextmanager
-    def _writer(self, check: bool, wait: bool) -> Iterator[IndexStore]:
-        opened = self._open_writer(check)
-        try:
-            opened.acquire_lock(wait=wait)
-            yield opened
-        finally:
-            opened.close()
-
-    def _open_writer(self, check: bool) -> IndexStore:
-        from rag.store.registry import open_index
-
-        s = self.settings
-        return open_index(s.store, s.index, self._manifest(), create=True, check=check, api_key=s.qdrant_api_key)
-
-    def _ingest_on_ray(
-        self, opened: IndexStore, paths: list[Path], prune: bool, progress: Progress | None
-    ) -> IngestReport:
-        from rag.ingest.on_ray import RaySettings, ray_ingest
-
-        s = self.settings
-        on_ray = RaySettings(s.ray_address, 0, s.embedder, s.model_cache)
-        return ray_ingest(opened, self.embedder.inner, paths, self.chunk_params(), on_ray, prune, progress)
-
-
-class IngestRun:
-    """An ingest whose write lock is held: `run` it (in any thread), and it lets go when done."""
-
-    def __init__(self, rag: Rag, store: IndexStore) -> None:
-        self._rag = rag
-        self._store = store
-
-    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-        from rag.ingest.pipeline import ingest
-
-        try:
-            return ingest(self._store, self._rag.embedder.inner, list(paths), Rag.chunk_params(), progress=progress)
-        finally:
-            self.close()
-
-    def close(self) -> None:
-        self._store.close()
+        return begin_ingest(self.settings, self.embedder.inner)

@@ -17,6 +17,16 @@ from rag.store.local.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
+# A test that asks for one of these uses the real embedding model (and so loads it, and spaCy
+# with it): it is an integration test, whether or not it says so, and `make test-fast` skips it.
+REAL_MODEL_FIXTURES = frozenset({"minilm", "minilm_torch", "seed_index_master", "seed_index", "seed_store"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def cache_root(tmp_path_factory: pytest.TempPathFactory) -> Path:

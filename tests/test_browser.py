@@ -32,10 +32,13 @@ def _browser_paths() -> tuple[str, str] | None:
     return (binary, driver) if binary and driver else None
 
 
-pytestmark = pytest.mark.skipif(
-    _browser_paths() is None,
-    reason="no Chromium and chromedriver here; `make test` installs them where it may (root with apt)",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        _browser_paths() is None,
+        reason="no Chromium and chromedriver here; `make test` installs them where it may (root with apt)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

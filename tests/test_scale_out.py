@@ -30,7 +30,7 @@ from rag.store.protocol import IndexStore
 from rag.store.registry import open_index
 from rag.store.spec import StoreSpec, parse_store
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.ray]
 DATASETS = ("multihoprag_dev", "squad2_dev")
 WAYS = ("local", "ray", "qdrant", "ray+qdrant")
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.app import IngestRun, Rag
+from rag.app import Rag
 from rag.errors import RagError
+from rag.ingest.updates import IngestRun
 from rag.shapes import ingest_report_json
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")

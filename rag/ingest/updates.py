@@ -1,0 +1,117 @@
+"""An index brought up to date as one run: open (or create) the store, take its write lock,
+ingest, re-embed or rebuild, let go; and a first ingest that added nothing leaves no index
+behind. `rag.app.Rag.ingest` and `Rag.begin_ingest` (uploads to `rag serve`) are its doors."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.embed import Embedder
+from rag.errors import RagError
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import IngestReport, Progress, ingest, manifest_for, reembed
+from rag.settings import Settings
+from rag.store.protocol import IndexStore
+from rag.store.registry import index_exists, open_index, remove_new_index
+
+
+@dataclass(frozen=True)
+class Update:
+    """What a run is asked to do."""
+
+    paths: tuple[Path, ...] = ()
+    prune: bool = False
+    rebuild: bool = False
+    reembed: bool = False
+    wait: bool = False  # for another writer, instead of stopping
+    ray: bool = False
+
+
+def update_index(
+    settings: Settings, embedder_of: Callable[[], Embedder], change: Update, progress: Progress | None = None
+) -> IngestReport:
+    """Carry out `change`; the embedder is loaded only once the request is known to be sound."""
+    paths = list(change.paths)
+    if not paths and not (change.rebuild or change.reembed or change.prune):
+        raise RagError("nothing to ingest; give files or folders, e.g. `rag ingest seeds/`")
+    if paths and not any(p.exists() for p in paths):
+        raise RagError(f"no such file or folder: {', '.join(str(p) for p in paths)}; check the path")
+    existed = index_exists(settings.store, settings.index, settings.qdrant_api_key)
+    folder_existed = (settings.store.path or settings.index).exists()
+    embedder = embedder_of()
+    params = ChunkParams()
+    report = IngestReport()
+    with _locked(settings, embedder, check=not change.reembed, wait=change.wait) as opened:
+        if change.reembed:
+            report = reembed(opened, embedder, params, progress)
+        if (paths or change.prune) and change.ray:
+            report = _on_ray(settings, opened, embedder, paths, change.prune, progress)
+        elif paths or change.prune:
+            report = ingest(opened, embedder, paths, params, prune=change.prune, progress=progress)
+        if change.rebuild:
+            opened.rebuild_vectors()
+    if not existed and not report.ingested_anything:
+        remove_new_index(settings.store, settings.index, not folder_existed, settings.qdrant_api_key)
+    return report
+
+
+class IngestRun:
+    """An ingest whose write lock is held: `run` it (in any thread), and it lets go when done."""
+
+    def __init__(self, store: IndexStore, embedder: Embedder) -> None:
+        self._store = store
+        self._embedder = embedder
+
+    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+        try:
+            return ingest(self._store, self._embedder, list(paths), ChunkParams(), progress=progress)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._store.close()
+
+
+def begin_ingest(settings: Settings, embedder: Embedder) -> IngestRun:
+    """The write lock taken now (or a RagError naming who holds it), for a run later."""
+    opened = _open(settings, embedder, check=True)
+    try:
+        opened.acquire_lock()
+    except BaseException:
+        opened.close()
+        raise
+    return IngestRun(opened, embedder)
+
+
+def _open(settings: Settings, embedder: Embedder, check: bool) -> IndexStore:
+    manifest = manifest_for(embedder, ChunkParams())
+    return open_index(
+        settings.store, settings.index, manifest, create=True, check=check, api_key=settings.qdrant_api_key
+    )
+
+
+@contextlib.contextmanager
+def _locked(settings: Settings, embedder: Embedder, check: bool, wait: bool) -> Iterator[IndexStore]:
+    opened = _open(settings, embedder, check)
+    try:
+        opened.acquire_lock(wait=wait)
+        yield opened
+    finally:
+        opened.close()
+
+
+def _on_ray(
+    settings: Settings,
+    opened: IndexStore,
+    embedder: Embedder,
+    paths: list[Path],
+    prune: bool,
+    progress: Progress | None,
+) -> IngestReport:
+    from rag.ingest.on_ray import RaySettings, ray_ingest
+
+    on_ray = RaySettings(settings.ray_address, 0, settings.embedder, settings.model_cache)
+    return ray_ingest(opened, embedder, paths, ChunkParams(), on_ray, prune, progress)
