@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS
 
-from rag.ingest.files import parse_date, read_file, read_paths
+from rag.ingest.articles import parse_date
+from rag.ingest.files import read_file, read_paths
 
 
 def write(path: Path, content: str | bytes) -> Path:

@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 from rag.cite import parse_citations
 from rag.embed import HashEmbedder
 from rag.ingest.chunk import ChunkParams, chunk_text
-from rag.ingest.files import decode_text, read_file, read_jsonl
+from rag.ingest.decoding import decode_text
+from rag.ingest.files import read_file
+from rag.ingest.jsonl import read_jsonl
 from rag.prompt import count_tokens, pack
 from rag.types import Hit
 

@@ -14,10 +14,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.embed.minilm import MODEL_NAME, PackagedMiniLM
+from rag.embed.minilm import PackagedMiniLM
 from rag.errors import RagError
-
-__all__ = ["MODEL_NAME", "PackagedMiniLM", "Embedder", "TokenCounter", "load_embedder"]
 
 
 class TokenCounter(Protocol):

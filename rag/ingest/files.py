@@ -27,8 +27,6 @@ from rag.ingest.jsonl import iter_jsonl, read_jsonl
 from rag.terminal import path_text
 from rag.types import Article
 
-__all__ = ["ReadResult", "Skipped", "decode_text", "parse_date", "read_file", "read_jsonl", "read_path", "read_paths"]
-
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSONL_SUFFIXES = frozenset({".jsonl"})

@@ -24,8 +24,9 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.errors import RagError
+from rag.ingest.articles import ReadResult, Skipped
 from rag.ingest.chunk import ChunkParams, chunk_text
-from rag.ingest.files import ReadResult, Skipped, iter_files, read_path
+from rag.ingest.files import iter_files, read_path
 from rag.ingest.pipeline import IngestReport, Prepared, Progress, ingest_results
 from rag.store.protocol import IndexStore
 

@@ -37,7 +37,7 @@ class ScoringSettings:
 
 
 @dataclass(frozen=True)
-class Evidence:
+class ScoredSentence:
     """A passage sentence scored against the question (see ExtractiveLLM.score)."""
 
     key: int
@@ -55,9 +55,9 @@ class Candidate:
     # passage key -> how strongly that passage states it: its weight there before the bonus for
     # playing the asked part, which ranks answers within a sentence, not across sources
     strengths: dict[int, float] = field(default_factory=dict)
-    evidence: dict[int, Evidence] = field(default_factory=dict)  # passage key -> best sentence
+    evidence: dict[int, ScoredSentence] = field(default_factory=dict)  # passage key -> best sentence
     forms: set[str] = field(default_factory=set)
-    statements: list[Evidence] = field(default_factory=list)  # every sentence stating it
+    statements: list[ScoredSentence] = field(default_factory=list)  # every sentence stating it
 
     @property
     def score(self) -> float:
@@ -71,7 +71,7 @@ class Candidate:
 def find_candidates(
     question: str,
     kind: QuestionType,
-    evidence: Sequence[Evidence],
+    evidence: Sequence[ScoredSentence],
     hits: dict[int, Hit],
     nlp: Pipeline,
     settings: ScoringSettings,

@@ -13,7 +13,7 @@ from rag.embed import Embedder
 from rag.errors import RagError
 from rag.llm.protocol import ABSTAIN, AnswerRequest, Message, OnToken, Reply, ReplySentence
 from rag.nlp import NlpUnavailable, Pipeline
-from rag.reader.candidates import Evidence
+from rag.reader.candidates import ScoredSentence
 from rag.reader.question import OPEN, LabelGlossary, QuestionType, classify, needs_parse
 from rag.reader.short_answer import ReaderSettings, read_evidence
 from rag.text import content_stems, normalize, sentences, stem
@@ -80,7 +80,7 @@ class ExtractiveLLM:
             # Without spaCy the reader still answers, by quoting; only short answers need it.
             return QuestionType(OPEN)
 
-    def score(self, question: str, passages: list[tuple[int, str]]) -> list[Evidence]:
+    def score(self, question: str, passages: list[tuple[int, str]]) -> list[ScoredSentence]:
         """Every passage sentence, scored: IDF-weighted coverage of the question's content
         words, blended with embedding similarity when an embedder is available."""
         candidates = [(key, s) for key, text in passages for s in sentences(text)]
@@ -114,11 +114,11 @@ class ExtractiveLLM:
             similarity = coverage
         w = self.settings.lexical_weight
         return [
-            Evidence(key, text, cov, sim, w * cov + (1 - w) * sim)
+            ScoredSentence(key, text, cov, sim, w * cov + (1 - w) * sim)
             for (key, text), cov, sim in zip(candidates, coverage, similarity, strict=True)
         ]
 
-    def select(self, scored: list[Evidence], question_terms: int = 0) -> list[Evidence]:
+    def select(self, scored: list[ScoredSentence], question_terms: int = 0) -> list[ScoredSentence]:
         s = self.settings
         if question_terms >= s.long_question_terms:
             return self._select_long(scored)
@@ -127,7 +127,7 @@ class ExtractiveLLM:
             return []
         qualified.sort(key=lambda x: (-x.score, x.key))
         best = qualified[0].score
-        chosen: list[Evidence] = []
+        chosen: list[ScoredSentence] = []
         seen_text: set[str] = set()
         for candidate in qualified:
             if candidate.score < best * s.relative or len(chosen) >= s.max_sentences:
@@ -139,14 +139,14 @@ class ExtractiveLLM:
             chosen.append(candidate)
         return chosen
 
-    def _select_long(self, scored: list[Evidence]) -> list[Evidence]:
+    def _select_long(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence of each of the most similar passages: multi-part questions draw
         on several sources."""
         s = self.settings
         if not scored or max(x.similarity for x in scored) < s.long_min_similarity:
             return []
         floor = s.long_min_similarity - 0.1
-        chosen: list[Evidence] = []
+        chosen: list[ScoredSentence] = []
         used: set[int] = set()
         for candidate in sorted(scored, key=lambda x: (-x.score, x.key)):
             if candidate.similarity < floor or candidate.key in used:
@@ -216,7 +216,7 @@ class ExtractiveLLM:
         in the prompt) as the answer would read them."""
         return self.read(question, passages).conflicts or ()
 
-    def qualified(self, scored: list[Evidence], chosen: list[Evidence]) -> list[Evidence]:
+    def qualified(self, scored: list[ScoredSentence], chosen: list[ScoredSentence]) -> list[ScoredSentence]:
         """The sentences that pass the answer thresholds: the reader's evidence."""
         s = self.settings
         floor = min(c.score for c in chosen)

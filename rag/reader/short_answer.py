@@ -16,7 +16,7 @@ from typing import Any
 from rag.dates import DateResolver
 from rag.llm.protocol import ReplySentence
 from rag.nlp import Pipeline
-from rag.reader.candidates import Candidate, Evidence, ScoringSettings, find_candidates
+from rag.reader.candidates import Candidate, ScoredSentence, ScoringSettings, find_candidates
 from rag.reader.question import YES_NO, QuestionType
 from rag.reader.sides import SideSettings, aligned_sides, find_rivals
 from rag.text import content_words, normalize, stem
@@ -60,12 +60,12 @@ def read_evidence(
     question: str,
     kind: QuestionType,
     passages: Sequence[tuple[int, Hit]],
-    evidence: Sequence[Evidence],
+    evidence: Sequence[ScoredSentence],
     nlp: Pipeline,
     settings: ReaderSettings | None = None,
     multi_part: bool = False,
     dates: DateResolver | None = None,
-    every_sentence: Sequence[Evidence] = (),
+    every_sentence: Sequence[ScoredSentence] = (),
 ) -> Reading | None:
     """A short answer or a stated disagreement for `question`; None when the question asks for
     neither (why, how) and the evidence sentences should simply be quoted.
@@ -137,7 +137,7 @@ def read_evidence(
     return Reading(best.text, tuple(sentences), DISAGREE, (conflict,))
 
 
-def _evidence(evidence: Sequence[Evidence], settings: ReaderSettings) -> list[Evidence]:
+def _evidence(evidence: Sequence[ScoredSentence], settings: ReaderSettings) -> list[ScoredSentence]:
     ranked = sorted(evidence, key=lambda e: (-e.score, e.key))
     if not ranked:
         return []
@@ -146,15 +146,15 @@ def _evidence(evidence: Sequence[Evidence], settings: ReaderSettings) -> list[Ev
 
 
 def _each_source(
-    every_sentence: Sequence[Evidence], chosen: Sequence[Evidence], settings: ReaderSettings
-) -> list[Evidence]:
+    every_sentence: Sequence[ScoredSentence], chosen: Sequence[ScoredSentence], settings: ReaderSettings
+) -> list[ScoredSentence]:
     """The best sentence of each passage the evidence leaves out, where it scores at least
     `source_floor` of the best evidence."""
     if not chosen:
         return []
     floor = chosen[0].score * settings.source_floor
     heard = {e.key for e in chosen}
-    best: dict[int, Evidence] = {}
+    best: dict[int, ScoredSentence] = {}
     for sentence in every_sentence:
         if sentence.key in heard or sentence.score < floor:
             continue
@@ -220,7 +220,7 @@ def denies_its_verb(doc: Any) -> bool:
 
 def _yes_no(
     question: str,
-    evidence: Sequence[Evidence],
+    evidence: Sequence[ScoredSentence],
     hits: dict[int, Hit],
     nlp: Pipeline,
     settings: ReaderSettings,
@@ -236,7 +236,7 @@ def _yes_no(
         return None
     docs = nlp.parse([e.text for e in direct])
     verdicts = ["No" if negated(doc) != asks_negated else "Yes" for doc in docs]
-    sides: dict[str, list[Evidence]] = {}
+    sides: dict[str, list[ScoredSentence]] = {}
     for sentence, verdict in zip(direct, verdicts, strict=True):
         sides.setdefault(verdict, []).append(sentence)
     if len(sides) == 1 or not _different_articles(sides, hits):
@@ -258,7 +258,7 @@ def _yes_no(
 
 def _parts_asserted(
     question: str,
-    evidence: Sequence[Evidence],
+    evidence: Sequence[ScoredSentence],
     hits: dict[int, Hit],
     nlp: Pipeline,
     settings: ReaderSettings,
@@ -267,7 +267,7 @@ def _parts_asserted(
     """A question in several parts ("Does A report X, and B report Y?") is a Yes when the best
     sentence of each article read together state most of its words and none denies what it
     asks; with a denial among them the sentences are quoted instead."""
-    best: dict[str, Evidence] = {}
+    best: dict[str, ScoredSentence] = {}
     for sentence in evidence:
         best.setdefault(hits[sentence.key].doc_id, sentence)
     parts = list(best.values())[: settings.max_parts]
@@ -282,7 +282,7 @@ def _parts_asserted(
     return Reading("Yes", tuple(ReplySentence(e.text, (e.key,)) for e in parts), "Yes.")
 
 
-def _different_articles(sides: dict[str, list[Evidence]], hits: dict[int, Hit]) -> bool:
+def _different_articles(sides: dict[str, list[ScoredSentence]], hits: dict[int, Hit]) -> bool:
     yes = {hits[e.key].doc_id for e in sides["Yes"]}
     no = {hits[e.key].doc_id for e in sides["No"]}
     return bool(yes - no and no - yes)
