@@ -23,6 +23,10 @@ def serve(
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     max_upload_mb: Annotated[int, typer.Option(help="Largest upload accepted, in MB.", min=1, max=4096)] = 20,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(help="Another name the server may be reached as, e.g. behind a proxy (repeatable)."),
+    ] = None,
 ) -> None:
     """The web app (Ask, Brief, Articles, Index) and the JSON API under /api/, on this machine."""
     import faiss
@@ -39,6 +43,7 @@ def serve(
         token=settings.token,
         max_upload_bytes=max_upload_mb * 1024 * 1024,
         upload_dir=(settings.store.path or settings.index) / "uploads",
+        allowed_hosts=tuple(allowed_host or ()),
     )
     check_bind(config)
     faiss.omp_set_num_threads(1)  # requests run side by side; each search is small

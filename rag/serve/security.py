@@ -1,5 +1,7 @@
-"""Who may reach the server and how: loopback by default, a token for anything wider, POSTs
-only from the server's own pages, and uploads kept to a size."""
+"""Who may reach the server and how: loopback by default, a token for anything wider, only the
+host names the server was started for (so a page elsewhere that rebinds its own name to this
+machine reads and writes nothing), POSTs only from the server's own pages, and uploads kept to a
+size."""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ from rag.errors import RagError
 TOKEN_COOKIE = "rag_token"
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
 @dataclass(frozen=True)
 class ServeConfig:
     host: str = "127.0.0.1"
@@ -26,6 +31,57 @@ class ServeConfig:
     token: str | None = None
     max_upload_bytes: int = 20 * 1024 * 1024
     upload_dir: Path = Path("uploads")
+    allowed_hosts: tuple[str, ...] = ()  # names a reverse proxy forwards under (--allowed-host)
+
+    @property
+    def own_names(self) -> frozenset[str]:
+        """The names the server answers to at its own port: loopback's, and the --host given."""
+        return frozenset({*LOOPBACK_NAMES, _bare(self.host)})
+
+    @property
+    def proxy_names(self) -> frozenset[str]:
+        return frozenset(_bare(name) for name in self.allowed_hosts)
+
+    def allows_host(self, header: str) -> bool:
+        """Whether a request's Host header names this server (any port for a proxy's name)."""
+        name, port = _split_host(header)
+        if name in self.proxy_names:
+            return True
+        return name in self.own_names and port in (None, self.port)
+
+    def allows_origin(self, origin: str) -> bool:
+        """Whether a page at `origin` is one of this server's own (never judged by the request's
+        own Host header, which a rebinding page chooses)."""
+        parts = urlsplit(origin)
+        try:
+            port = parts.port
+        except ValueError:
+            return False
+        name = _bare(parts.hostname or "")
+        if parts.scheme not in ("http", "https") or not name:
+            return False
+        if name in self.proxy_names:
+            return True
+        return name in self.own_names and (port or (443 if parts.scheme == "https" else 80)) == self.port
+
+
+def _bare(name: str) -> str:
+    return name.strip().strip("[]").lower().rstrip(".")
+
+
+def _split_host(header: str) -> tuple[str, int | None]:
+    """`name:port`, `[v6]:port` or a bare name, as (lower-case name, port or None)."""
+    header = header.strip()
+    if header.startswith("["):
+        name, _, rest = header[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    elif header.count(":") == 1:
+        name, _, port_text = header.partition(":")
+    else:
+        name, port_text = header, ""
+    if port_text and not port_text.isdigit():
+        return "", None
+    return _bare(name), int(port_text) if port_text else None
 
 
 def is_loopback(host: str) -> bool:
@@ -42,6 +98,8 @@ def check_bind(config: ServeConfig) -> None:
     address must also be free, said before anything loads."""
     import socket
 
+    if config.token is not None and not (config.token.isascii() and config.token.isprintable() and config.token):
+        raise RagError("the token must be printable ASCII (letters, digits, punctuation), as HTTP headers carry it")
     if not is_loopback(config.host) and not config.token:
         raise RagError(
             f"serving on {config.host} lets other machines in; set a token with --token or RAG_TOKEN "
@@ -63,13 +121,11 @@ def _given_token(request: Request) -> str | None:
     return request.cookies.get(TOKEN_COOKIE) or request.query_params.get("token")
 
 
-def _same_origin(request: Request) -> bool:
+def _same_origin(request: Request, config: ServeConfig) -> bool:
     """A browser names the page a POST comes from; it must be one of ours. Clients that are
     not browsers (curl, scripts) send neither header, and no cookie of ours rides on them."""
     origin = request.headers.get("origin") or request.headers.get("referer")
-    if not origin:
-        return True
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    return not origin or config.allows_origin(origin)
 
 
 def _error(status: int, message: str, api: bool) -> Response:
@@ -83,12 +139,17 @@ def guard(config: ServeConfig) -> Callable[[Request, Callable[[Request], Awaitab
 
     async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         api = request.url.path.startswith("/api/")
+        if not config.allows_host(request.headers.get("host", "")):
+            names = ", ".join(sorted(config.own_names | config.proxy_names))
+            return _error(
+                421, f"this server answers only as {names}; behind a proxy, start it with --allowed-host NAME", api
+            )
         given = _given_token(request) if config.token else None
         if config.token and not (given and hmac.compare_digest(given.encode(), config.token.encode())):
             return _error(
                 401, "a token is needed: send 'Authorization: Bearer TOKEN' or open the page with ?token=TOKEN", api
             )
-        if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not _same_origin(request, config):
             return _error(403, "this request comes from another site's page; send it from the rag pages", api)
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > config.max_upload_bytes:
