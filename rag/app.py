@@ -183,7 +183,7 @@ class Rag:
     def location(self) -> str:
         """The index as a user names it: the folder, or the Qdrant store."""
         s = self.settings
-        return str(s.index) if s.store.kind == "local" else s.store.describe()
+        return s.store.where(s.index)
 
     def exists(self) -> bool:
         from rag.store.registry import index_exists
@@ -225,7 +225,7 @@ class Rag:
     def store_option(self) -> str:
         """How to name this index on a command line: `--index DIR` or `--store SPEC`."""
         s = self.settings
-        return f"--index {s.index}" if s.store.kind == "local" else f"--store {s.store.describe()}"
+        return s.store.flag(s.index)
 
     # -- the operations ----------------------------------------------------------------------
 

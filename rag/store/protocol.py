@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from rag.store.filters import Filters
 from rag.store.manifest import Manifest
+from rag.store.spec import StoreSpec
 from rag.types import Article, Chunk, Hit
 
 
@@ -142,3 +144,31 @@ class IndexStore(Protocol):
     def counts(self) -> dict[str, int]: ...
 
     def figures(self) -> dict[str, Any]: ...
+
+
+class Engine(Protocol):
+    """What the registry (rag.store.registry) asks of a kind of store. `directory` is the
+    --index folder, which only the local engine uses; `api_key` only a server's."""
+
+    def open(
+        self,
+        spec: StoreSpec,
+        directory: Path,
+        manifest: Manifest,
+        *,
+        create: bool,
+        check: bool,
+        api_key: str | None,
+    ) -> IndexStore: ...
+
+    def read_manifest(self, spec: StoreSpec, directory: Path, api_key: str | None) -> Manifest | None:
+        """The manifest of the index there, or None when there is none yet."""
+
+    def exists(self, spec: StoreSpec, directory: Path, api_key: str | None) -> bool: ...
+
+    def discard(self, spec: StoreSpec, directory: Path, remove_folder: bool, api_key: str | None) -> None:
+        """Remove an index this run created and filled with nothing: only what rag made, and
+        the folder only if `remove_folder` (this run made it)."""
+
+    def eval_spec(self, spec: StoreSpec, cache_folder: Path) -> StoreSpec:
+        """Where `rag eval` keeps a gold set's index in this kind of store."""

@@ -35,12 +35,38 @@ class StoreSpec:
     shards: int = 1
     replicas: int = 1
 
+    @property
+    def in_index_folder(self) -> bool:
+        """Whether the store is the --index folder (the local kind) rather than a place of its own."""
+        return self.kind == "local"
+
     def describe(self) -> str:
-        if self.kind == "local":
+        """The store as --store names it."""
+        if self.in_index_folder:
             return "local"
         if self.path is not None:
             return f"qdrant:{self.path}"
         return f"qdrant+{self.url}/{self.collection}"
+
+    def where(self, index: Path) -> str:
+        """The index as a user names it in a message: the --index folder, or the store.
+
+        >>> StoreSpec().where(Path("news"))
+        'news'
+        >>> StoreSpec("qdrant", path=Path("archive")).where(Path("news"))
+        'qdrant:archive'
+        """
+        return str(index) if self.in_index_folder else self.describe()
+
+    def flag(self, index: Path) -> str:
+        """How to name the index on a command line.
+
+        >>> StoreSpec().flag(Path("news"))
+        '--index news'
+        >>> StoreSpec("qdrant", url="http://db:6333", collection="news").flag(Path("news"))
+        '--store qdrant+http://db:6333/news'
+        """
+        return f"--index {index}" if self.in_index_folder else f"--store {self.describe()}"
 
     def named(self, collection: str) -> StoreSpec:
         """The same place, another collection (the eval cache keeps one per gold set)."""

@@ -100,6 +100,12 @@ def _local_client(path: Path, create: bool) -> Any:
         raise RagError(f"cannot open the Qdrant folder {path} ({exc.strerror}); check the path") from None
 
 
+# What qdrant-client's local mode keeps in its folder.
+LOCAL_META = "meta.json"
+LOCAL_FILES = (LOCAL_META, ".lock")
+LOCAL_FOLDERS = ("collection",)
+
+
 def is_local_storage(path: Path) -> bool:
     """Whether `path` holds qdrant-client's local-mode storage (its meta.json)."""
-    return (path / "meta.json").is_file()
+    return (path / LOCAL_META).is_file()
