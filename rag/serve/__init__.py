@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rag import __version__
 from rag.app import NotFound, Rag
@@ -19,7 +20,7 @@ from rag.llm.protocol import LLMError
 from rag.serve.api import router as api_router
 from rag.serve.jobs import Ingests
 from rag.serve.pages import router as pages_router
-from rag.serve.security import ServeConfig, guard
+from rag.serve.security import ServeConfig, guard, too_large
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,6 +44,8 @@ def create_app(rag: Rag, config: ServeConfig) -> FastAPI:
         description="Cited answers, briefings and articles over your news index.",
         docs_url=None,  # FastAPI's own page loads its scripts from a CDN; /docs is ours
         redoc_url=None,
+        # Counted as the body arrives: one sent in chunks declares no Content-Length to check first.
+        max_body_size=config.max_upload_bytes,
     )
     ingests = Ingests(rag, config.upload_dir)
     app.middleware("http")(guard(config))
@@ -53,6 +56,17 @@ def create_app(rag: Rag, config: ServeConfig) -> FastAPI:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": message}, status_code=_status(exc))
         return Response(message + "\n", status_code=_status(exc), media_type="text/plain; charset=utf-8")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """The framework's own refusals (no such route, a body it cannot parse, too many files)
+        in the same one line as ours."""
+        message = {404: f"no such page: {request.url.path[:200]}", 413: too_large(config)}.get(
+            exc.status_code, str(exc.detail)
+        )
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": message}, status_code=exc.status_code, headers=exc.headers)
+        return Response(message + "\n", exc.status_code, exc.headers, media_type="text/plain; charset=utf-8")
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:

@@ -128,6 +128,11 @@ def _same_origin(request: Request, config: ServeConfig) -> bool:
     return not origin or config.allows_origin(origin)
 
 
+def too_large(config: ServeConfig) -> str:
+    limit = config.max_upload_bytes // (1024 * 1024)
+    return f"the upload is larger than {limit} MB; send fewer or smaller files at a time"
+
+
 def _error(status: int, message: str, api: bool) -> Response:
     if api:
         return JSONResponse({"error": message}, status_code=status)
@@ -153,8 +158,7 @@ def guard(config: ServeConfig) -> Callable[[Request, Callable[[Request], Awaitab
             return _error(403, "this request comes from another site's page; send it from the rag pages", api)
         length = request.headers.get("content-length")
         if length and length.isdigit() and int(length) > config.max_upload_bytes:
-            limit = config.max_upload_bytes // (1024 * 1024)
-            return _error(413, f"the upload is larger than {limit} MB; send fewer or smaller files at a time", api)
+            return _error(413, too_large(config), api)
         response = await call_next(request)
         if config.token and request.query_params.get("token") and given:
             response.set_cookie(TOKEN_COOKIE, given, httponly=True, samesite="strict")
