@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from rag.ingest.updates import IngestRun
     from rag.llm.protocol import LLM, ConflictFinder
     from rag.prompt import BriefPrompts, Prompts
-    from rag.store.protocol import IndexStore
+    from rag.store.protocol import ArticleRecord, ArticleSummary, IndexFigures, IndexStore
     from rag.types import Answer, Hit
 
 Warn = Callable[[str], None]
@@ -292,7 +292,7 @@ class Rag:
                 store, self.embedder, topic, filters or Filters(), llm=writer, prompts=prompts, doc_ids=doc_ids
             )
 
-    def article(self, article_id: str) -> dict[str, Any]:
+    def article(self, article_id: str) -> ArticleRecord:
         """One article by the id it was ingested under, with its text, chunks and copies."""
         with self.store() as store:
             record = store.article_record(article_id)
@@ -302,7 +302,7 @@ class Rag:
 
     def articles(
         self, query: str | None = None, filters: Filters | None = None, limit: int = 50
-    ) -> list[dict[str, Any]]:
+    ) -> list[ArticleSummary]:
         """Articles (not duplicates) by date, newest first; with `query`, those whose title or
         text holds it."""
         ARTICLE_LIMIT.check(limit)
@@ -318,7 +318,7 @@ class Rag:
         with self.store() as store:
             return store.sources()
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> IndexFigures:
         """Articles, chunks, duplicates, model and size of the index (no model is loaded)."""
         from rag.store.registry import open_index, stored_manifest
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from rag.app import Rag
 from rag.errors import RagError
-from rag.shapes import answer_json, briefing_json, hit_json
+from rag.shapes import answer_json, article_json, briefing_json, hit_json
 
 
 def build_server(rag: Rag) -> Any:
@@ -51,7 +51,7 @@ def build_server(rag: Rag) -> Any:
     @server.tool()
     def get_article(article_id: str) -> dict[str, Any]:
         """One article by its id: text, outlet, date, URL, chunks and near-duplicates."""
-        return told(lambda: rag.article(article_id))
+        return told(lambda: article_json(rag.article(article_id)))
 
     return server
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rag.brief.model import Briefing, Statement
     from rag.ingest.pipeline import IngestReport
+    from rag.store.protocol import ArticleRecord, ArticleSummary, IndexFigures
     from rag.types import Answer, Hit
 
 
@@ -124,3 +125,57 @@ def ingest_report_json(report: IngestReport) -> dict[str, Any]:
         "warnings": report.warnings,
         "duplicate_of": [{"article": a, "original": b} for a, b in report.duplicate_pairs],
     }
+
+
+def article_json(record: ArticleRecord) -> dict[str, Any]:
+    """One article as `/api/articles/{id}` and the MCP tool `get_article` give it: text, chunks
+    and near-duplicates, each named by its document id."""
+    return {
+        "article_id": record.doc_id,
+        "title": record.title,
+        "source": record.source,
+        "date": record.date,
+        "url": record.url,
+        "text": record.text,
+        "duplicate_of": record.duplicate_of,
+        "chunks": [
+            {"chunk_id": c.chunk_id, "ordinal": c.ordinal, "start": c.start, "end": c.end, "tokens": c.tokens}
+            for c in record.chunks
+        ],
+        "duplicates": [
+            {"article_id": d.doc_id, "title": d.title, "source": d.source, "date": d.date} for d in record.duplicates
+        ],
+    }
+
+
+def article_summary_json(summary: ArticleSummary) -> dict[str, Any]:
+    """An article as `/api/articles` lists it: no text, its length in characters."""
+    return {
+        "article_id": summary.doc_id,
+        "title": summary.title,
+        "source": summary.source,
+        "date": summary.date,
+        "url": summary.url,
+        "characters": summary.characters,
+    }
+
+
+def figures_json(figures: IndexFigures) -> dict[str, Any]:
+    """The index's figures as `rag stats --json` prints them and `/api/stats` gives them;
+    shards and replicas only for a store that has them."""
+    shaped: dict[str, Any] = {
+        "articles": figures.articles,
+        "duplicates": figures.duplicates,
+        "chunks": figures.chunks,
+        "model": figures.model,
+        "dimension": figures.dimension,
+        "chunking": dict(figures.chunking),
+        "bytes": figures.bytes,
+        "index": figures.index,
+        "store": figures.store,
+    }
+    if figures.shards is not None:
+        shaped["shards"] = figures.shards
+    if figures.replicas is not None:
+        shaped["replicas"] = figures.replicas
+    return shaped

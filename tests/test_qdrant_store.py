@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, open_store
 from typer.testing import CliRunner
 
 from rag.cli import app
@@ -93,6 +93,28 @@ def test_a_near_copy_is_recorded_as_a_duplicate_without_chunks(store, corpus, ha
     (corpus / "z-copy.txt").write_text(story(4).replace("Outlet 1", "Another Outlet"))
     report = run(store, corpus, hash_embedder, params)
     assert report.duplicates == 1 and store.counts()["duplicates"] == 1
+
+
+def test_both_engines_give_equal_records_of_the_same_articles(store, corpus, hash_embedder, params, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The catalogue's records are plain values, so the two engines can be compared directly."""
+    (corpus / "z-copy.txt").write_text(story(4).replace("Outlet 1", "Another Outlet"))
+    run(store, corpus, hash_embedder, params)
+    local = open_store(tmp_path / "local", hash_embedder, params)
+    try:
+        run(local, corpus, hash_embedder, params)
+        listed = local.article_list(None, Filters(), 50)
+        assert listed == store.article_list(None, Filters(), 50) and len(listed) == 6
+        assert local.article_list("pier 3", Filters(), 50) == store.article_list("pier 3", Filters(), 50)
+        for doc_id in [a.doc_id for a in listed] + ["z-copy", "no-such-article"]:
+            assert local.article_record(doc_id) == store.article_record(doc_id)
+        copied = local.article_record("story-4")
+        assert copied is not None and [d.doc_id for d in copied.duplicates] == ["z-copy"]
+        assert local.sources() == store.sources()
+        ours, theirs = local.figures(), store.figures()
+        assert (ours.articles, ours.duplicates, ours.chunks) == (theirs.articles, theirs.duplicates, theirs.chunks)
+        assert (ours.store, ours.shards, theirs.store, theirs.shards) == ("local", None, "qdrant", 1)
+    finally:
+        local.close()
 
 
 def test_removing_an_original_makes_its_copy_an_article_to_embed(store, corpus, hash_embedder, params) -> None:  # type: ignore[no-untyped-def]

@@ -15,9 +15,10 @@ from rag.settings import resolve
 def stats(index: IndexOption = None, store: StoreOption = None, as_json: JsonOption = False) -> None:
     """Articles, chunks, duplicates, model and size of the index."""
     from rag.app import Rag
+    from rag.shapes import figures_json
 
     with Rag.open(settings=settings_from(index, store=store)) as rag:
-        figures = rag.stats()
+        figures = figures_json(rag.stats())
     if as_json:
         print_json(figures)
         return

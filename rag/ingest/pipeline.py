@@ -19,7 +19,7 @@ from rag.ingest import dedupe
 from rag.ingest.chunk import ChunkParams, chunk_text
 from rag.ingest.files import ReadResult, Skipped, read_paths
 from rag.store.manifest import Manifest, same_vectors
-from rag.store.protocol import IndexStore, StoredArticle
+from rag.store.protocol import IndexStore, NewArticle, StoredArticle
 from rag.text import number_tokens
 from rag.types import Article, Chunk
 
@@ -67,7 +67,7 @@ class Prepared:
 @dataclass
 class _Pending:
     replace_ids: list[int] = field(default_factory=list)
-    articles: list[tuple[Article, bytes, int | None]] = field(default_factory=list)
+    articles: list[NewArticle] = field(default_factory=list)
     chunks: list[tuple[int, Chunk]] = field(default_factory=list)
     vectors: list[np.ndarray | None] = field(default_factory=list)  # per chunk, when prepared
 
@@ -121,7 +121,7 @@ class _Writer:
             report.duplicates += 1
             report.duplicate_pairs.append((article.doc_id, self.doc_ids.get(original, "?")))
         position = len(self.pending.articles)
-        self.pending.articles.append((article, dedupe.to_blob(signature), original))
+        self.pending.articles.append(NewArticle(article, dedupe.to_blob(signature), original))
         if original is None:
             self._add_signature(-(position + 1), signature)
             if prepared is None:
@@ -200,7 +200,8 @@ class _Writer:
         replaced = set(pending.replace_ids)
         for key in [k for k, a in self.known.items() if a.id in replaced]:
             del self.known[key]
-        for (article, _, original), article_id in zip(pending.articles, article_ids, strict=True):
+        for new, article_id in zip(pending.articles, article_ids, strict=True):
+            article = new.article
             self.known[article.key] = StoredArticle(
                 article_id,
                 article.key,
@@ -211,7 +212,7 @@ class _Writer:
                 article.date,
                 article.url,
                 article.path,
-                original,
+                new.duplicate_of,
             )
             self.doc_ids[article_id] = article.doc_id
 

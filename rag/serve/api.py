@@ -16,7 +16,7 @@ from rag.app import NotFound, Rag
 from rag.errors import RagError
 from rag.limits import ASK_K, check_question, filters_from
 from rag.serve.jobs import Ingests
-from rag.shapes import answer_json, briefing_json, hit_json
+from rag.shapes import answer_json, article_json, article_summary_json, briefing_json, figures_json, hit_json
 from rag.store.filters import Filters
 
 # Each value's limits are `Rag`'s (rag.limits): a request it refuses is a 400 with its line.
@@ -127,15 +127,15 @@ def router(rag: Rag, ingests: Ingests) -> APIRouter:
         until: str | None = None,
         limit: int = 50,
     ) -> list[dict[str, Any]]:
-        return rag.articles(q or None, filters_of(source, since, until), limit)
+        return [article_summary_json(a) for a in rag.articles(q or None, filters_of(source, since, until), limit)]
 
     @api.get("/articles/{article_id:path}", summary="One article with its chunks and duplicates")
     def article(article_id: str) -> dict[str, Any]:
-        return rag.article(article_id)
+        return article_json(rag.article(article_id))
 
     @api.get("/stats", summary="Articles, chunks, duplicates, model and size of the index")
     def stats() -> dict[str, Any]:
-        return rag.stats()
+        return figures_json(rag.stats())
 
     @api.post("/ingest", status_code=202, summary="Upload files to ingest; poll /api/ingest/{job} for progress")
     async def ingest(files: Annotated[list[UploadFile], File()]) -> JSONResponse:

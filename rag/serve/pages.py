@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from rag.app import Rag
 from rag.limits import ARTICLE_LIMIT
 from rag.serve.api import answer_events, event_stream, filters_of, sse
-from rag.shapes import briefing_json
+from rag.shapes import article_json, article_summary_json, briefing_json, figures_json
 
 HERE = Path(__file__).resolve().parent
 
@@ -96,7 +96,7 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
         return event_stream(next(events), events, encode)
 
     def article_view(request: Request, name: str, article_id: str, quote: str | None) -> HTMLResponse:
-        article = rag.article(article_id)
+        article = article_json(rag.article(article_id))
         return page(request, name, article=article, body=highlighted(article["text"], quote), quote=quote)
 
     @pages.get("/panel/articles/{article_id:path}", response_class=HTMLResponse)
@@ -108,7 +108,8 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
     def articles_page(
         request: Request, q: str = "", source: str = "", since: str = "", until: str = ""
     ) -> HTMLResponse:
-        rows = rag.articles(q or None, filters_of([source], since, until), limit=ARTICLE_LIMIT.high)
+        found = rag.articles(q or None, filters_of([source], since, until), limit=ARTICLE_LIMIT.high)
+        rows = [article_summary_json(a) for a in found]
         return page(
             request, "articles.html", rows=rows, q=q, source=source, since=since, until=until, sources=rag.sources()
         )
@@ -153,7 +154,7 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
         from rag.errors import RagError
 
         try:
-            stats: dict[str, Any] | None = rag.stats()
+            stats: dict[str, Any] | None = figures_json(rag.stats())
         except RagError:
             stats = None  # no index yet: the page offers the upload that makes one
         return page(request, "index.html", stats=stats)

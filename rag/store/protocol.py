@@ -1,9 +1,16 @@
 """What every index store offers, whichever engine holds it: `rag.store.local.store.Store` (SQLite + FAISS
 in a folder) and `rag.store.qdrant.QdrantStore` (a Qdrant collection, local or on a cluster).
 
-Ingest, retrieval, briefings, evaluation and the server talk to an `IndexStore` only; a
-`StoreWriter` (from `begin_writes`, under the store's write lock) is the only way to change one.
-Every write of a batch is all or nothing as readers and a rerun see it.
+The offer comes in narrow protocols, so that a caller names only what it uses:
+
+    Searcher      dense and lexical search, the passages of chunk ids, the newest date
+    Catalogue     the articles: their texts, one article's record, a list, outlets, counts, figures
+    IngestState   what an ingest run compares against: keys, signatures, vectors, the manifest
+    StoreWriter   the only way to change a store (from `begin_writes`, under its write lock)
+
+`IndexStore` is all three readers plus opening, closing and locking. Every write of a batch is
+all or nothing as readers and a rerun see it. The records here are plain values; the JSON the
+doors give is shaped from them in rag.shapes.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -47,6 +54,74 @@ class StoredText:
 
 
 @dataclass(frozen=True)
+class ChunkSpan:
+    """A chunk of a stored article: where it lies in the text and how many tokens it holds."""
+
+    chunk_id: int
+    ordinal: int
+    start: int
+    end: int
+    tokens: int
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """An article as a list shows it: no text, only its length in characters."""
+
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    characters: int
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """One article with its text, its chunks and its near-duplicates; `duplicate_of` is the
+    document id of the article it copies, if it is a copy."""
+
+    doc_id: str
+    title: str
+    source: str | None
+    date: str | None
+    url: str | None
+    text: str
+    duplicate_of: str | None
+    chunks: tuple[ChunkSpan, ...]
+    duplicates: tuple[ArticleSummary, ...]
+
+
+@dataclass(frozen=True)
+class IndexFigures:
+    """What `rag stats` reports: counts, the model and chunking, bytes on disk (None on a
+    server), where the index is and which kind of store; shards and replicas where the
+    store has them."""
+
+    articles: int
+    duplicates: int
+    chunks: int
+    model: str
+    dimension: int
+    chunking: dict[str, int]
+    bytes: int | None
+    index: str
+    store: str
+    shards: int | None = None
+    replicas: int | None = None
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article to store: its MinHash signature (as bytes) and, for a near-duplicate, the id
+    of the stored article it copies (a copy gets no chunks)."""
+
+    article: Article
+    minhash: bytes
+    duplicate_of: int | None = None
+
+
+@dataclass(frozen=True)
 class BatchResult:
     removed: list[int]
     article_ids: list[int]
@@ -57,12 +132,12 @@ class StoreWriter(Protocol):
     def write_batch(
         self,
         replace_ids: Sequence[int],
-        new_articles: Sequence[tuple[Article, bytes, int | None]],
+        new_articles: Sequence[NewArticle],
         chunks: Sequence[tuple[int, Chunk]],
         vectors: np.ndarray,
     ) -> BatchResult:
-        """Atomically delete `replace_ids` and add articles (article, MinHash blob, duplicate_of)
-        with their chunks (index into `new_articles`, chunk) and one vector per chunk."""
+        """Atomically delete `replace_ids` and add `new_articles` with their chunks (index into
+        `new_articles`, chunk) and one vector per chunk."""
 
     def rekey(self, article_id: int, key: str) -> None: ...
 
@@ -80,29 +155,7 @@ class StoreWriter(Protocol):
         """Persist whatever the writer kept in memory (the local FAISS copy)."""
 
 
-class IndexStore(Protocol):
-    manifest: Manifest
-
-    @property
-    def location(self) -> str:
-        """Where the index is, as a user would name it in a message."""
-
-    def close(self) -> None: ...
-
-    def __enter__(self) -> IndexStore: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-    # -- writing
-    def acquire_lock(self, wait: bool = False) -> None: ...
-
-    def release_lock(self) -> None: ...
-
-    def begin_writes(self) -> StoreWriter: ...
-
-    def rebuild_vectors(self) -> None: ...
-
-    # -- searching
+class Searcher(Protocol):
     def dense_search(
         self, vectors: np.ndarray, k: int, filters: Filters | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -115,13 +168,30 @@ class IndexStore(Protocol):
 
     def newest_date(self, filters: Filters | None = None) -> str | None: ...
 
-    # -- articles
+
+class Catalogue(Protocol):
     def articles(self, ids: Sequence[int] | None = None, filters: Filters | None = None) -> list[StoredText]:
         """Articles that are not duplicates: the given ids in that order, or all (filtered) by
         date then id."""
 
     def ids_for_doc_ids(self, doc_ids: Sequence[str]) -> list[int]: ...
 
+    def article_record(self, doc_id: str) -> ArticleRecord | None:
+        """One article by document id (the original, where a copy shares its id)."""
+
+    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[ArticleSummary]:
+        """Articles (not duplicates) by date, newest first; with `query`, those whose title or
+        text holds it (a case-folded substring)."""
+
+    def sources(self) -> list[str]: ...
+
+    def counts(self) -> dict[str, int]:
+        """{"articles": …, "duplicates": …, "chunks": …}; articles counts the copies too."""
+
+    def figures(self) -> IndexFigures: ...
+
+
+class IngestState(Protocol):
     def articles_by_key(self) -> dict[str, StoredArticle]: ...
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray]: ...
@@ -134,16 +204,27 @@ class IndexStore(Protocol):
 
     def stored_manifest(self) -> Manifest | None: ...
 
-    def article_record(self, doc_id: str) -> dict[str, Any] | None:
-        """One article by document id with its text, chunks and duplicates (the API's shape)."""
 
-    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]: ...
+class IndexStore(Searcher, Catalogue, IngestState, Protocol):
+    manifest: Manifest
 
-    def sources(self) -> list[str]: ...
+    @property
+    def location(self) -> str:
+        """Where the index is, as a user would name it in a message."""
 
-    def counts(self) -> dict[str, int]: ...
+    def close(self) -> None: ...
 
-    def figures(self) -> dict[str, Any]: ...
+    def __enter__(self) -> IndexStore: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def acquire_lock(self, wait: bool = False) -> None: ...
+
+    def release_lock(self) -> None: ...
+
+    def begin_writes(self) -> StoreWriter: ...
+
+    def rebuild_vectors(self) -> None: ...
 
 
 class Engine(Protocol):

@@ -3,13 +3,12 @@ chunks and copies, the newest articles (optionally holding some words), and the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from rag.store.filters import Filters, filter_sql
 from rag.store.local.database import Database
+from rag.store.protocol import ArticleRecord, ArticleSummary, ChunkSpan
 
 
-def article_record(db: Database, doc_id: str) -> dict[str, Any] | None:
+def article_record(db: Database, doc_id: str) -> ArticleRecord | None:
     with db.snapshot():
         row = db.execute(
             "SELECT id, doc_id, title, source, date, url, text, duplicate_of FROM articles WHERE doc_id = ? "
@@ -22,23 +21,24 @@ def article_record(db: Database, doc_id: str) -> dict[str, Any] | None:
             "SELECT id, ordinal, start, end, n_tokens FROM chunks WHERE article_id = ? ORDER BY ordinal", (row[0],)
         ).fetchall()
         copies = db.execute(
-            "SELECT doc_id, title, source, date FROM articles WHERE duplicate_of = ? ORDER BY id", (row[0],)
+            "SELECT doc_id, title, source, date, url, length(text) FROM articles WHERE duplicate_of = ? ORDER BY id",
+            (row[0],),
         ).fetchall()
         original = db.execute("SELECT doc_id FROM articles WHERE id = ?", (row[7],)).fetchone() if row[7] else None
-    return {
-        "article_id": row[1],
-        "title": row[2],
-        "source": row[3],
-        "date": row[4],
-        "url": row[5],
-        "text": row[6],
-        "duplicate_of": original[0] if original else None,
-        "chunks": [{"chunk_id": c[0], "ordinal": c[1], "start": c[2], "end": c[3], "tokens": c[4]} for c in chunks],
-        "duplicates": [{"article_id": d[0], "title": d[1], "source": d[2], "date": d[3]} for d in copies],
-    }
+    return ArticleRecord(
+        doc_id=row[1],
+        title=row[2],
+        source=row[3],
+        date=row[4],
+        url=row[5],
+        text=row[6],
+        duplicate_of=original[0] if original else None,
+        chunks=tuple(ChunkSpan(*c) for c in chunks),
+        duplicates=tuple(ArticleSummary(*d) for d in copies),
+    )
 
 
-def article_list(db: Database, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
+def article_list(db: Database, query: str | None, filters: Filters, limit: int) -> list[ArticleSummary]:
     """Articles (not duplicates) by date, newest first; with `query`, those whose title or text
     holds it."""
     clauses, params = filter_sql(filters)
@@ -51,9 +51,7 @@ def article_list(db: Database, query: str | None, filters: Filters, limit: int) 
         params = [*params, query.lower(), query.lower()]
     sql += " ORDER BY a.date IS NULL, a.date DESC, a.id DESC LIMIT ?"
     rows = db.execute(sql, [*params, limit]).fetchall()
-    return [
-        {"article_id": r[0], "title": r[1], "source": r[2], "date": r[3], "url": r[4], "characters": r[5]} for r in rows
-    ]
+    return [ArticleSummary(*r) for r in rows]
 
 
 def sources(db: Database) -> list[str]:

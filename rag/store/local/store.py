@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,9 +26,17 @@ from rag.store.local.vector_index import VectorIndex, faiss_path
 from rag.store.local.writes import DatabaseWriter
 from rag.store.lock import LOCK_NAME, WriteLock
 from rag.store.manifest import Manifest
-from rag.store.protocol import BatchResult, StoredArticle, StoredText
+from rag.store.protocol import (
+    ArticleRecord,
+    ArticleSummary,
+    BatchResult,
+    IndexFigures,
+    NewArticle,
+    StoredArticle,
+    StoredText,
+)
 from rag.text import content_words
-from rag.types import Article, Chunk, Hit
+from rag.types import Chunk, Hit
 
 if TYPE_CHECKING:
     import faiss
@@ -175,10 +183,10 @@ class Store:
     def stored_manifest(self) -> Manifest | None:
         return self.db.stored_manifest()
 
-    def article_record(self, doc_id: str) -> dict[str, Any] | None:
+    def article_record(self, doc_id: str) -> ArticleRecord | None:
         return database_pages.article_record(self.db, doc_id)
 
-    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
+    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[ArticleSummary]:
         return database_pages.article_list(self.db, query, filters, limit)
 
     def sources(self) -> list[str]:
@@ -190,17 +198,20 @@ class Store:
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.directory.iterdir() if p.is_file())
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self) -> IndexFigures:
         """What `rag stats` reports: counts, model, chunking and bytes on disk."""
-        return {
-            **self.db.counts(),
-            "model": self.manifest.fingerprint,
-            "dimension": self.manifest.dimension,
-            "chunking": self.manifest.chunking,
-            "bytes": self.size_bytes(),
-            "index": str(self.directory),
-            "store": "local",
-        }
+        counts = self.db.counts()
+        return IndexFigures(
+            articles=counts["articles"],
+            duplicates=counts["duplicates"],
+            chunks=counts["chunks"],
+            model=self.manifest.fingerprint,
+            dimension=self.manifest.dimension,
+            chunking=self.manifest.chunking,
+            bytes=self.size_bytes(),
+            index=str(self.directory),
+            store="local",
+        )
 
 
 class LocalWriter:
@@ -220,7 +231,7 @@ class LocalWriter:
     def write_batch(
         self,
         replace_ids: Sequence[int],
-        new_articles: Sequence[tuple[Article, bytes, int | None]],
+        new_articles: Sequence[NewArticle],
         chunks: Sequence[tuple[int, Chunk]],
         vectors: np.ndarray,
     ) -> BatchResult:

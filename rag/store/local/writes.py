@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from rag.store.manifest import Manifest, write_manifest
-from rag.store.protocol import BatchResult
-from rag.types import Article, Chunk
+from rag.store.protocol import BatchResult, NewArticle
+from rag.types import Chunk
 
 
 class DatabaseWriter:
@@ -23,15 +23,15 @@ class DatabaseWriter:
     def write_batch(
         self,
         replace_ids: Sequence[int],
-        new_articles: Sequence[tuple[Article, bytes, int | None]],
+        new_articles: Sequence[NewArticle],
         chunks: Sequence[tuple[int, Chunk]],
         vectors: np.ndarray,
     ) -> BatchResult:
         """Atomically delete `replace_ids` and insert articles with their chunks and vectors.
 
-        `new_articles` holds (article, minhash blob, duplicate_of); `chunks` pairs an index into
-        `new_articles` with a chunk; `vectors` has one row per chunk. The result names the
-        removed and added chunk ids, for keeping an in-memory FAISS index in step.
+        `chunks` pairs an index into `new_articles` with a chunk; `vectors` has one row per
+        chunk. The result names the removed and added chunk ids, for keeping an in-memory FAISS
+        index in step.
         """
         removed: list[int] = []
         with _transaction(self.connection):
@@ -44,9 +44,9 @@ class DatabaseWriter:
                     )
                 ]
                 self.connection.execute(f"DELETE FROM articles WHERE id IN ({marks})", list(replace_ids))
-            article_ids = [self._insert_article(*entry) for entry in new_articles]
+            article_ids = [self._insert_article(new) for new in new_articles]
             new_ids = self._insert_chunks([(article_ids[p], c) for p, c in chunks], vectors)
-            embedded = [aid for aid, (_, _, dup) in zip(article_ids, new_articles, strict=True) if dup is None]
+            embedded = [aid for aid, new in zip(article_ids, new_articles, strict=True) if new.duplicate_of is None]
             self._mark_embedded(embedded)
             self._bump_generation()
         return BatchResult(removed, article_ids, new_ids)
@@ -74,7 +74,8 @@ class DatabaseWriter:
             marks = ",".join("?" * len(article_ids))
             self.connection.execute(f"UPDATE articles SET embedded=1 WHERE id IN ({marks})", list(article_ids))
 
-    def _insert_article(self, article: Article, minhash: bytes, duplicate_of: int | None) -> int:
+    def _insert_article(self, new: NewArticle) -> int:
+        article = new.article
         cursor = self.connection.execute(
             "INSERT INTO articles(key, doc_id, content_hash, title, source, date, url, path, text, "
             "minhash, duplicate_of) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -88,8 +89,8 @@ class DatabaseWriter:
                 article.url,
                 article.path,
                 article.text,
-                minhash,
-                duplicate_of,
+                new.minhash,
+                new.duplicate_of,
             ),
         )
         return int(cursor.lastrowid or 0)

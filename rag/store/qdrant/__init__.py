@@ -16,7 +16,7 @@ from rag.errors import RagError
 from rag.store.filters import Filters
 from rag.store.lock import WriteLock
 from rag.store.manifest import Manifest, check_manifest, manifest_from_json
-from rag.store.protocol import StoredArticle, StoredText
+from rag.store.protocol import ArticleRecord, ArticleSummary, IndexFigures, StoredArticle, StoredText
 from rag.store.qdrant.connect import CONNECTIONS, Connection, is_local_storage
 from rag.store.qdrant.layout import DENSE, LEXICAL, META_ID, Commit
 from rag.store.qdrant.sparse import query_vector
@@ -319,12 +319,12 @@ class QdrantStore:
     def unembedded_count(self) -> int:
         return scans.unembedded_count(self)
 
-    def article_record(self, doc_id: str) -> dict[str, Any] | None:
+    def article_record(self, doc_id: str) -> ArticleRecord | None:
         from rag.store.qdrant.pages import article_record
 
         return article_record(self, doc_id)
 
-    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
+    def article_list(self, query: str | None, filters: Filters, limit: int) -> list[ArticleSummary]:
         from rag.store.qdrant.pages import article_list
 
         return article_list(self, query, filters, limit)
@@ -345,19 +345,22 @@ class QdrantStore:
         with self.connection.turn() as client:
             return int(client.count(collection, count_filter=condition, exact=True).count)
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self) -> IndexFigures:
         size = sum(p.stat().st_size for p in self.spec.path.rglob("*") if p.is_file()) if self.spec.path else None
-        return {
-            **self.counts(),
-            "model": self.manifest.fingerprint,
-            "dimension": self.manifest.dimension,
-            "chunking": self.manifest.chunking,
-            "bytes": size,
-            "index": self.location,
-            "store": "qdrant",
-            "shards": self.spec.shards,
-            "replicas": self.spec.replicas,
-        }
+        counts = self.counts()
+        return IndexFigures(
+            articles=counts["articles"],
+            duplicates=counts["duplicates"],
+            chunks=counts["chunks"],
+            model=self.manifest.fingerprint,
+            dimension=self.manifest.dimension,
+            chunking=self.manifest.chunking,
+            bytes=size,
+            index=self.location,
+            store="qdrant",
+            shards=self.spec.shards,
+            replicas=self.spec.replicas,
+        )
 
 
 def drop_collections(spec: StoreSpec, api_key: str | None = None) -> None:

@@ -6,10 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from rag.store.filters import Filters
+from rag.store.protocol import ArticleRecord, ArticleSummary, ChunkSpan
 from rag.store.qdrant.layout import QdrantView, narrowed
 
 
-def article_record(store: QdrantView, doc_id: str) -> dict[str, Any] | None:
+def _summary(payload: dict[str, Any]) -> ArticleSummary:
+    return ArticleSummary(
+        doc_id=payload["doc_id"],
+        title=payload["title"],
+        source=payload.get("source"),
+        date=payload.get("date"),
+        url=payload.get("url"),
+        characters=len(payload["text"]),
+    )
+
+
+def article_record(store: QdrantView, doc_id: str) -> ArticleRecord | None:
     from qdrant_client import models
 
     commit = store.commit()
@@ -44,32 +56,25 @@ def article_record(store: QdrantView, doc_id: str) -> dict[str, Any] | None:
     original = article.get("duplicate_of")
     originals = store.articles([int(original)]) if original else []
     original_doc = originals[0].doc_id if originals else None
-    return {
-        "article_id": article["doc_id"],
-        "title": article["title"],
-        "source": article.get("source"),
-        "date": article.get("date"),
-        "url": article.get("url"),
-        "text": article["text"],
-        "duplicate_of": original_doc,
-        "chunks": [
-            {
-                "chunk_id": c["chunk_id"],
-                "ordinal": c["ordinal"],
-                "start": c["start"],
-                "end": c["end"],
-                "tokens": c["n_tokens"],
-            }
+    return ArticleRecord(
+        doc_id=article["doc_id"],
+        title=article["title"],
+        source=article.get("source"),
+        date=article.get("date"),
+        url=article.get("url"),
+        text=article["text"],
+        duplicate_of=original_doc,
+        chunks=tuple(
+            ChunkSpan(
+                chunk_id=c["chunk_id"], ordinal=c["ordinal"], start=c["start"], end=c["end"], tokens=c["n_tokens"]
+            )
             for c in chunks
-        ],
-        "duplicates": [
-            {"article_id": d["doc_id"], "title": d["title"], "source": d.get("source"), "date": d.get("date")}
-            for d in copies
-        ],
-    }
+        ),
+        duplicates=tuple(_summary(d) for d in copies),
+    )
 
 
-def article_list(store: QdrantView, query: str | None, filters: Filters, limit: int) -> list[dict[str, Any]]:
+def article_list(store: QdrantView, query: str | None, filters: Filters, limit: int) -> list[ArticleSummary]:
     """Articles (not duplicates) by date, newest first; with `query`, those whose title or text
     holds it (as the local store's `instr`: a case-folded substring)."""
     needle = query.lower() if query else None
@@ -82,14 +87,4 @@ def article_list(store: QdrantView, query: str | None, filters: Filters, limit: 
     rows.sort(key=lambda r: -int(r["article_id"]))
     dated = sorted((r for r in rows if r.get("date")), key=lambda r: str(r["date"]), reverse=True)  # stable
     rows = dated + [r for r in rows if not r.get("date")]
-    return [
-        {
-            "article_id": r["doc_id"],
-            "title": r["title"],
-            "source": r.get("source"),
-            "date": r.get("date"),
-            "url": r.get("url"),
-            "characters": len(r["text"]),
-        }
-        for r in rows[:limit]
-    ]
+    return [_summary(r) for r in rows[:limit]]

@@ -17,7 +17,7 @@ import numpy as np
 
 from rag.errors import IndexBusyError
 from rag.store.manifest import Manifest, manifest_json
-from rag.store.protocol import BatchResult
+from rag.store.protocol import BatchResult, NewArticle
 from rag.store.qdrant.layout import (
     DENSE,
     LEXICAL,
@@ -148,17 +148,17 @@ class QdrantWriter:
     def write_batch(
         self,
         replace_ids: Sequence[int],
-        new_articles: Sequence[tuple[Article, bytes, int | None]],
+        new_articles: Sequence[NewArticle],
         chunks: Sequence[tuple[int, Chunk]],
         vectors: np.ndarray,
     ) -> BatchResult:
         commit = self.commit
         article_ids = list(range(commit.articles_done + 1, commit.articles_done + 1 + len(new_articles)))
         points = [
-            _article_point(article_id, article, minhash, original)
-            for article_id, (article, minhash, original) in zip(article_ids, new_articles, strict=True)
+            _article_point(article_id, new.article, new.minhash, new.duplicate_of)
+            for article_id, new in zip(article_ids, new_articles, strict=True)
         ]
-        owners = [(article_ids[position], new_articles[position][0]) for position, _ in chunks]
+        owners = [(article_ids[position], new_articles[position].article) for position, _ in chunks]
         with self.store.connection.turn() as client, self._undone_on_failure(client):
             self._upsert(client, self.store.article_points, points)
             chunk_ids, pending = self._store_chunks(client, owners, chunks, vectors)
