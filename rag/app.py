@@ -311,6 +311,13 @@ class Rag:
         with self.store() as store:
             return store.article_list(query or None, filters or Filters(), limit)
 
+    def taken_ids(self, doc_ids: Sequence[str]) -> list[str]:
+        """Which of these article ids the index already holds."""
+        if not self.exists():
+            return []
+        with self.store() as store:
+            return [doc_id for doc_id in dict.fromkeys(doc_ids) if store.ids_for_doc_ids([doc_id])]
+
     def sources(self) -> list[str]:
         """The outlets in the index; none before the first ingest."""
         if not self.exists():

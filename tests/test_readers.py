@@ -207,7 +207,7 @@ def test_a_symlink_to_a_device_is_never_read(tmp_path: Path) -> None:
     (tmp_path / "zero.txt").symlink_to("/dev/zero")
     write(tmp_path / "story.txt", "A real story.")
     articles, skipped = read_all([tmp_path])
-    assert articles == ["story"] and "not a regular file" in skipped["zero.txt"]
+    assert articles == ["story"] and "/dev/zero" in skipped["zero.txt"]  # a link out of the folder
 
 
 def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path: Path) -> None:

@@ -60,6 +60,7 @@ def eval_stories(
     """Each story's briefing, built from its own articles with its title as the topic."""
     from rouge_score import rouge_scorer
 
+    from rag.brief import build_briefing
     from rag.cite import SupportSettings, support
 
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
@@ -73,7 +74,10 @@ def eval_stories(
     discrepancies: list[float] = []
     cited = supported = 0
     for number, story in enumerate(stories, start=1):
-        briefing = rag.brief(story.title or None, doc_ids=story.article_ids)
+        # The offline briefing, whatever the backend: what is scored is the briefing's own
+        # selection and comparison, the same in every run.
+        with rag.store() as store:
+            briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
         texts = {s.key: articles[s.article_id][0] for s in briefing.sources if s.article_id in articles}
         summary = " ".join(s.text for s in briefing.summary)
         centre = next(

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from rag.types import Article
 
-MAX_TITLE_CHARS = 160
+MAX_TITLE_CHARS = 160  # a title read from the text's first line
+MAX_GIVEN_TITLE_CHARS = 300  # a title the source gives: headlines run longer than first lines
 
 STATED_DATE = re.compile(
     r"\b(?:date|dated|published|posted|updated)\b[:\s]*(?:on\s+)?"
@@ -103,6 +104,7 @@ def content_hash(*parts: str | None) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_WORD = re.compile(r"[^\W_]")
 
 
 def utf8_safe(text: str) -> str:
@@ -132,7 +134,7 @@ def make_article(
 ) -> Article:
     text, key, doc_id = utf8_safe(text), utf8_safe(key), utf8_safe(doc_id)
     title, source, url = (utf8_safe(v) if v else v for v in (title, source, url))
-    title = (title or "").strip() or _title_from_text(text)
+    title = cap_title((title or "").strip(), MAX_GIVEN_TITLE_CHARS) or _title_from_text(text)
     return Article(
         key=key,
         doc_id=doc_id,
@@ -144,6 +146,24 @@ def make_article(
         url=(url or "").strip() or None,
         path=path,
     )
+
+
+def cap_title(title: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """A title kept to `limit` characters, cut at a word and marked with an ellipsis: a title is
+    metadata, printed with every passage and read with every question."""
+    if len(title) <= limit:
+        return title
+    cut = title[:limit].rsplit(" ", 1)[0] or title[:limit]
+    return cut.rstrip(",;:—-") + "…"
+
+
+def has_words(text: str) -> bool:
+    """Whether the text holds a letter or a digit: one of only spaces, zero-width or other
+    invisible characters and punctuation gives nothing to search, chunk or quote."""
+    return _WORD.search(text) is not None
+
+
+NO_WORDS = "no words in the text (only spaces, invisible characters or punctuation)"
 
 
 def short(exc: Exception) -> str:
@@ -159,7 +179,4 @@ def _title_from_text(text: str) -> str:
     if len(lines) > 1 and len(title.split()) <= 3 and 3 < len(lines[1].split()) <= 25:
         title = lines[1]
     title = STATED_DATE.sub("", title).strip() or title
-    if len(title) > MAX_TITLE_CHARS:
-        cut = title[:MAX_TITLE_CHARS].rsplit(" ", 1)[0]
-        title = cut.rstrip(",;:—-") + "…"
-    return title
+    return cap_title(title)

@@ -14,9 +14,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from rag.ingest.articles import (
+    NO_WORDS,
     STATED_DATE,
     ReadResult,
     Skipped,
+    has_words,
     make_article,
     parse_date,
     path_key,
@@ -39,7 +41,9 @@ _HEADER_LINE = re.compile(r"^(title|source|outlet|publisher|date|published|url|a
 
 def iter_files(paths: Iterable[Path], skipped: list[Skipped]) -> Iterator[Path]:
     """Expand folders (sorted, hidden names and symlinked folders skipped, so no loops; walked
-    with an explicit stack, so any depth is fine)."""
+    with an explicit stack, so any depth is fine). A link inside a folder to a file outside it
+    is skipped, saying so: ingesting a folder reads that folder (name such a file itself to
+    ingest it)."""
     seen: set[Path] = set()
     for path in paths:
         if not path.exists():
@@ -49,6 +53,7 @@ def iter_files(paths: Iterable[Path], skipped: list[Skipped]) -> Iterator[Path]:
             if _first_time(path, seen):
                 yield path
             continue
+        root = _resolved(path)
         folders = [path]
         while folders:
             folder = folders.pop()
@@ -67,16 +72,26 @@ def iter_files(paths: Iterable[Path], skipped: list[Skipped]) -> Iterator[Path]:
                     is_folder = False
                 if is_folder:
                     subfolders.append(Path(entry.path))
-                elif Path(entry.name).suffix.lower() in SUPPORTED and _first_time(Path(entry.path), seen):
+                elif Path(entry.name).suffix.lower() not in SUPPORTED:
+                    continue
+                elif entry.is_symlink() and not _resolved(Path(entry.path)).is_relative_to(root):
+                    target = path_text(_resolved(Path(entry.path)))
+                    reason = f"a link to {target}, outside the folder; give that file itself to ingest it"
+                    skipped.append(Skipped(entry.path, reason))
+                elif _first_time(Path(entry.path), seen):
                     yield Path(entry.path)
             folders.extend(reversed(subfolders))
 
 
-def _first_time(path: Path, seen: set[Path]) -> bool:
+def _resolved(path: Path) -> Path:
     try:
-        resolved = path.resolve()
+        return path.resolve()
     except (OSError, RuntimeError):
-        resolved = path.absolute()
+        return path.absolute()
+
+
+def _first_time(path: Path, seen: set[Path]) -> bool:
+    resolved = _resolved(path)
     if resolved in seen:
         return False
     seen.add(resolved)
@@ -175,6 +190,8 @@ def read_file(path: Path) -> ReadResult:
         article = _text_article(path, text, suffix != ".txt", result.warnings)
     if article is None or not article.text.strip():
         result.skipped.append(Skipped(str(path), "no article text found in the file"))
+    elif not has_words(article.text):
+        result.skipped.append(Skipped(str(path), NO_WORDS))
     else:
         result.articles.append(article)
     return result

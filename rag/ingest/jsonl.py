@@ -3,11 +3,14 @@ skipped entry with its line number, never the end of the file."""
 
 from __future__ import annotations
 
+import codecs
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from rag.ingest.articles import ReadResult, Skipped, make_article, parse_date, path_key, short
+from rag.ingest.articles import NO_WORDS, ReadResult, Skipped, has_words, make_article, parse_date, path_key, short
 from rag.types import Article
 
 
@@ -34,7 +37,7 @@ def iter_jsonl(path: Path, batch: int = 256) -> Iterator[ReadResult]:
         return
     file_key = path_key(path)
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, raw in enumerate(_utf8_lines(handle), start=1):
             where = f"{path}:{number}"
             if not raw.strip():
                 continue
@@ -53,6 +56,30 @@ def iter_jsonl(path: Path, batch: int = 256) -> Iterator[ReadResult]:
     if empty and not result.skipped:
         result.skipped.append(Skipped(str(path), "empty file" if path.stat().st_size == 0 else "no articles in file"))
     yield result
+
+
+def _utf8_lines(handle: BinaryIO) -> Iterator[bytes]:
+    """The file's lines as UTF-8 bytes: a file that opens with a UTF-16 or UTF-32 byte-order mark
+    is read in that encoding (line by line, so memory stays flat), and a UTF-8 mark is dropped."""
+    start = handle.read(4)
+    handle.seek(0)
+    encoding = next((name for mark, name in _WIDE_BOMS if start.startswith(mark)), None)
+    if encoding is None:
+        for number, raw in enumerate(handle):
+            yield raw[len(codecs.BOM_UTF8) :] if number == 0 and raw.startswith(codecs.BOM_UTF8) else raw
+        return
+    text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline=None)
+    for line in text:
+        yield line.encode("utf-8", "surrogatepass")
+
+
+# UTF-32's marks first: UTF-32-LE's begins with UTF-16-LE's.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 
 
 def _article(raw: bytes, file_key: str, seen: set[str]) -> tuple[Article | None, str | None]:
@@ -98,6 +125,8 @@ def _jsonl_problem(record: object) -> str | None:
         return "missing or invalid 'text' (a string)"
     if not text.strip():
         return "empty 'text'"
+    if not has_words(text):
+        return NO_WORDS
     for name in ("title", "source", "url"):
         if record.get(name) is not None and not isinstance(record[name], str):
             return f"field {name!r} must be a string or null"

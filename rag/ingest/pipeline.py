@@ -16,8 +16,9 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.ingest import dedupe
+from rag.ingest.articles import ReadResult, Skipped
 from rag.ingest.chunk import ChunkParams, chunk_text
-from rag.ingest.files import ReadResult, Skipped, read_paths
+from rag.ingest.files import read_paths
 from rag.store.manifest import Manifest, same_vectors
 from rag.store.protocol import IndexStore, NewArticle, StoredArticle
 from rag.text import number_tokens

@@ -9,6 +9,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,14 @@ from rag.ingest.updates import IngestRun
 from rag.shapes import ingest_report_json
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
+MAX_STEM = 100  # characters of a stored name before its suffix
 
 
 @dataclass
 class Job:
     id: str
     files: list[str]
+    refused: list[dict[str, str]] = field(default_factory=list)  # {"file", "reason"} per file not taken
     state: str = "running"  # running | done | failed
     embedded: int = 0
     seen: int = 0
@@ -37,6 +40,7 @@ class Job:
             "id": self.id,
             "state": self.state,
             "files": self.files,
+            "refused": self.refused,
             "embedded": self.embedded,
             "seen": self.seen,
             "seconds": round(time.time() - self.started, 1),
@@ -46,11 +50,52 @@ class Job:
 
 
 def safe_name(name: str) -> str:
-    """The file's own name only, in plain characters: nothing in an upload names a path."""
+    """The file's own name only, in plain characters (nothing in an upload names a path), its
+    stem cut to MAX_STEM characters and its suffix kept; a RagError says why a file is refused."""
     base = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name.replace("\\", "/")).name).lstrip(".")
     if not base or not base.lower().endswith(SUFFIXES):
-        raise RagError(f"cannot ingest {name!r}: upload .txt, .md, .html or .jsonl files")
-    return base[:120]
+        raise RagError("not a .txt, .md, .html or .jsonl file")
+    stem, suffix = _split(base)
+    return stem[:MAX_STEM] + suffix
+
+
+def stored_names(
+    names: list[str], taken: Callable[[list[str]], set[str]]
+) -> tuple[list[str | None], list[dict[str, str]]]:
+    """The name each uploaded file is stored under (None for a refused file), and the refusals.
+
+    Files whose id would be their name's stem (all but JSONL, whose lines carry their own ids)
+    get a stem that no other file of the upload and no article of the index has, so each
+    becomes an article of its own that can be opened: `a b.txt`, `a?b.txt` and a second
+    `a_b.txt` are stored as `a_b.txt`, `a_b-2.txt` and `a_b-3.txt`."""
+    safe: list[str | None] = []
+    refused = []
+    for name in names:
+        try:
+            safe.append(safe_name(name))
+        except RagError as exc:
+            safe.append(None)
+            refused.append({"file": name, "reason": str(exc)})
+    stems = [_split(s)[0] for s in safe if s is not None and not s.lower().endswith(".jsonl")]
+    used = taken(stems)
+    stored: list[str | None] = []
+    for kept in safe:
+        if kept is None or kept.lower().endswith(".jsonl"):
+            stored.append(kept)
+            continue
+        stem, suffix = _split(kept)
+        candidate, number = stem, 1
+        while candidate in used:
+            number += 1
+            candidate = f"{stem}-{number}"
+        used.add(candidate)
+        stored.append(candidate + suffix)
+    return stored, refused
+
+
+def _split(name: str) -> tuple[str, str]:
+    suffix = next(s for s in SUFFIXES if name.lower().endswith(s))
+    return name[: -len(suffix)], name[-len(suffix) :]
 
 
 class Ingests:
@@ -67,17 +112,21 @@ class Ingests:
         writer holds the index."""
         if not files:
             raise RagError("no files in the upload; choose one or more .txt, .md, .html or .jsonl files")
-        names = [safe_name(name) for name, _ in files]
-        run = self.rag.begin_ingest()
-        job = Job(uuid.uuid4().hex[:12], names)
-        folder = self.upload_dir / job.id
-        paths = []
+        run = self.rag.begin_ingest()  # names are chosen under the write lock: no upload races another
         try:
+            stored, refused = stored_names([name for name, _ in files], self._taken)
+            if not any(stored):
+                reasons = "; ".join(f"{r['file']!r}: {r['reason']}" for r in refused[:3])
+                raise RagError(f"no file in the upload can be ingested ({reasons}); upload .txt, .md, .html or .jsonl")
+            job = Job(uuid.uuid4().hex[:12], [name for name in stored if name], refused)
+            folder = self.upload_dir / job.id
             folder.mkdir(parents=True)
-            for name, (_, data) in zip(names, files, strict=True):
-                path = folder / name
-                path.write_bytes(data)
-                paths.append(path)
+            paths = []
+            for name, (_, data) in zip(stored, files, strict=True):
+                if name is not None:
+                    path = folder / name
+                    path.write_bytes(data)
+                    paths.append(path)
         except BaseException:
             run.close()
             raise
@@ -98,6 +147,10 @@ class Ingests:
             job.error, job.state = str(exc), "failed"
         except Exception as exc:  # a bug: said on the page, not lost in a thread
             job.error, job.state = f"ingest failed: {type(exc).__name__}: {exc}", "failed"
+
+    def _taken(self, stems: list[str]) -> set[str]:
+        """Which of these ids articles of the index already have (none before the first ingest)."""
+        return set(self.rag.taken_ids(stems))
 
     def get(self, job_id: str) -> Job | None:
         with self._guard:

@@ -142,7 +142,7 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
         from rag.brief import briefing_markdown
 
         markdown = briefing_markdown(rag.brief(topic or None, filters_of([source], since, until)))
-        name = re.sub(r"[^A-Za-z0-9]+", "-", topic).strip("-").lower() or "briefing"
+        name = re.sub(r"[^A-Za-z0-9]+", "-", topic).strip("-").lower()[:60].strip("-") or "briefing"
         return PlainTextResponse(
             markdown,
             media_type="text/markdown; charset=utf-8",

@@ -102,7 +102,11 @@ async function upload(form) {
       showText(progress, state.error, "error");
     } else {
       const r = state.report;
-      showText(progress, `Done: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.duplicates} duplicates; ${r.chunks} chunks in ${state.seconds} s.`, "done");
+      const refused = (state.refused || []).map((f) => `${f.file} (${f.reason})`);
+      const skipped = (r.skipped || []).map((f) => `${f.path.split("/").pop()} (${f.reason})`);
+      const notTaken = refused.concat(skipped);
+      const note = notTaken.length ? ` Not ingested: ${notTaken.join("; ")}.` : "";
+      showText(progress, `Done: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.duplicates} duplicates; ${r.chunks} chunks in ${state.seconds} s.${note}`, notTaken.length ? "error" : "done");
     }
     return;
   }
