@@ -68,7 +68,7 @@ def mcp(
     import faiss
 
     from rag.app import Rag
-    from rag.mcp_server import serve_stdio
+    from rag.mcp.server import serve_stdio
 
     settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, store=store))
     faiss.omp_set_num_threads(1)

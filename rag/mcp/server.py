@@ -1,6 +1,11 @@
 """`rag mcp`: the index as an MCP server over stdio, for agents. Its tools return the same
 JSON as the command line's `--json` (rag.shapes): search, ask, brief and get_article. Every
-argument is checked by `Rag`, so a tool refuses what the command line refuses, with its line."""
+argument is checked by `Rag`, so a tool refuses what the command line refuses, with its line.
+
+Every request is answered: a line the SDK cannot read as JSON-RPC (no method, params that are
+not an object, a text it cannot decode) would be dropped by its stdio transport, leaving the
+client waiting; here it gets a JSON-RPC error under its id. Arguments of the wrong type are one
+line, not a validation dump."""
 
 from __future__ import annotations
 
@@ -13,10 +18,9 @@ from rag.shapes import answer_json, article_json, briefing_json, hit_json
 
 
 def build_server(rag: Rag) -> Any:
-    from mcp.server.mcpserver import MCPServer
     from mcp.server.mcpserver.exceptions import ToolError
 
-    server = MCPServer(
+    server = _server_class()(
         "rag",
         instructions=(
             "Search, question and brief a local index of news articles. Every answer cites its "
@@ -57,4 +61,37 @@ def build_server(rag: Rag) -> Any:
 
 
 def serve_stdio(rag: Rag) -> None:
-    build_server(rag).run("stdio")
+    import anyio
+
+    anyio.run(build_server(rag).run_guarded_stdio)
+
+
+def _server_class() -> Any:
+    """The SDK's server with argument errors in one line, and a stdio loop that answers every
+    request (made on first use: the SDK is imported only by `rag mcp`)."""
+    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver.exceptions import ToolError
+    from pydantic import ValidationError
+
+    class GuardedServer(MCPServer):
+        async def call_tool(self, name: str, arguments: dict[str, Any], *rest: Any, **options: Any) -> Any:
+            try:
+                return await super().call_tool(name, arguments, *rest, **options)
+            except ToolError as exc:
+                if not isinstance(exc.__cause__, ValidationError):
+                    raise
+                problems = "; ".join(
+                    f"{'.'.join(str(part) for part in error['loc']) or 'arguments'}: {error['msg']}"
+                    for error in exc.__cause__.errors()
+                )
+                raise ToolError(f"Error executing tool {name}: {problems}") from exc.__cause__
+
+        async def run_guarded_stdio(self) -> None:
+            from rag.mcp.stdio import guarded_stdio
+
+            async with guarded_stdio() as (read_stream, write_stream):
+                await self._lowlevel_server.run(
+                    read_stream, write_stream, self._lowlevel_server.create_initialization_options()
+                )
+
+    return GuardedServer
