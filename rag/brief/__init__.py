@@ -44,6 +44,19 @@ from rag.store.filters import Filters
 from rag.store.protocol import IndexStore
 
 
+def _nothing_to_brief(store: IndexStore, topic: str | None, filters: Filters, doc_ids: Sequence[str] | None) -> str:
+    """Why there is nothing to brief, naming what the user can change."""
+    if store.counts().get("articles", 0) == 0:
+        return "the index holds no articles yet; add some with `rag ingest PATH`"
+    if doc_ids is not None:
+        return "none of the articles asked for is in the index"
+    if filters != Filters() and not store.articles(None, filters)[:1]:
+        return "no article matches the outlet and dates asked for; widen --source, --since, --until or --as-of"
+    if topic is None:
+        return "no article holds enough text to brief"
+    return "no articles bear on that topic; try broader words, or no topic for the whole index"
+
+
 def build_briefing(
     store: IndexStore,
     embedder: Embedder,
@@ -60,9 +73,10 @@ def build_briefing(
     articles' own sentences."""
     settings = settings or BriefSettings()
     nlp = nlp or Pipeline()
-    articles = select_articles(store, embedder, topic, filters or Filters(), settings, doc_ids)
+    filters = filters or Filters()
+    articles = select_articles(store, embedder, topic, filters, settings, doc_ids)
     if not articles:
-        raise RagError("no articles bear on that topic; try broader words, or no topic for the whole index")
+        raise RagError(_nothing_to_brief(store, topic, filters, doc_ids))
     sources = tuple(BriefSource(i, a.doc_id, a.title, a.source, a.date, a.url) for i, a in enumerate(articles, start=1))
     texts = {s.key: a.text for s, a in zip(sources, articles, strict=True)}
     dates_by_key = {s.key: s.date for s in sources}

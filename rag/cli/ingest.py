@@ -46,9 +46,12 @@ def ingest(
 def quiet_ray() -> None:
     """Ray Data's plan and progress lines off: the command shows its own progress."""
     import logging
+    import warnings
 
     from rag.ingest.on_ray import ray_module
 
     ray_module()  # imported first: Ray Data sets its loggers' levels when imported
     for name in ("ray", "ray.data"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    # Its client warns on stderr before raising what our one line reports (a cluster not reached).
+    warnings.filterwarnings("ignore", module=r"ray\.")

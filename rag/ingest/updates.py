@@ -4,8 +4,7 @@ behind. `rag.app.Rag.ingest` and `Rag.begin_ingest` (uploads to `rag serve`) are
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +43,11 @@ def update_index(
     embedder = embedder_of()
     params = ChunkParams()
     report = IngestReport()
-    with _locked(settings, embedder, check=not change.reembed, wait=change.wait) as opened:
+    opened = _open(settings, embedder, check=not change.reembed)
+    held = False
+    try:
+        opened.acquire_lock(wait=change.wait)
+        held = True
         if change.reembed:
             report = reembed(opened, embedder, params, progress)
         if (paths or change.prune) and change.ray:
@@ -53,8 +56,12 @@ def update_index(
             report = ingest(opened, embedder, paths, params, prune=change.prune, progress=progress)
         if change.rebuild:
             opened.rebuild_vectors()
-    if not existed and not report.ingested_anything:
-        remove_new_index(settings.store, settings.index, not folder_existed, settings.qdrant_api_key)
+    finally:
+        opened.close()
+        # A first ingest that added nothing, or failed (a Ray cluster not reached), leaves no
+        # index behind; only a run that held the lock may say so, never one turned away.
+        if held and not existed and not report.ingested_anything:
+            remove_new_index(settings.store, settings.index, not folder_existed, settings.qdrant_api_key)
     return report
 
 
@@ -91,16 +98,6 @@ def _open(settings: Settings, embedder: Embedder, check: bool) -> IndexStore:
     return open_index(
         settings.store, settings.index, manifest, create=True, check=check, api_key=settings.qdrant_api_key
     )
-
-
-@contextlib.contextmanager
-def _locked(settings: Settings, embedder: Embedder, check: bool, wait: bool) -> Iterator[IndexStore]:
-    opened = _open(settings, embedder, check)
-    try:
-        opened.acquire_lock(wait=wait)
-        yield opened
-    finally:
-        opened.close()
 
 
 def _on_ray(
