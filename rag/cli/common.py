@@ -28,28 +28,32 @@ app = typer.Typer(
 
 IndexOption = Annotated[
     Path | None,
-    typer.Option("--index", help="Index folder [env RAG_INDEX; default ./index]", show_default=False),
+    typer.Option("--index", metavar="DIR", help="Index folder [env RAG_INDEX; default ./index]", show_default=False),
 ]
 StoreOption = Annotated[
     str | None,
     typer.Option(
         "--store",
+        metavar="SPEC",
         help="local, qdrant:PATH or qdrant+http://HOST:6333/COLLECTION [env RAG_STORE; default local]",
         show_default=False,
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.", show_default=False)]
 BackendOption = Annotated[
-    str | None, typer.Option(help="extractive (offline) or openai [env RAG_BACKEND]", show_default=False)
+    str | None,
+    typer.Option(metavar="NAME", help="extractive (offline) or openai [env RAG_BACKEND]", show_default=False),
 ]
-ModelOption = Annotated[str | None, typer.Option(help="Model name on the server [env RAG_MODEL]")]
-BaseUrlOption = Annotated[str | None, typer.Option(help="OpenAI-compatible server URL [env RAG_BASE_URL]")]
-SourceOption = Annotated[list[str] | None, typer.Option(help="Only this outlet (repeatable).")]
-SinceOption = Annotated[str | None, typer.Option(help="Only articles dated on or after YYYY-MM-DD.")]
-UntilOption = Annotated[str | None, typer.Option(help="Only articles dated on or before YYYY-MM-DD.")]
+ModelOption = Annotated[str | None, typer.Option(metavar="NAME", help="Model name on the server [env RAG_MODEL]")]
+BaseUrlOption = Annotated[
+    str | None, typer.Option(metavar="URL", help="OpenAI-compatible server URL [env RAG_BASE_URL]")
+]
+SourceOption = Annotated[list[str] | None, typer.Option(metavar="OUTLET", help="Only this outlet (repeatable).")]
+SinceOption = Annotated[str | None, typer.Option(metavar="DATE", help="Only articles dated on or after YYYY-MM-DD.")]
+UntilOption = Annotated[str | None, typer.Option(metavar="DATE", help="Only articles dated on or before YYYY-MM-DD.")]
 AsOfOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Answer as of YYYY-MM-DD: only what had been published by then."),
+    typer.Option("--as-of", metavar="DATE", help="Answer as of YYYY-MM-DD: only what had been published by then."),
 ]
 
 

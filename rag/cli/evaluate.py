@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -26,13 +26,23 @@ from rag.errors import RagError
 
 
 def eval(  # noqa: A001 - the command is called eval
-    dataset: Annotated[Path, typer.Argument(help="A gold-set folder (corpus.jsonl, questions.jsonl).")],
+    dataset: Annotated[
+        Path, typer.Argument(metavar="DATASET_DIR", help="A gold-set folder (corpus.jsonl, questions.jsonl).")
+    ],
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
     store: StoreOption = None,
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.", min=1)] = None,
     kinds: Annotated[str | None, typer.Option(help="Comma-separated kinds, e.g. single,unanswerable")] = None,
+    half: Annotated[
+        Literal["tune", "check"] | None,
+        typer.Option(
+            help="Only one half of the questions, split by a hash of their ids: tune (thresholds "
+            "in rag/ are chosen on it) or check (the CI gates measure it).",
+            show_default=False,
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Also write the JSON report to this file.")] = None,
     compare: Annotated[Path | None, typer.Option(help="An earlier JSON report to show deltas against.")] = None,
     gates: Annotated[
@@ -42,14 +52,20 @@ def eval(  # noqa: A001 - the command is called eval
 ) -> None:
     """Measure retrieval, answers, abstention and citations on a gold set, offline."""
     from rag.eval.evaluate import eval_index, markdown, run_eval, summarize
-    from rag.eval.gates import check_gates, gates_markdown, load_gates
+    from rag.eval.gates import ALL, check_gates, gates_markdown, load_gates, part_name
     from rag.eval.gold import load_gold
     from rag.eval.stories import eval_stories
     from rag.retrieve import RetrievalParams
 
+    part = half or ALL
     gold = load_gold(dataset)
+    if half:
+        gold = gold.half(half)
     previous = read_report(compare) if compare else None
-    thresholds = load_gates(gates, gold.name) if gates else None
+    if previous is not None and previous.get("half", ALL) != part:
+        measured = part_name(str(previous.get("half", ALL)))
+        raise RagError(f"{compare} measured {measured} and this run {part_name(part)}: compare the same questions")
+    thresholds = load_gates(gates, gold.name, part) if gates else None
     check_out(out)
     settings = settings_from(None, backend, model, base_url, store)
     app = open_rag(settings)
@@ -67,8 +83,13 @@ def eval(  # noqa: A001 - the command is called eval
         selected = [k.strip() for k in kinds.split(",") if k.strip()] if kinds else ()
         results = run_eval(gold, rag, RetrievalParams(), limit, selected, on_question)
         if not results and not (gold.stories and not gold.questions):
-            raise RagError(f"no questions selected in {dataset}; check --kinds and --limit")
-        report = {"dataset": gold.name, "backend": rag.llm.name, **(summarize(results) if results else {"n": 0})}
+            raise RagError(f"no questions selected in {dataset}; check --kinds, --limit and --half")
+        report = {
+            "dataset": gold.name,
+            "half": part,
+            "backend": rag.llm.name,
+            **(summarize(results) if results else {"n": 0}),
+        }
         if gold.stories and not kinds:
             report["briefing"] = eval_stories(gold, rag, limit, on_question)
     verdicts = check_gates(report, thresholds) if thresholds else None
@@ -79,7 +100,7 @@ def eval(  # noqa: A001 - the command is called eval
     if as_json:
         print_json(report)
     else:
-        say(markdown(report, previous))
+        say(markdown({**report, "dataset": f"{gold.name}, {part_name(part)}"} if half else report, previous))
         if verdicts is not None:
             say("\n" + gates_markdown(verdicts))
     if verdicts is not None and any(v.failed for v in verdicts):

@@ -13,7 +13,9 @@ from rag.settings import Flags, resolve
 
 
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.txt .md .html .jsonl).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="PATH", help="Files or folders (.txt .md .html .jsonl).")
+    ] = None,
     index: IndexOption = None,
     store: StoreOption = None,
     prune: Annotated[bool, Flag("--prune", help="Remove articles whose files are gone.")] = False,

@@ -32,8 +32,8 @@ from rag.limits import filters_from
 
 
 def search(
-    query: Annotated[str, typer.Argument(help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", help="How many passages (1 to 100).")] = 5,
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
+    k: Annotated[int, typer.Option("-k", metavar="N", help="How many passages (1 to 100).")] = 5,
     index: IndexOption = None,
     store: StoreOption = None,
     as_of: AsOfOption = None,
@@ -52,13 +52,13 @@ def search(
 
 
 def ask(
-    question: Annotated[str, typer.Argument(help="Your question, in words.")],
+    question: Annotated[str, typer.Argument(metavar="QUESTION", help="Your question, in words.")],
     index: IndexOption = None,
     store: StoreOption = None,
     backend: BackendOption = None,
     model: ModelOption = None,
     base_url: BaseUrlOption = None,
-    k: Annotated[int, typer.Option("-k", help="Passages to give the model (1 to 50).")] = 8,
+    k: Annotated[int, typer.Option("-k", metavar="N", help="Passages to give the model (1 to 50).")] = 8,
     source: SourceOption = None,
     since: SinceOption = None,
     until: UntilOption = None,
@@ -90,7 +90,9 @@ def ask(
 
 
 def brief(
-    topic: Annotated[str | None, typer.Argument(help="A topic or question; none = the whole index.")] = None,
+    topic: Annotated[
+        str | None, typer.Argument(metavar="TOPIC", help="A topic or question; none = the whole index.")
+    ] = None,
     index: IndexOption = None,
     store: StoreOption = None,
     backend: BackendOption = None,
@@ -100,7 +102,7 @@ def brief(
     since: SinceOption = None,
     until: UntilOption = None,
     as_of: AsOfOption = None,
-    out: Annotated[Path | None, typer.Option(help="Write the briefing to this file as well.")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the briefing to this file as well.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """A consolidated briefing: agreements, differences, single-source claims, timeline, people."""
