@@ -1,6 +1,7 @@
 """The evaluation harness: metric definitions, gold-set validation, and the CLI report."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from typer.testing import CliRunner
 from rag.cli import app
 from rag.errors import RagError
 from rag.eval.evaluate import answer_accuracy, retrieval_scores, token_f1
-from rag.eval.gold import Evidence, Question, load_gold
+from rag.eval.gold import Evidence, Question, half_of, load_gold
 from rag.types import Hit
 
 runner = CliRunner()
@@ -109,3 +110,53 @@ def test_eval_with_gates_shows_floors_and_targets_and_fails_below_a_floor(
     gates.write_text(json.dumps({"seeds": {"retrieval.hit@10": {"floor": 1.01, "target": 1.01}}}))
     failing = runner.invoke(app, args)
     assert failing.exit_code == 1 and "below floor" in failing.stdout
+
+
+def test_the_halves_split_a_set_by_a_hash_of_each_question_id() -> None:
+    gold = load_gold(ROOT / "eval" / "squad2_dev")
+    tune, check = gold.half("tune"), gold.half("check")
+    assert {q.id for q in tune.questions} | {q.id for q in check.questions} == {q.id for q in gold.questions}
+    assert not {q.id for q in tune.questions} & {q.id for q in check.questions}
+    assert tune.corpus_ids == check.corpus_ids == gold.corpus_ids  # the other half's articles stay as distractors
+    # A question's half is its own: not its position or its neighbours (a reordered or grown set
+    # moves nobody), and not this process's hash seed (pinned below).
+    grown = replace(gold, questions=(*reversed(gold.questions), question("z")))
+    assert {q.id for q in grown.half("check").questions} - {"q"} == {q.id for q in check.questions}
+    assert (half_of("seeds:1"), half_of("seeds:2"), half_of("mhrag:1")) == ("check", "tune", "tune")
+
+
+def test_the_shipped_sets_halves_have_the_sizes_their_floors_were_measured_on() -> None:
+    # eval/thresholds.json's floors were measured on these check halves: a change to the split
+    # moves questions between halves and has to re-measure them.
+    sizes = {}
+    for name in ("seeds", "multihoprag_dev", "squad2_dev"):
+        gold = load_gold(ROOT / "eval" / name)
+        sizes[name] = (len(gold.half("tune").questions), len(gold.half("check").questions))
+    assert sizes == {"seeds": (20, 16), "multihoprag_dev": (132, 127), "squad2_dev": (112, 124)}
+
+
+def test_there_is_no_third_half() -> None:
+    with pytest.raises(RagError, match="no half 'dev'"):
+        load_gold(ROOT / "eval" / "seeds").half("dev")
+
+
+def test_eval_of_one_half_says_so_in_its_report_and_its_gates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    seeds = str(ROOT / "eval" / "seeds")
+    gates = tmp_path / "gates.json"
+    gates.write_text(json.dumps({"seeds": {"retrieval.hit@10": {"floor": 0.0, "target": 1.01, "half": "check"}}}))
+    result = runner.invoke(app, ["eval", seeds, "--half", "check", "--kinds", "single", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    check = load_gold(ROOT / "eval" / "seeds").half("check")
+    assert report["half"] == "check"
+    assert report["n"] == sum(q.kind == "single" for q in check.questions)
+    shown = runner.invoke(app, ["eval", seeds, "--half", "check", "--kinds", "single", "--gates", str(gates)])
+    assert shown.exit_code == 0, shown.output
+    assert "seeds, the check half:" in shown.stdout and "Gates, measured on the check half:" in shown.stdout
+    whole = runner.invoke(app, ["eval", seeds, "--kinds", "single", "--gates", str(gates)])
+    assert whole.exit_code == 2 and "run with --half check" in whole.stderr
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(result.stdout)
+    against = runner.invoke(app, ["eval", seeds, "--half", "tune", "--compare", str(earlier)])
+    assert against.exit_code == 2 and "measured the check half and this run the tune half" in against.stderr

@@ -3,10 +3,12 @@
 
 eval/thresholds.json maps a gold set's name to its metrics::
 
-    {"squad2_dev": {"answers.f1": {"floor": 0.15, "target": 0.6, "goal": "issue 13"},
-                    "abstention.false_abstain_rate": {"ceiling": 0.06, "target": 0.05}}}
+    {"squad2_dev": {"answers.f1": {"floor": 0.15, "target": 0.6, "goal": "issue 13", "half": "check"},
+                    "abstention.false_abstain_rate": {"ceiling": 0.06, "target": 0.05, "half": "check"}}}
 
 `floor` applies to metrics where higher is better, `ceiling` to those where lower is better.
+`half` is the part of the set the gate measures (`rag.eval.gold.half_of`): `check`, the half no
+threshold in rag/ is tuned on, or `all` (the default) for the whole set.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
+from rag.eval.gold import HALVES
+
+ALL = "all"  # a gate on the whole set, not on one half
+GATE_HALVES = (ALL, *HALVES)
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Gate:
     higher_is_better: bool
     target: float | None = None
     goal: str = ""
+    half: str = ALL  # the questions it measures: "check", "tune" or "all"
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,7 @@ class Verdict:
             bound: self.gate.limit,
             "target": self.gate.target,
             "goal": self.gate.goal,
+            "half": self.gate.half,
             "status": self.status,
         }
 
@@ -71,6 +79,9 @@ def parse_gates(spec: Mapping[str, Any], where: str) -> list[Gate]:
         if not isinstance(entry, Mapping) or ("floor" in entry) == ("ceiling" in entry) or "." not in metric:
             raise RagError(f"{where}: {metric!r} needs exactly one of 'floor' or 'ceiling'")
         higher = "floor" in entry
+        half = str(entry.get("half", ALL))
+        if half not in GATE_HALVES:
+            raise RagError(f"{where}: {metric!r} has half {half!r}; use one of {', '.join(GATE_HALVES)}")
         gates.append(
             Gate(
                 metric,
@@ -78,19 +89,34 @@ def parse_gates(spec: Mapping[str, Any], where: str) -> list[Gate]:
                 higher,
                 float(entry["target"]) if entry.get("target") is not None else None,
                 str(entry.get("goal", "")),
+                half,
             )
         )
     return gates
 
 
-def load_gates(path: Path, dataset: str) -> list[Gate]:
+def load_gates(path: Path, dataset: str, half: str = ALL) -> list[Gate]:
+    """The gates of `dataset` that measure `half`; an error naming the flag to pass when its
+    gates are all for another half (a floor set on one half says nothing of the other)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise RagError(f"cannot read the thresholds file {path} ({exc}); check --gates") from None
     if not isinstance(document, dict) or dataset not in document:
         raise RagError(f"{path} has no gates for {dataset!r}; add them or drop --gates")
-    return parse_gates(document[dataset], f"{path} [{dataset}]")
+    gates = parse_gates(document[dataset], f"{path} [{dataset}]")
+    chosen = [g for g in gates if g.half == half]
+    if gates and not chosen:
+        halves = sorted({g.half for g in gates})
+        flags = " or ".join("no --half" if h == ALL else f"--half {h}" for h in halves)
+        parts = " and ".join(part_name(h) for h in halves)
+        raise RagError(f"{path} gates {dataset!r} on {parts}, not {part_name(half)}; run with {flags}")
+    return chosen
+
+
+def part_name(half: str) -> str:
+    """'the check half', 'the tune half' or 'the whole set'."""
+    return "the whole set" if half == ALL else f"the {half} half"
 
 
 def metric_value(report: Mapping[str, Any], metric: str) -> float | None:
@@ -104,7 +130,9 @@ def check_gates(report: Mapping[str, Any], gates: list[Gate]) -> list[Verdict]:
 
 
 def gates_markdown(verdicts: list[Verdict]) -> str:
-    lines = ["| metric | value | floor / ceiling | target | status |", "|---|---|---|---|---|"]
+    parts = " and ".join(part_name(h) for h in sorted({v.gate.half for v in verdicts}))
+    lines = [f"Gates, measured on {parts}:", ""] if parts else []
+    lines += ["| metric | value | floor / ceiling | target | status |", "|---|---|---|---|---|"]
     for v in verdicts:
         bound = ("≥ " if v.gate.higher_is_better else "≤ ") + f"{v.gate.limit:.3f}"
         target = "" if v.gate.target is None else ("≥ " if v.gate.higher_is_better else "≤ ") + f"{v.gate.target:.3f}"

@@ -1,14 +1,29 @@
 """Gold sets in the neutral format (corpus.jsonl, questions.jsonl, optional stories.jsonl),
-validated with the file and line of every problem."""
+validated with the file and line of every problem; and their two halves, `tune` (thresholds in
+rag/ are chosen on it) and `check` (the CI gates measure it)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from rag.errors import RagError
+
+Half = Literal["tune", "check"]
+HALVES: tuple[Half, ...] = ("tune", "check")
+
+
+def half_of(item_id: str) -> Half:
+    """The half a question (or story) belongs to, by the SHA-256 of its id: the same on every
+    machine and Python, and unmoved when questions are added, removed or reordered.
+
+    >>> half_of("seeds:1"), half_of("seeds:2")
+    ('check', 'tune')
+    """
+    return "tune" if hashlib.sha256(item_id.encode("utf-8")).digest()[0] % 2 == 0 else "check"
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,17 @@ class GoldSet:
     @property
     def name(self) -> str:
         return self.directory.name
+
+    def half(self, which: str) -> GoldSet:
+        """The questions and stories of one half (`half_of` their ids); the corpus stays whole,
+        so the other half's articles remain in the index as distractors."""
+        if which not in HALVES:
+            raise RagError(f"no half {which!r}: use one of {', '.join(HALVES)}")
+        return replace(
+            self,
+            questions=tuple(q for q in self.questions if half_of(q.id) == which),
+            stories=tuple(s for s in self.stories if half_of(s.story_id) == which),
+        )
 
 
 def _lines(path: Path) -> list[tuple[int, dict[str, Any]]]:
