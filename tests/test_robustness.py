@@ -199,12 +199,9 @@ def test_the_api_key_appears_in_no_output_report_log_or_index(
         outputs.append(runner.invoke(app, ["ask", "Who offered asylum?", "--index", str(seed_index), *base, "--json"]))
         outputs.append(runner.invoke(app, ["ask", "Who offered asylum?", "--index", str(seed_index), *base]))
         report = tmp_path / "report.json"
-        # Questions only: the seed story's briefing asks the model for claims as JSON, which this
-        # server's one canned sentence is not.
+        # Questions and the seed story's briefing (which the evaluation builds offline).
         seeds = str(ROOT / "eval" / "seeds")
-        outputs.append(
-            runner.invoke(app, ["eval", seeds, *base, "--kinds", "single", "--limit", "3", "--out", str(report)])
-        )
+        outputs.append(runner.invoke(app, ["eval", seeds, *base, "--limit", "3", "--out", str(report)]))
         server.key = "another-key"  # now the server refuses ours: the error path
         outputs.append(runner.invoke(app, ["ask", "Who offered asylum?", "--index", str(seed_index), *base]))
     # Every run did its work (a run that failed before reaching the model leaks nothing either):
