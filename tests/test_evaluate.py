@@ -160,3 +160,41 @@ def test_eval_of_one_half_says_so_in_its_report_and_its_gates(tmp_path: Path, mo
     earlier.write_text(result.stdout)
     against = runner.invoke(app, ["eval", seeds, "--half", "tune", "--compare", str(earlier)])
     assert against.exit_code == 2 and "measured the check half and this run the tune half" in against.stderr
+
+
+def story_set(folder: Path, *stories: dict[str, object]) -> Path:
+    folder.mkdir()
+    text = (
+        "The new harbour bridge opened to traffic on Saturday morning after four years of work. "
+        "Mayor Ana Ruiz cut the ribbon in front of about two thousand residents. "
+        "The bridge cost 120 million euros, twenty million more than planned. "
+        "Ferry operators said they expect fewer passengers from next month."
+    )
+    articles = [
+        {"id": "a", "title": "Bridge opens", "source": "Left", "date": "2025-03-01", "text": text},
+        {"id": "b", "title": "Harbour bridge opens", "source": "Right", "date": "2025-03-01", "text": text},
+    ]
+    (folder / "corpus.jsonl").write_text("".join(json.dumps(a) + "\n" for a in articles))
+    (folder / "questions.jsonl").write_text("")
+    (folder / "stories.jsonl").write_text("".join(json.dumps(s) + "\n" for s in stories))
+    return folder
+
+
+def test_a_story_without_articles_is_a_gold_problem_with_its_file_and_line(tmp_path: Path) -> None:
+    good = {"story_id": "s1", "title": "Bridge", "article_ids": ["a", "b"], "reference_summary": "A bridge opened."}
+    empty = {"story_id": "s2", "title": "Nothing", "article_ids": [], "reference_summary": "Nothing."}
+    folder = story_set(tmp_path / "gold", good, empty)
+    with pytest.raises(RagError, match=r"stories.jsonl:2: 'article_ids' is empty"):
+        load_gold(folder)
+
+
+def test_a_story_without_a_reference_summary_is_left_out_of_rouge_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    monkeypatch.setenv("RAG_CACHE", str(tmp_path / "cache"))
+    story = {"story_id": "s1", "title": "Bridge opens", "article_ids": ["a", "b"], "reference_summary": ""}
+    result = runner.invoke(app, ["eval", str(story_set(tmp_path / "gold", story)), "--json"])
+    assert result.exit_code == 0, result.output
+    briefing = json.loads(result.stdout)["briefing"]
+    assert briefing["without_reference_summary"] == 1 and briefing["rouge"]["summary.rouge1"] is None

@@ -166,6 +166,8 @@ def load_gold(directory: Path) -> GoldSet:
         for number, record in _lines(stories_path):
             where = f"{stories_path}:{number}"
             ids = tuple(str(s) for s in _need(record, "article_ids", list, where))
+            if not ids:
+                raise RagError(f"{where}: 'article_ids' is empty; a story needs at least one article of corpus.jsonl")
             for doc_id in ids:
                 if doc_id not in corpus_ids:
                     raise RagError(f"{where}: article id {doc_id!r} is not in corpus.jsonl")

@@ -72,7 +72,7 @@ def eval_stories(
     coverage: list[float] = []
     people: list[float] = []
     discrepancies: list[float] = []
-    cited = supported = 0
+    cited = supported = unscored = 0
     for number, story in enumerate(stories, start=1):
         # The offline briefing, whatever the backend: what is scored is the briefing's own
         # selection and comparison, the same in every run.
@@ -84,15 +84,18 @@ def eval_stories(
             (d for d in story.article_ids if articles.get(d, ("", None))[1] == "center"), story.article_ids[0]
         )
         baseline = lead3(articles.get(centre, ("", None))[0])
-        for name, text in (("summary", summary), ("lead3", baseline)):
-            scores = scorer.score(story.reference_summary, text)
-            for kind in ROUGE_TYPES:
-                rouge[f"{name}.{kind}"].append(scores[kind].fmeasure)
         statements = statements_of(briefing)
-        joined = "\n".join(text for text, _ in statements)
-        reference = sentences(story.reference_summary)
-        matched = sum(support(sentence, joined, embedder, settings).supported for sentence in reference)
-        coverage.append(matched / len(reference) if reference else 0.0)
+        reference = sentences(story.reference_summary) if story.reference_summary.strip() else []
+        if reference:  # a story without an editor's summary is briefed, but nothing to score against
+            for name, text in (("summary", summary), ("lead3", baseline)):
+                scores = scorer.score(story.reference_summary, text)
+                for kind in ROUGE_TYPES:
+                    rouge[f"{name}.{kind}"].append(scores[kind].fmeasure)
+            joined = "\n".join(text for text, _ in statements)
+            matched = sum(support(sentence, joined, embedder, settings).supported for sentence in reference)
+            coverage.append(matched / len(reference))
+        else:
+            unscored += 1
         people.append(len(briefing.people))
         discrepancies.append(len(briefing.discrepancies))
         for text, keys in statements:
@@ -104,6 +107,7 @@ def eval_stories(
             on_story(number, len(stories))
     return {
         "stories": len(stories),
+        "without_reference_summary": unscored,  # briefed, left out of ROUGE and coverage
         "rouge": {name: _mean(values) for name, values in rouge.items()},
         "coverage": _mean(coverage),
         "citation_precision": round(supported / cited, 4) if cited else None,
@@ -117,8 +121,10 @@ def stories_markdown(figures: dict[str, Any]) -> str:
     if not figures:
         return "no stories"
     rouge = figures.get("rouge", {})
+    unscored = figures.get("without_reference_summary") or 0
+    note = f" ({unscored} without a reference summary, left out of ROUGE and coverage)" if unscored else ""
     rows = [
-        f"briefings: {figures['stories']} stories",
+        f"briefings: {figures['stories']} stories{note}",
         "",
         "| | ROUGE-1 | ROUGE-2 | ROUGE-L |",
         "|---|---|---|---|",
