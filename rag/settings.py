@@ -45,6 +45,7 @@ class Flags:
     token: str | None = None
     store: str | None = None
     ray_address: str | None = None
+    allow_private: bool | None = None  # `--allow-private`: fetch from loopback and private addresses
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,10 @@ class Settings:
     timeout: float = 60.0
     max_retries: int = 3
     prompts: Path | None = None
+    fetch_delay: float = 0.5  # seconds between two requests to one host (rag.ingest.web)
+    fetch_max_bytes: int = 10 * 1024 * 1024  # per response, after decompression
+    fetch_timeout: float = 20.0  # total seconds per request
+    allow_private: bool = False  # fetch from loopback, private and other non-public addresses
 
     @property
     def model_cache(self) -> Path:
@@ -128,7 +133,20 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
         timeout=_number(flags.timeout, env, "RAG_TIMEOUT", float, 60.0, low=0.001, high=86400.0),
         max_retries=_number(flags.max_retries, env, "RAG_MAX_RETRIES", int, 3, low=0, high=100),
         prompts=Path(prompts) if prompts else None,
+        fetch_delay=_number(None, env, "RAG_FETCH_DELAY", float, 0.5, low=0.0, high=3600.0),
+        fetch_max_bytes=_number(None, env, "RAG_FETCH_MAX_BYTES", int, 10 * 1024 * 1024, low=1024, high=2**31),
+        fetch_timeout=_number(None, env, "RAG_FETCH_TIMEOUT", float, 20.0, low=0.1, high=3600.0),
+        allow_private=flags.allow_private if flags.allow_private is not None else _switch(env, "RAG_ALLOW_PRIVATE"),
     )
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingError(f"{name}={raw!r} is not a switch; set it to 1 or 0, or unset it")
 
 
 def _cache_root(env: Mapping[str, str]) -> Path:
