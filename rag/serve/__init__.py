@@ -20,7 +20,7 @@ from rag.llm.protocol import LLMError
 from rag.serve.api import router as api_router
 from rag.serve.jobs import Ingests
 from rag.serve.pages import router as pages_router
-from rag.serve.security import ServeConfig, guard, too_large
+from rag.serve.security import BodyLimit, ServeConfig, guard, too_large
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,10 +44,10 @@ def create_app(rag: Rag, config: ServeConfig) -> FastAPI:
         description="Cited answers, briefings and articles over your news index.",
         docs_url=None,  # FastAPI's own page loads its scripts from a CDN; /docs is ours
         redoc_url=None,
-        # Counted as the body arrives: one sent in chunks declares no Content-Length to check first.
-        max_body_size=config.max_upload_bytes,
     )
     ingests = Ingests(rag, config.upload_dir)
+    # Inside the guard (the last added runs first), so its refusal reaches the app's handler.
+    app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
     app.middleware("http")(guard(config))
 
     @app.exception_handler(RagError)

@@ -11,8 +11,10 @@ import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -171,3 +173,50 @@ def guard(config: ServeConfig) -> Callable[[Request, Callable[[Request], Awaitab
         return response
 
     return middleware
+
+
+class BodyTooLarge(HTTPException):
+    """A request body that grew past the limit while it arrived: an HTTPException, so that the
+    framework parsing the body passes it on to the app's handler (a one-line 413)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "the body is larger than the upload limit")
+
+
+class BodyLimit:
+    """Counts a request's body as it arrives, so a body sent in chunks (with no Content-Length
+    to check first, as `guard` does) is cut off at the limit too, before anything is stored."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> dict[str, Any]:
+            nonlocal received
+            message: dict[str, Any] = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        async def sending(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, sending)
+        except BodyTooLarge:
+            if started:
+                raise
+            api = str(scope.get("path", "")).startswith("/api/")
+            limit = ServeConfig(max_upload_bytes=self.max_bytes)
+            await _error(413, too_large(limit), api)(scope, receive, send)
