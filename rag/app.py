@@ -338,8 +338,9 @@ class Rag:
 
     def ingest(
         self,
-        paths: Sequence[Path] = (),
+        paths: Sequence[Path | str] = (),
         *,
+        urls: Sequence[str] = (),
         prune: bool = False,
         rebuild: bool = False,
         reembed: bool = False,
@@ -347,11 +348,12 @@ class Rag:
         ray: bool = False,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Bring the index up to date with files and folders: unchanged ones are skipped,
-        changed ones replaced. A first ingest that adds nothing leaves no index behind."""
+        """Bring the index up to date with files and folders, and with links to pages, feeds,
+        sitemaps and OPML lists: unchanged ones are skipped, changed ones replaced. A first
+        ingest that adds nothing leaves no index behind."""
         from rag.ingest.updates import Update, update_index
 
-        change = Update(tuple(Path(p) for p in paths), prune, rebuild, reembed, wait, ray)
+        change = Update(tuple(Path(p) for p in paths), tuple(urls), prune, rebuild, reembed, wait, ray)
         return update_index(self.settings, lambda: self.embedder.inner, change, progress)
 
     def begin_ingest(self) -> IngestRun:

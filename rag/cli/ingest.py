@@ -9,12 +9,17 @@ import typer
 
 from rag.cli.common import Flag, IndexOption, JsonOption, StoreOption, open_rag
 from rag.cli.output import IngestProgress, report_ingest
+from rag.errors import RagError
 from rag.settings import Flags, resolve
 
 
 def ingest(
-    paths: Annotated[
-        list[Path] | None, typer.Argument(metavar="PATH", help="Files or folders (.txt .md .html .jsonl).")
+    sources: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="SOURCE",
+            help="Files or folders (.txt .md .html .jsonl), or http(s) links to pages, feeds, sitemaps, OPML lists.",
+        ),
     ] = None,
     index: IndexOption = None,
     store: StoreOption = None,
@@ -29,20 +34,39 @@ def ingest(
         str | None,
         typer.Option(help="A Ray cluster to use, e.g. ray://head:10001 (implies --ray) [env RAG_RAY_ADDRESS]"),
     ] = None,
+    allow_private: Annotated[
+        bool, Flag("--allow-private", help="Fetch from loopback and private addresses too [env RAG_ALLOW_PRIVATE=1].")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Add articles to the index; unchanged files are skipped, changed ones replaced."""
-    settings = resolve(Flags(index=index, store=store, ray_address=ray_address))
+    paths, urls = split_sources(sources or [])
+    flags = Flags(index=index, store=store, ray_address=ray_address, allow_private=allow_private or None)
+    settings = resolve(flags)
     use_ray = ray or ray_address is not None
     if use_ray:
         quiet_ray()
     with open_rag(settings) as rag, IngestProgress(enabled=not as_json) as progress:
         report = rag.ingest(
-            paths or [], prune=prune, rebuild=rebuild, reembed=reembed, wait=wait, ray=use_ray, progress=progress
+            paths, urls=urls, prune=prune, rebuild=rebuild, reembed=reembed, wait=wait, ray=use_ray, progress=progress
         )
     report_ingest(report, as_json)
-    if paths and not report.ingested_anything:
+    if (paths or urls) and not report.ingested_anything:
         raise typer.Exit(1)
+
+
+def split_sources(sources: list[str]) -> tuple[list[Path], list[str]]:
+    """Links (http and https, kept as written) apart from files and folders."""
+    paths, urls = [], []
+    for source in sources:
+        scheme = source.split("://", 1)[0].lower() if "://" in source else ""
+        if scheme in ("http", "https"):
+            urls.append(source)
+        elif scheme:
+            raise RagError(f"cannot read {source!r}: only http:// and https:// links, and files or folders, are read")
+        else:
+            paths.append(Path(source))
+    return paths, urls
 
 
 def quiet_ray() -> None:

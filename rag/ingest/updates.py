@@ -4,14 +4,16 @@ behind. `rag.app.Rag.ingest` and `Rag.begin_ingest` (uploads to `rag serve`) are
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rag.embed import Embedder
 from rag.errors import RagError
+from rag.ingest.articles import ReadResult
 from rag.ingest.chunk import ChunkParams
-from rag.ingest.pipeline import IngestReport, Progress, ingest, manifest_for, reembed
+from rag.ingest.files import read_paths
+from rag.ingest.pipeline import IngestReport, Progress, ingest, ingest_results, manifest_for, reembed
 from rag.settings import Settings
 from rag.store.protocol import IndexStore
 from rag.store.registry import index_exists, open_index, remove_new_index
@@ -22,6 +24,7 @@ class Update:
     """What a run is asked to do."""
 
     paths: tuple[Path, ...] = ()
+    urls: tuple[str, ...] = ()  # http(s) links: pages, feeds, sitemaps, OPML lists
     prune: bool = False
     rebuild: bool = False
     reembed: bool = False
@@ -33,11 +36,13 @@ def update_index(
     settings: Settings, embedder_of: Callable[[], Embedder], change: Update, progress: Progress | None = None
 ) -> IngestReport:
     """Carry out `change`; the embedder is loaded only once the request is known to be sound."""
-    paths = list(change.paths)
-    if not paths and not (change.rebuild or change.reembed or change.prune):
-        raise RagError("nothing to ingest; give files or folders, e.g. `rag ingest seeds/`")
+    paths, urls = list(change.paths), list(change.urls)
+    if not paths and not urls and not (change.rebuild or change.reembed or change.prune):
+        raise RagError("nothing to ingest; give files, folders or links, e.g. `rag ingest seeds/`")
     if paths and not any(p.exists() for p in paths):
         raise RagError(f"no such file or folder: {', '.join(str(p) for p in paths)}; check the path")
+    if urls and change.ray:
+        raise RagError("--ray reads files and folders; give links without --ray (they are fetched here)")
     existed = index_exists(settings.store, settings.index, settings.qdrant_api_key)
     folder_existed = (settings.store.path or settings.index).exists()
     embedder = embedder_of()
@@ -52,8 +57,9 @@ def update_index(
             report = reembed(opened, embedder, params, progress)
         if (paths or change.prune) and change.ray:
             report = _on_ray(settings, opened, embedder, paths, change.prune, progress)
-        elif paths or change.prune:
-            report = ingest(opened, embedder, paths, params, prune=change.prune, progress=progress)
+        elif paths or urls or change.prune:
+            read = _read(settings, paths, urls)
+            report = ingest_results(opened, embedder, read, params, prune=change.prune, progress=progress)
         if change.rebuild:
             opened.rebuild_vectors()
     finally:
@@ -80,6 +86,18 @@ class IngestRun:
 
     def close(self) -> None:
         self._store.close()
+
+
+def _read(settings: Settings, paths: list[Path], urls: list[str]) -> Iterator[tuple[ReadResult, None]]:
+    """What the files and then the links hold, read as the pipeline consumes it."""
+    for result in read_paths(paths):
+        yield result, None
+    if urls:
+        from rag.ingest.sources import read_sources
+        from rag.ingest.web import FetchSettings
+
+        for result in read_sources(urls, FetchSettings.from_settings(settings)):
+            yield result, None
 
 
 def begin_ingest(settings: Settings, embedder: Embedder) -> IngestRun:
