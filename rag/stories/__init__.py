@@ -4,7 +4,7 @@
               chunk vectors plus its title's vector (signals.article_signals)
     search    its candidates: articles dated within the window where a link is still possible
               (a bucket per day), and the nearest undated ones by vector (FAISS HNSW); an undated
-              article takes the nearest of any date (search.Search)
+              article takes the nearest of any date (rows.Rows)
     link      a pair scores cosine minus time_decay * ln(1 + days apart); the stories where some
               member reaches join_score are touched (link.pair_scores)
     place     the touched stories' members and the new article are regrouped: complete link among

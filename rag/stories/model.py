@@ -4,14 +4,15 @@ batches (serialisable to JSON-able values plus numpy arrays, so a store can keep
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from rag.errors import RagError
-
-UNDATED = -1  # the day number of an article without a date
+from rag.stories.paged import IntMap
+from rag.stories.rows import UNDATED, Rows, day_number
 
 
 class StoryStateError(RagError):
@@ -35,17 +36,6 @@ class ArticleSignal:
     @property
     def day(self) -> int:
         return day_number(self.date)
-
-
-def day_number(date: str | None) -> int:
-    """The proleptic ordinal of a YYYY-MM-DD date (anything after the tenth character ignored),
-    or UNDATED when there is none or it does not parse."""
-    if not date:
-        return UNDATED
-    try:
-        return dt.date.fromisoformat(date[:10]).toordinal()
-    except ValueError:
-        return UNDATED
 
 
 @dataclass(frozen=True)
@@ -101,38 +91,53 @@ class Story:
 class StoryState:
     """Everything that persists between batches.
 
-    Rows are articles in arrival order: `article_ids[r]`, `days[r]`, `vectors[r]`, `outlets[r]`,
-    and `labels[r]`, the id of the story row r belongs to.
-    `members` maps each story id to its rows; `next_id` is the next unused story id.
+    Rows are articles in arrival order (`article_ids[r]`, `days[r]`, `vectors[r]`, `outlets[r]`);
+    `labels` maps each row to its story id, `members` each story id to its rows, and `next_id` is
+    the next unused story id. The rows live in a `Rows` log that later states may extend: this
+    state reads only its first `size` rows. Treat every part as read-only.
     """
 
-    article_ids: tuple[str, ...]
-    days: np.ndarray  # int64, UNDATED where unknown
-    vectors: np.ndarray  # float32 (rows, dimension)
-    outlets: tuple[str | None, ...]
-    labels: np.ndarray  # int64 story id per row
-    members: dict[int, tuple[int, ...]]
+    rows: Rows
+    size: int
+    labels: IntMap[int]
+    members: IntMap[tuple[int, ...]]
     next_id: int = 0
-    # Derived search structures, handed from state to state (never saved; rebuilt when missing).
-    cache: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def empty(cls, dimension: int) -> StoryState:
-        return cls((), np.zeros(0, np.int64), np.zeros((0, dimension), np.float32), (), np.zeros(0, np.int64), {})
+        return cls(Rows(dimension), 0, IntMap(), IntMap())
 
     @property
     def dimension(self) -> int:
-        return int(self.vectors.shape[1])
+        return self.rows.dimension
+
+    @property
+    def article_ids(self) -> tuple[str, ...]:
+        return tuple(self.rows.ids[: self.size])
+
+    @property
+    def outlets(self) -> tuple[str | None, ...]:
+        return tuple(self.rows.outlets[: self.size])
+
+    @property
+    def days(self) -> np.ndarray:
+        return self.rows.days(self.size)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        return self.rows.vectors(self.size)
 
     def __len__(self) -> int:
-        return len(self.article_ids)
+        return self.size
+
+    def row(self, article_id: str) -> int | None:
+        found = self.rows.row_of.get(article_id)
+        return found if found is not None and found < self.size else None
 
     def story_of(self, article_id: str) -> int | None:
-        row = self.row_of().get(article_id)
-        return None if row is None else int(self.labels[row])
-
-    def row_of(self) -> dict[str, int]:
-        return {a: r for r, a in enumerate(self.article_ids)}
+        """The id of the story holding `article_id`, or None if it has not been placed."""
+        row = self.row(article_id)
+        return None if row is None else self.labels[row]
 
     def stories(self) -> list[Story]:
         """Every story, largest first, then by story id."""
@@ -141,38 +146,42 @@ class StoryState:
 
     def story(self, story_id: int) -> Story:
         rows = self.members[story_id]
-        dated = sorted(int(self.days[r]) for r in rows if self.days[r] != UNDATED)
+        days = self.rows.days(self.size)
+        dated = sorted(int(days[r]) for r in rows if days[r] != UNDATED)
         first, last = (dt.date.fromordinal(d).isoformat() for d in (dated[0], dated[-1])) if dated else (None, None)
-        outlets = tuple(dict.fromkeys(o for r in rows if (o := self.outlets[r])))
-        return Story(story_id, tuple(self.article_ids[r] for r in rows), outlets, first, last)
+        outlets = tuple(dict.fromkeys(o for r in rows if (o := self.rows.outlets[r])))
+        return Story(story_id, tuple(self.rows.ids[r] for r in rows), outlets, first, last)
 
 
 def state_to_payload(state: StoryState) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """The state as JSON-able values and numpy arrays (keys "days", "vectors", "labels")."""
+    """The state as JSON-able values and numpy arrays ("days": int64 day numbers, UNDATED where
+    unknown; "vectors": float32, one row per article)."""
     meta = {
         "article_ids": list(state.article_ids),
         "outlets": list(state.outlets),
         "members": {str(sid): list(rows) for sid, rows in state.members.items()},
         "next_id": state.next_id,
     }
-    return meta, {"days": state.days, "vectors": state.vectors, "labels": state.labels}
+    return meta, {"days": np.array(state.days), "vectors": np.array(state.vectors)}
 
 
-def state_from_payload(meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> StoryState:
+def state_from_payload(meta: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> StoryState:
     """The state `state_to_payload` gave; raises StoryStateError when the parts do not agree."""
     try:
-        ids = tuple(str(a) for a in meta["article_ids"])
-        days = np.asarray(arrays["days"], dtype=np.int64)
-        vectors = np.ascontiguousarray(arrays["vectors"], dtype=np.float32)
-        labels = np.asarray(arrays["labels"], dtype=np.int64)
+        ids = [str(a) for a in meta["article_ids"]]
+        outlets = [None if o is None else str(o) for o in meta["outlets"]]
         members = {int(s): tuple(int(r) for r in rows) for s, rows in meta["members"].items()}
-        outlets = tuple(meta["outlets"])
         next_id = int(meta["next_id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise StoryStateError(f"the saved story state is incomplete or malformed ({exc})") from exc
-    lengths = {len(ids), len(days), len(vectors), len(labels), len(outlets)}
-    if len(lengths) != 1 or vectors.ndim != 2:
+        days = np.asarray(arrays["days"], dtype=np.int64)
+        vectors = np.asarray(arrays["vectors"], dtype=np.float32)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StoryStateError(f"the saved story state is incomplete or malformed ({exc!r})") from exc
+    if len({len(ids), len(outlets), len(days), len(vectors)}) != 1 or vectors.ndim != 2:
         raise StoryStateError("the saved story state's parts differ in length; rebuild the stories")
-    if sorted(r for rows in members.values() for r in rows) != list(range(len(ids))):
+    placed = sorted(r for rows in members.values() for r in rows)
+    if placed != list(range(len(ids))) or len(set(ids)) != len(ids) or any(s >= next_id for s in members):
         raise StoryStateError("the saved story state does not place every article once; rebuild the stories")
-    return StoryState(ids, days, vectors, outlets, labels, members, next_id)
+    rows = Rows(vectors.shape[1])
+    rows.append(ids, vectors, days, outlets)
+    labels = IntMap.of({r: sid for sid, members_of in members.items() for r in members_of})
+    return StoryState(rows, len(ids), labels, IntMap.of(members), next_id)

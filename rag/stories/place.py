@@ -1,6 +1,6 @@
 """Placing arriving articles into stories, one at a time, without re-clustering the index.
 
-For each article: find its candidates (`rag.stories.search`), keep the stories where some member
+For each article: find its candidates (`rag.stories.rows`), keep the stories where some member
 scores at least `join_score` with it, and regroup those stories' members together with the new
 article (`rag.stories.link.group`). The article so joins a story, starts one, or bridges two that
 then merge; an earlier join that the new evidence contradicts is undone the same way. Only the
@@ -15,43 +15,53 @@ from collections.abc import Sequence
 import numpy as np
 
 from rag.stories.link import group, pair_scores
-from rag.stories.model import UNDATED, ArticleSignal, StorySettings, StoryState
-from rag.stories.search import Search
+from rag.stories.model import ArticleSignal, StorySettings, StoryState
+from rag.stories.rows import UNDATED, Rows
 
 
 class _Work:
-    """The mutable copy of a state while one batch is placed."""
+    """A batch being placed: the state's parts, and the changes made to them so far."""
 
     def __init__(self, state: StoryState) -> None:
-        search = state.cache
-        if not isinstance(search, Search) or search.length != len(state):
-            search = Search(state.vectors, state.days)
-        self.search = search
-        self.ids = list(state.article_ids)
-        self.outlets = list(state.outlets)
-        self.labels = list(int(x) for x in state.labels)
-        self.members = {sid: list(rows) for sid, rows in state.members.items()}
+        self.rows = state.rows if state.rows.length == state.size else state.rows.fork(state.size)
+        self._labels = state.labels
+        self._members = state.members
+        self._label_changes: dict[int, int] = {}
+        self._member_changes: dict[int, tuple[int, ...] | None] = {}
         self.next_id = state.next_id
+
+    def label(self, row: int) -> int:
+        """The story of `row`; -1 for the article being placed."""
+        found = self._label_changes.get(row)
+        if found is None:
+            found = self._labels.get(row)
+        return -1 if found is None else found
+
+    def members(self, sid: int) -> tuple[int, ...]:
+        if sid in self._member_changes:
+            found = self._member_changes[sid]
+            assert found is not None, f"story {sid} was merged away"
+            return found
+        return self._members[sid]
+
+    def set_story(self, sid: int, rows: list[int]) -> None:
+        self._member_changes[sid] = tuple(sorted(rows))
+        for r in rows:
+            self._label_changes[r] = sid
+
+    def drop_story(self, sid: int) -> None:
+        self._member_changes[sid] = None
 
     def new_story(self, rows: list[int]) -> int:
         sid = self.next_id
         self.next_id += 1
-        self.members[sid] = rows
-        for r in rows:
-            self.labels[r] = sid
+        self.set_story(sid, rows)
         return sid
 
     def freeze(self) -> StoryState:
-        return StoryState(
-            tuple(self.ids),
-            self.search.days,
-            self.search.vectors,
-            tuple(self.outlets),
-            np.asarray(self.labels, dtype=np.int64),
-            {sid: tuple(rows) for sid, rows in self.members.items()},
-            self.next_id,
-            cache=self.search,
-        )
+        labels = self._labels.updated(self._label_changes)
+        members = self._members.updated(self._member_changes)
+        return StoryState(self.rows, self.rows.length, labels, members, self.next_id)
 
 
 def assign(state: StoryState, articles: Sequence[ArticleSignal], settings: StorySettings | None = None) -> StoryState:
@@ -62,12 +72,9 @@ def assign(state: StoryState, articles: Sequence[ArticleSignal], settings: Story
     """
     settings = settings or StorySettings()
     work = _Work(state)
-    known = set(work.ids)
     for article in articles:
-        if article.article_id in known:
-            continue
-        known.add(article.article_id)
-        _place(work, article, settings)
+        if article.article_id not in work.rows.row_of:
+            _place(work, article, settings)
     return work.freeze()
 
 
@@ -82,55 +89,54 @@ def rebuild(
 
 
 def _place(work: _Work, article: ArticleSignal, settings: StorySettings) -> None:
-    vector = np.asarray(article.vector, dtype=np.float32).reshape(-1)
-    row = work.search.length
-    work.search.append(vector.reshape(1, -1), np.array([article.day], np.int64))
-    work.ids.append(article.article_id)
-    work.outlets.append(article.outlet)
-    work.labels.append(-1)
-    candidates = _candidates(work.search, row, settings)
+    vector = np.asarray(article.vector, dtype=np.float32).reshape(1, -1)
+    row = work.rows.length
+    work.rows.append([article.article_id], vector, np.array([article.day], np.int64), [article.outlet])
+    candidates = _candidates(work.rows, row, settings)
     touched: list[int] = []
     if len(candidates):
-        scores, _ = _scores(work.search, [row], candidates, settings)
-        touched = sorted({work.labels[int(c)] for c in candidates[scores[0] >= settings.join_score]})
+        scores, _ = _scores(work.rows, [row], candidates, settings)
+        touched = sorted({work.label(int(c)) for c in candidates[scores[0] >= settings.join_score]})
     if not touched:
         work.new_story([row])
         return
     regrouped = _regrouped_rows(work, touched, row, settings)
     rows = [*regrouped, row]
-    scores, near = _scores(work.search, rows, np.asarray(rows), settings)
+    scores, near = _scores(work.rows, rows, np.asarray(rows), settings)
     labels = group(scores, near, settings.join_score)
     _relabel(work, touched, [[rows[i] for i in np.flatnonzero(labels == g)] for g in range(labels.max() + 1)])
 
 
-def _candidates(search: Search, row: int, settings: StorySettings) -> np.ndarray:
-    day = int(search.days[row])
-    vector = search.vectors[row]
+def _candidates(rows: Rows, row: int, settings: StorySettings) -> np.ndarray:
+    day = int(rows.days(row + 1)[row])
+    vector = rows.vectors(row + 1)[row]
     if day == UNDATED:
-        return search.nearest(vector, settings.undated_candidates, row, undated_only=False)
-    dated = search.window(day, settings.window_days(), row)
-    undated = search.nearest(vector, settings.undated_candidates, row, undated_only=True)
+        return rows.nearest(vector, settings.undated_candidates, row, undated_only=False)
+    dated = rows.window(day, settings.window_days(), row)
+    undated = rows.nearest(vector, settings.undated_candidates, row, undated_only=True)
     return np.concatenate([dated, undated])
 
 
 def _scores(
-    search: Search, rows: Sequence[int], others: np.ndarray, settings: StorySettings
+    rows: Rows, these: Sequence[int], others: np.ndarray, settings: StorySettings
 ) -> tuple[np.ndarray, np.ndarray]:
-    index = np.asarray(rows, dtype=np.int64)
-    return pair_scores(search.vectors[index], search.days[index], search.vectors[others], search.days[others], settings)
+    index = np.asarray(these, dtype=np.int64)
+    vectors, days = rows.vectors(rows.length), rows.days(rows.length)
+    return pair_scores(vectors[index], days[index], vectors[others], days[others], settings)
 
 
 def _regrouped_rows(work: _Work, touched: list[int], row: int, settings: StorySettings) -> list[int]:
     """The members of the touched stories to regroup: all of a story up to `regroup_limit`
     members, else those within the date window of the new article (or its nearest, if undated)."""
-    day = int(work.search.days[row])
+    all_days, vectors = work.rows.days(work.rows.length), work.rows.vectors(work.rows.length)
+    day = int(all_days[row])
     found: list[int] = []
     for sid in touched:
-        members = work.members[sid]
+        members = list(work.members(sid))
         if len(members) > settings.regroup_limit:
-            days = work.search.days[members]
+            days = all_days[members]
             if day == UNDATED:
-                closeness = work.search.vectors[members] @ work.search.vectors[row]
+                closeness = vectors[members] @ vectors[row]
                 members = [members[i] for i in np.argsort(-closeness, kind="stable")[: settings.regroup_limit]]
             else:
                 window = settings.window_days()
@@ -147,7 +153,7 @@ def _relabel(work: _Work, touched: list[int], groups: list[list[int]]) -> None:
     group their story merged into."""
     regrouped = {r for g in groups for r in g}
     overlap = sorted(
-        ((-sum(work.labels[r] == sid for r in g), sid, gi) for gi, g in enumerate(groups) for sid in touched),
+        ((-sum(work.label(r) == sid for r in g), sid, gi) for gi, g in enumerate(groups) for sid in touched),
     )
     id_of_group: dict[int, int] = {}
     taken: set[int] = set()
@@ -160,17 +166,13 @@ def _relabel(work: _Work, touched: list[int], groups: list[list[int]]) -> None:
     for negative, sid, gi in overlap:
         if negative < 0 and sid not in taken and sid not in follows:
             follows[sid] = gi
-    kept = {sid: [r for r in work.members.pop(sid) if r not in regrouped] for sid in touched}
-    for sid in touched:
-        if sid not in taken and sid not in follows:  # none of it was regrouped: it stays as it was
-            work.members[sid] = kept[sid]
+    kept = {sid: [r for r in work.members(sid) if r not in regrouped] for sid in touched}
+    for sid in follows:
+        work.drop_story(sid)
     for gi, rows in enumerate(groups):
         extra = [r for s, g in follows.items() if g == gi for r in kept[s]]
-        if gi not in id_of_group:
-            work.new_story(sorted(rows + extra))
-            continue
-        sid = id_of_group[gi]
-        members = sorted(rows + kept[sid] + extra)
-        work.members[sid] = members
-        for r in members:
-            work.labels[r] = sid
+        if gi in id_of_group:
+            sid = id_of_group[gi]
+            work.set_story(sid, rows + kept[sid] + extra)
+        else:
+            work.new_story(rows + extra)
