@@ -235,6 +235,13 @@ def test_a_paged_map_shares_what_an_update_leaves_alone() -> None:
     assert second._pages[1] is first._pages[1]  # the untouched page is shared, not copied
 
 
+def test_without_time_decay_every_dated_article_is_a_candidate() -> None:
+    state = rebuild(
+        [sig("a", unit((0, 1)), "2020-01-01"), sig("b", near(0, 1, 0.9), "2024-01-01")], StorySettings(time_decay=0)
+    )
+    assert len(state.stories()) == 1
+
+
 def test_the_window_is_where_a_link_is_still_possible() -> None:
     days = SETTINGS.window_days()
     assert SETTINGS.penalty(np.array([days], np.float32))[0] <= 1 - SETTINGS.join_score

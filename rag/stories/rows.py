@@ -100,7 +100,8 @@ class Rows:
     def window(self, day: int, days: int, before: int) -> np.ndarray:
         """Dated rows (below `before`) within `days` days of `day`."""
         found: list[int] = []
-        for d in range(day - days, day + days + 1):
+        span = range(day - days, day + days + 1)
+        for d in span if len(span) <= len(self._by_day) else [d for d in self._by_day if d in span]:
             rows = self._by_day.get(d)
             if rows:
                 found.extend(rows[: bisect_left(rows, before)])
