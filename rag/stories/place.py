@@ -148,9 +148,9 @@ def _regrouped_rows(work: _Work, touched: list[int], row: int, settings: StorySe
 
 def _relabel(work: _Work, touched: list[int], groups: list[list[int]]) -> None:
     """Story ids for the regrouped members: each touched story's id goes to the group holding most
-    of its regrouped members (the older id first when a group holds two: a merge); a group left
-    without an id is a new story. Members not regrouped stay with their story's id, or follow the
-    group their story merged into."""
+    of its regrouped members, the largest such share first (the older id on a tie); a group that
+    holds two stories (a merge) keeps one id, and a group left without one is a new story. Members
+    not regrouped stay with their story's id, or follow the group their story merged into."""
     regrouped = {r for g in groups for r in g}
     overlap = sorted(
         ((-sum(work.label(r) == sid for r in g), sid, gi) for gi, g in enumerate(groups) for sid in touched),
