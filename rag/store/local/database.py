@@ -17,6 +17,7 @@ import numpy as np
 
 from rag.errors import RagError, database_problem
 from rag.store.filters import Filters, filter_sql
+from rag.store.local import connection as connections
 from rag.store.manifest import Manifest, check_manifest, manifest_sql, read_manifest
 from rag.store.protocol import StoredArticle, StoredText
 from rag.types import Hit
@@ -66,26 +67,13 @@ END;
 
 
 def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit). A reader of an index it may
-    not write to opens it read-only: WAL mode is already set by the writer that made it."""
-    connection = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
-    if read_only and not _writable(path):
-        connection.close()
-        connection = sqlite3.connect(
-            f"file:{path}?mode=ro", uri=True, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        connection.execute("PRAGMA foreign_keys=ON")
-        return connection
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute("PRAGMA foreign_keys=ON")
-    return connection
+    """A connection in autocommit mode; a reader (`read_only`) of a database it cannot write
+    opens it read-only, as rag.store.local.connection tells."""
+    return connections.connect(path, read_only=read_only and not _writable(path))
 
 
 def _writable(path: Path) -> bool:
-    import os
-
-    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    return connections.writable(path)
 
 
 class Database:
@@ -125,7 +113,7 @@ class Database:
         if not path.exists():
             return None
         try:
-            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            connection = _connect(path, read_only=True)
             try:
                 return read_manifest(connection)
             finally:

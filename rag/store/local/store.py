@@ -21,6 +21,7 @@ import numpy as np
 from rag.errors import RagError
 from rag.store.filters import Filters
 from rag.store.local import pages as database_pages
+from rag.store.local.connection import writable
 from rag.store.local.database import DB_NAME, Database
 from rag.store.local.vector_index import VectorIndex, faiss_path
 from rag.store.local.writes import DatabaseWriter
@@ -78,6 +79,11 @@ class Store:
                 raise RagError(
                     f"cannot create the index folder {directory} ({exc.strerror}); choose another --index"
                 ) from None
+            if not writable(directory / DB_NAME):
+                raise RagError(
+                    f"the index folder {directory} cannot be written here (a read-only file system or no write "
+                    "permission); ingesting needs write access, while search, ask and stats read it as it is"
+                )
         return cls(directory, Database.open(directory, manifest, create=create, check=check))
 
     @staticmethod
@@ -102,7 +108,6 @@ class Store:
 
     def acquire_lock(self, wait: bool = False) -> None:
         self.lock.acquire(wait)
-
     def release_lock(self) -> None:
         self.lock.release()
 

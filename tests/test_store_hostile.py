@@ -1,0 +1,117 @@
+"""Stores under hostile conditions: an index on a read-only mount, credentials in a --store
+address, two writers of one Qdrant folder, and what a killed writer leaves behind.
+
+The read-only tests mount the index folder read-only for real (a bind mount in a private mount
+namespace, `unshare -rm`, which needs no privileges where user namespaces are allowed) and run
+the command inside it; root ignores permission bits, so chmod could not stand in for it. They
+are skipped where such a mount cannot be made.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from typer.testing import CliRunner
+
+from rag.cli import app
+
+runner = CliRunner()
+Finished = subprocess.CompletedProcess[str]
+BOUNDED = 60.0  # seconds a waiting writer may take once the other lets go
+
+
+def read_only_mounts_work() -> bool:
+    with tempfile.TemporaryDirectory() as folder:
+        try:
+            probe = on_read_only_mount(Path(folder), "sh", "-c", f"! touch {folder}/written")
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+    return probe.returncode == 0
+
+
+def on_read_only_mount(folder: Path, *command: str, env: dict[str, str] | None = None) -> Finished:
+    """`command` run where `folder` is mounted read-only (for everyone, root included)."""
+    mount = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" && shift && exec "$@"'
+    return subprocess.run(
+        ["unshare", "-rm", "sh", "-c", mount, "sh", str(folder), *command],
+        cwd=ROOT,
+        env={**os.environ, "RAG_EMBEDDER": "hash", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def rag_on_read_only_mount(folder: Path, *args: str, env: dict[str, str] | None = None) -> Finished:
+    """`rag ARGS` run where `folder` is mounted read-only."""
+    return on_read_only_mount(folder, sys.executable, "-m", "rag.cli", *args, env=env)
+
+
+needs_read_only_mount = pytest.mark.skipif(not read_only_mounts_work(), reason="cannot make a read-only bind mount")
+
+
+@pytest.fixture
+def articles(tmp_path: Path) -> Path:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Title: Council\n\nThe council met on Monday to discuss the harbour bridge.")
+    (folder / "b.txt").write_text("Title: Orchestra\n\nThe orchestra played on Friday in the old town hall.")
+    return folder
+
+
+@pytest.fixture
+def index(hash_env: Path, articles: Path) -> Path:
+    """A local index, closed as a finished ingest leaves it (no -wal or -shm file beside it)."""
+    assert runner.invoke(app, ["ingest", str(articles)]).exit_code == 0
+    return hash_env
+
+
+# -- a read-only index is read ----------------------------------------------------------------
+
+
+@needs_read_only_mount
+def test_stats_search_and_ask_read_an_index_on_a_read_only_mount(index: Path) -> None:
+    stats = rag_on_read_only_mount(index, "stats", "--index", str(index), "--json")
+    search = rag_on_read_only_mount(index, "search", "harbour bridge", "--index", str(index), "--json")
+    ask = rag_on_read_only_mount(index, "ask", "Who met on Monday?", "--index", str(index), "--json")
+    assert (stats.returncode, search.returncode, ask.returncode) == (0, 0, 0), stats.stderr + search.stderr + ask.stderr
+    assert json.loads(stats.stdout)["articles"] == 2
+    assert json.loads(search.stdout)[0]["title"] == "Council"
+    assert json.loads(ask.stdout)["sources"]
+
+
+@needs_read_only_mount
+def test_a_read_only_index_without_its_faiss_file_is_searched_from_sqlite(index: Path) -> None:
+    for path in index.glob("vectors-*.faiss"):
+        path.unlink()
+    search = rag_on_read_only_mount(index, "search", "harbour bridge", "--index", str(index), "--json")
+    assert search.returncode == 0, search.stderr
+    assert json.loads(search.stdout)[0]["title"] == "Council"
+    assert not list(index.glob("vectors-*"))
+
+
+@needs_read_only_mount
+def test_a_read_only_index_holding_unmerged_writes_says_how_to_read_it(index: Path) -> None:
+    connection = sqlite3.connect(index / "rag.sqlite", isolation_level=None)
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    connection.execute("INSERT INTO meta(key, value) VALUES ('note', 'a write left in the WAL')")
+    (index / "rag.sqlite-shm").unlink()  # as after a crash and a reboot: the WAL alone holds the write
+    result = rag_on_read_only_mount(index, "stats", "--index", str(index))
+    connection.close()
+    assert result.returncode == 2
+    assert "not yet merged" in result.stderr and "where its folder is writable" in result.stderr
+
+
+@needs_read_only_mount
+def test_ingesting_into_a_read_only_index_says_it_needs_write_access(index: Path, articles: Path) -> None:
+    result = rag_on_read_only_mount(index, "ingest", str(articles), "--index", str(index))
+    assert result.returncode == 2
+    assert "cannot be written here" in result.stderr and "Traceback" not in result.stderr
