@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +23,12 @@ from conftest import ROOT
 from typer.testing import CliRunner
 
 from rag.cli import app
+from rag.embed import HashEmbedder
+from rag.errors import RagError
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import manifest_for
+from rag.store.qdrant import QdrantStore
+from rag.store.spec import parse_store
 
 runner = CliRunner()
 Finished = subprocess.CompletedProcess[str]
@@ -115,3 +122,60 @@ def test_ingesting_into_a_read_only_index_says_it_needs_write_access(index: Path
     result = rag_on_read_only_mount(index, "ingest", str(articles), "--index", str(index))
     assert result.returncode == 2
     assert "cannot be written here" in result.stderr and "Traceback" not in result.stderr
+
+
+# -- credentials never shown ------------------------------------------------------------------
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_server_is_named_without_its_password_or_api_key(
+    hash_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QDRANT_API_KEY", "key-7f3a9c")
+    result = runner.invoke(app, ["stats", "--store", f"qdrant+http://alice:hunter2@127.0.0.1:{closed_port()}/news"])
+    assert result.exit_code == 2 and "cannot reach the Qdrant server at http://***@127.0.0.1:" in result.stderr
+    assert "hunter2" not in result.output and "key-7f3a9c" not in result.output
+
+
+MALFORMED = {
+    "a collection name with a space": "qdrant+http://alice:hunter2@db.example:6333/bad name",
+    "no host": "qdrant+http://alice:hunter2@/news",
+    "a slash in the password": "qdrant+http://alice:hun/ter2@db.example:6333/news",
+    "a scheme rag does not know": "qdrant+ftp://alice:hunter2@db.example/news",
+}
+
+
+@pytest.mark.parametrize("address", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_store_address_is_refused_without_its_password(hash_env: Path, address: str) -> None:
+    result = runner.invoke(app, ["stats", "--store", address])
+    assert result.exit_code == 2 and "***@" in result.stderr
+    assert "hunter2" not in result.output and "ter2" not in result.output
+
+
+def test_a_store_spec_names_a_server_without_its_credentials() -> None:
+    spec = parse_store("qdrant+https://alice:p%40ss word@db.example:6333/news")
+    shown = [spec.describe(), spec.where(Path("ix")), spec.flag(Path("ix")), repr(spec), str(spec)]
+    assert all("alice" not in text and "ss word" not in text for text in shown)
+    assert spec.describe() == "qdrant+https://***@db.example:6333/news"
+
+
+def test_a_client_error_quoting_the_api_key_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import qdrant_client
+
+    class Refusing:
+        def __init__(self, url: str, api_key: str | None, timeout: int) -> None:
+            self.api_key = api_key
+
+        def get_collections(self) -> None:
+            raise RuntimeError(f"401: api-key {self.api_key} refused for http://alice:hunter2@db.example")
+
+    monkeypatch.setattr(qdrant_client, "QdrantClient", Refusing)
+    spec = parse_store("qdrant+http://alice:hunter2@db.example:6333/news")
+    with pytest.raises(RagError) as refused:
+        QdrantStore.open(spec, manifest_for(HashEmbedder(), ChunkParams()), api_key="key-7f3a9c")
+    assert "key-7f3a9c" not in str(refused.value) and "hunter2" not in str(refused.value)

@@ -10,6 +10,12 @@ PosixPath('archive')
 'http://db.example:6333'
 >>> parse_store("qdrant+http://db.example:6333/news").collection
 'news'
+
+A user name and password in the address are kept for connecting but never shown: every
+message, `describe()` and the spec's repr name the store without them.
+
+>>> parse_store("qdrant+https://ann:s3cret@db.example/news").describe()
+'qdrant+https://***@db.example/news'
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from rag.errors import RagError
 
 DEFAULT_COLLECTION = "rag"
 _COLLECTION = re.compile(r"[A-Za-z0-9_-]{1,120}")
 EXAMPLES = "local, qdrant:PATH or qdrant+http://HOST:6333/COLLECTION"
+_URL_USERINFO = re.compile(r"//.*@", re.DOTALL)
+_TEXT_USERINFO = re.compile(r"//\S*@")
 
 
 @dataclass(frozen=True)
@@ -41,12 +49,23 @@ class StoreSpec:
         return self.kind == "local"
 
     def describe(self) -> str:
-        """The store as --store names it."""
+        """The store as --store names it, without credentials."""
         if self.in_index_folder:
             return "local"
         if self.path is not None:
             return f"qdrant:{self.path}"
-        return f"qdrant+{self.url}/{self.collection}"
+        return f"qdrant+{without_credentials(self.url or '')}/{self.collection}"
+
+    def scrub(self, text: str) -> str:
+        """`text` (an error from a client, say) with credentials and this store's password gone."""
+        return scrub(text, *_password(self.url))
+
+    def __repr__(self) -> str:
+        url = without_credentials(self.url) if self.url else None
+        return (
+            f"StoreSpec(kind={self.kind!r}, path={self.path!r}, url={url!r}, collection={self.collection!r}, "
+            f"shards={self.shards!r}, replicas={self.replicas!r})"
+        )
 
     def where(self, index: Path) -> str:
         """The index as a user names it in a message: the --index folder, or the store.
@@ -73,8 +92,40 @@ class StoreSpec:
         return StoreSpec(self.kind, self.path, self.url, collection, self.shards, self.replicas)
 
 
+def without_credentials(url: str) -> str:
+    """One URL (or --store value) as it may be shown: whatever stands between `//` and its last
+    `@` (a user name and password, even one that does not parse) replaced.
+
+    >>> without_credentials("http://ann:p@s s@db:6333/news")
+    'http://***@db:6333/news'
+    """
+    return _URL_USERINFO.sub("//***@", url)
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """Free text (a client's error) with the credentials of any URL in it and each of `secrets`
+    (an API key, a password) replaced by ***.
+
+    >>> scrub("refused key abc123 at http://ann:pw@db", "abc123")
+    'refused key *** at http://***@db'
+    """
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return _TEXT_USERINFO.sub("//***@", text)
+
+
+def _password(url: str | None) -> tuple[str, ...]:
+    """The password in a URL, as written and decoded."""
+    try:
+        password = urlsplit(url).password if url else None
+    except ValueError:
+        return ()
+    return (password, unquote(password)) if password else ()
+
+
 def parse_store(text: str, where: str = "--store", shards: int = 1, replicas: int = 1) -> StoreSpec:
     value = text.strip()
+    shown = without_credentials(scrub(value, *_password(value.removeprefix("qdrant+"))))
     if value == "local":
         return StoreSpec()
     if value.startswith("qdrant:") and not value.startswith("qdrant://"):
@@ -86,8 +137,8 @@ def parse_store(text: str, where: str = "--store", shards: int = 1, replicas: in
         parts = urlsplit(value.removeprefix("qdrant+"))
         collection = parts.path.strip("/") or DEFAULT_COLLECTION
         if not parts.hostname or not _COLLECTION.fullmatch(collection):
-            raise RagError(f"{where}={value!r} is not a Qdrant address; write it as qdrant+http://HOST:6333/COLLECTION")
+            raise RagError(f"{where}={shown!r} is not a Qdrant address; write it as qdrant+http://HOST:6333/COLLECTION")
         return StoreSpec(
             "qdrant", url=f"{parts.scheme}://{parts.netloc}", collection=collection, shards=shards, replicas=replicas
         )
-    raise RagError(f"{where}={value!r} is not a store rag knows; use one of: {EXAMPLES}")
+    raise RagError(f"{where}={shown!r} is not a store rag knows; use one of: {EXAMPLES}")

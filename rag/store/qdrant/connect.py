@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.errors import RagError
-from rag.store.spec import StoreSpec
+from rag.store.spec import StoreSpec, scrub, without_credentials
 
 
 @dataclass
@@ -73,8 +73,9 @@ def _client(spec: StoreSpec, create: bool, api_key: str | None) -> Any:
         client = QdrantClient(url=spec.url, api_key=api_key, timeout=30)
         client.get_collections()
     except Exception as exc:  # httpx and grpc errors, wrapped differently by each client version
+        reason = scrub(spec.scrub((str(exc).splitlines() or [type(exc).__name__])[0]), api_key)[:120]
         raise RagError(
-            f"cannot reach the Qdrant server at {spec.url} ({str(exc).splitlines()[0][:120]}); "
+            f"cannot reach the Qdrant server at {without_credentials(spec.url or '')} ({reason}); "
             "check that it runs and the address in --store / RAG_STORE"
         ) from None
     return client
