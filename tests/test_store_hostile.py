@@ -16,6 +16,9 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import textwrap
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,7 @@ from typer.testing import CliRunner
 
 from rag.cli import app
 from rag.embed import HashEmbedder
-from rag.errors import RagError
+from rag.errors import IndexBusyError, RagError
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.pipeline import manifest_for
 from rag.store.qdrant import QdrantStore
@@ -124,6 +127,23 @@ def test_ingesting_into_a_read_only_index_says_it_needs_write_access(index: Path
     assert "cannot be written here" in result.stderr and "Traceback" not in result.stderr
 
 
+@needs_read_only_mount
+def test_a_read_only_qdrant_folder_is_searched_from_a_private_copy_removed_after(
+    hash_env: Path, articles: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "qdrant"
+    assert runner.invoke(app, ["ingest", str(articles), "--store", f"qdrant:{folder}"]).exit_code == 0
+    scratch = tmp_path / "scratch"
+    left = scratch / "rag-qdrant-read-999999999-killed"  # a copy whose reader was killed
+    left.mkdir(parents=True)
+    search = rag_on_read_only_mount(
+        folder, "search", "harbour bridge", "--store", f"qdrant:{folder}", "--json", env={"TMPDIR": str(scratch)}
+    )
+    assert search.returncode == 0, search.stderr
+    assert json.loads(search.stdout)[0]["title"] == "Council"
+    assert not list(scratch.iterdir())
+
+
 # -- credentials never shown ------------------------------------------------------------------
 
 
@@ -179,3 +199,165 @@ def test_a_client_error_quoting_the_api_key_is_scrubbed(monkeypatch: pytest.Monk
     with pytest.raises(RagError) as refused:
         QdrantStore.open(spec, manifest_for(HashEmbedder(), ChunkParams()), api_key="key-7f3a9c")
     assert "key-7f3a9c" not in str(refused.value) and "hunter2" not in str(refused.value)
+
+
+# -- writers queue --------------------------------------------------------------------------------
+
+HOLDER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from rag.embed import HashEmbedder
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import manifest_for
+    from rag.store.qdrant import QdrantStore
+    from rag.store.spec import parse_store
+
+    spec = parse_store("qdrant:" + sys.argv[1])
+    store = QdrantStore.open(spec, manifest_for(HashEmbedder(), ChunkParams()), create=True)
+    store.acquire_lock()
+    print("held", flush=True)
+    sys.stdin.readline()
+    store.close()
+    """
+)
+
+
+@pytest.fixture
+def qdrant_folder(tmp_path: Path) -> Path:
+    return tmp_path / "qdrant"
+
+
+@pytest.fixture
+def other_writer(qdrant_folder: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process writing to the local-mode Qdrant folder until a line is sent to it."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(qdrant_folder)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None and process.stdout.readline().strip() == "held"
+    yield process
+    process.kill()
+    process.wait(timeout=30)
+
+
+def in_thread(action: object) -> tuple[threading.Thread, list[BaseException], threading.Event]:
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            action()  # type: ignore[operator]
+        except BaseException as exc:  # reported by the test
+            failures.append(exc)
+        done.set()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, failures, done
+
+
+def test_a_writer_waits_for_another_process_writing_the_qdrant_folder(
+    qdrant_folder: Path, other_writer: subprocess.Popen[str]
+) -> None:
+    spec = parse_store(f"qdrant:{qdrant_folder}")
+    store = QdrantStore.open(spec, manifest_for(HashEmbedder(), ChunkParams()), create=True)
+    try:
+        _, failures, done = in_thread(lambda: store.acquire_lock(wait=True))
+        assert not done.wait(2.0) and not failures  # queued, not refused
+        assert other_writer.stdin is not None
+        other_writer.stdin.write("done\n")
+        other_writer.stdin.flush()
+        assert done.wait(BOUNDED) and not failures, failures
+        assert store.lock_held and store.counts() == {"articles": 0, "duplicates": 0, "chunks": 0}
+    finally:
+        store.close()
+
+
+def test_a_writer_that_does_not_wait_is_told_which_process_writes_the_qdrant_folder(
+    qdrant_folder: Path, other_writer: subprocess.Popen[str]
+) -> None:
+    store = QdrantStore.open(
+        parse_store(f"qdrant:{qdrant_folder}"), manifest_for(HashEmbedder(), ChunkParams()), create=True
+    )
+    try:
+        with pytest.raises(IndexBusyError, match=f"being written by pid {other_writer.pid}; .* pass --wait"):
+            store.acquire_lock()
+    finally:
+        store.close()
+
+
+def test_ingest_wait_queues_behind_another_process_writing_the_qdrant_folder(
+    hash_env: Path, articles: Path, qdrant_folder: Path, other_writer: subprocess.Popen[str]
+) -> None:
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ingest", str(articles), "--store", f"qdrant:{qdrant_folder}", "--wait"],
+        cwd=ROOT,
+        env={**os.environ, "RAG_EMBEDDER": "hash"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with pytest.raises(subprocess.TimeoutExpired):
+        ingest.wait(timeout=5.0)
+    assert other_writer.stdin is not None
+    other_writer.stdin.write("done\n")
+    other_writer.stdin.flush()
+    _, stderr = ingest.communicate(timeout=BOUNDED)
+    assert ingest.returncode == 0, stderr
+
+
+def test_two_stores_of_one_process_queue_on_one_qdrant_folder(qdrant_folder: Path) -> None:
+    spec = parse_store(f"qdrant:{qdrant_folder}")
+    manifest = manifest_for(HashEmbedder(), ChunkParams())
+    first = QdrantStore.open(spec, manifest, create=True)
+    second = QdrantStore.open(spec, manifest, create=True)
+    try:
+        first.acquire_lock()
+        _, failures, done = in_thread(lambda: second.acquire_lock(wait=True))
+        assert not done.wait(1.0)
+        first.release_lock()
+        assert done.wait(BOUNDED) and not failures and second.lock_held
+    finally:
+        second.close()
+        first.close()
+
+
+def leased(store: QdrantStore) -> QdrantStore:
+    """The store locking as on a server, by the lease in its meta point (which local mode's
+    client serves as a server would)."""
+    store._file_lock = None
+    return store
+
+
+def test_two_stores_of_one_process_exclude_each_other_by_the_server_lease(qdrant_folder: Path) -> None:
+    spec = parse_store(f"qdrant:{qdrant_folder}")
+    manifest = manifest_for(HashEmbedder(), ChunkParams())
+    first = leased(QdrantStore.open(spec, manifest, create=True))
+    second = leased(QdrantStore.open(spec, manifest, create=True))
+    try:
+        first.acquire_lock()
+        with pytest.raises(IndexBusyError, match=f"being written by pid {os.getpid()}"):
+            second.acquire_lock()
+    finally:
+        second.close()
+        first.close()
+
+
+def test_a_writer_waits_for_the_server_lease(qdrant_folder: Path) -> None:
+    spec = parse_store(f"qdrant:{qdrant_folder}")
+    manifest = manifest_for(HashEmbedder(), ChunkParams())
+    first = leased(QdrantStore.open(spec, manifest, create=True))
+    second = leased(QdrantStore.open(spec, manifest, create=True))
+    try:
+        first.acquire_lock()
+        _, failures, done = in_thread(lambda: second.acquire_lock(wait=True))
+        assert not done.wait(2.5)
+        first.release_lock()
+        assert done.wait(BOUNDED) and not failures and second.lock_held
+    finally:
+        second.close()
+        first.close()

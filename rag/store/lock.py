@@ -14,7 +14,9 @@ LOCK_NAME = "write.lock"
 
 
 class WriteLock:
-    """An advisory `flock` on `write.lock` in the index folder, released on close or exit."""
+    """An advisory `flock` on `write.lock` in the index folder, released on close or exit. The
+    holder writes its pid into the file and empties it when it lets go, so that `holder` can
+    name a writer to someone who cannot take the lock itself."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -49,6 +51,35 @@ class WriteLock:
 
     def release(self) -> None:
         if self._handle is not None:
-            fcntl.flock(self._handle, fcntl.LOCK_UN)
-            self._handle.close()
-            self._handle = None
+            handle, self._handle = self._handle, None
+            try:
+                handle.truncate(0)
+                handle.flush()
+            except OSError:  # the pid stays behind; `holder` checks that it still runs
+                pass
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+
+def holder(directory: Path) -> str | None:
+    """Who writes the index in `directory` ("pid 123"), as far as its lock file tells without
+    taking the lock: the pid it names, if that process still runs on this machine."""
+    try:
+        text = (directory / LOCK_NAME).read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    words = text.split()
+    if len(words) != 2 or words[0] != "pid" or not words[1].isdigit() or not running(int(words[1])):
+        return None  # not a pid, or a writer killed before it could let go
+    return text
+
+
+def running(pid: int) -> bool:
+    """Whether a process of this id runs on this machine (as any user)."""
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        pass
+    return True

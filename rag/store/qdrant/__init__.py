@@ -5,6 +5,9 @@ The layout and how a batch commits: rag.store.qdrant.layout."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import socket
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -17,7 +20,8 @@ from rag.store.filters import Filters
 from rag.store.lock import WriteLock
 from rag.store.manifest import Manifest, check_manifest, manifest_from_json
 from rag.store.protocol import ArticleRecord, ArticleSummary, IndexFigures, StoredArticle, StoredText
-from rag.store.qdrant.connect import CONNECTIONS, Connection, is_local_storage
+from rag.store.qdrant.connect import CONNECTIONS, Connection
+from rag.store.qdrant.folder import FolderBusy, busy_message, is_local_storage
 from rag.store.qdrant.layout import DENSE, LEXICAL, META_ID, Commit
 from rag.store.qdrant.sparse import query_vector
 from rag.store.spec import StoreSpec
@@ -29,7 +33,13 @@ PAGE = 1024
 class QdrantStore:
     """Use `QdrantStore.open(spec, manifest)`; close it when done."""
 
-    def __init__(self, spec: StoreSpec, connection: Connection, manifest: Manifest) -> None:
+    def __init__(
+        self,
+        spec: StoreSpec,
+        connection: Connection,
+        manifest: Manifest,
+        deferred: tuple[bool, str | None] | None = None,
+    ) -> None:
         self.spec = spec
         self.connection = connection
         self.manifest = manifest
@@ -39,6 +49,8 @@ class QdrantStore:
         self.guarded = not connection.local
         self._file_lock = WriteLock(spec.path) if spec.path is not None else None
         self._lease = False
+        self._writer = f"pid {os.getpid()} on {socket.gethostname()} ({secrets.token_hex(3)})"
+        self._deferred = deferred  # (check, api key) of a writer that connects when it takes the lock
         self._closed = False
         self._newest: dict[tuple[int, Filters], str | None] = {}
 
@@ -53,7 +65,15 @@ class QdrantStore:
                 raise RagError(
                     f"cannot create the Qdrant folder {spec.path} ({exc.strerror}); choose another"
                 ) from None
-        connection = CONNECTIONS.connect(spec, create, api_key)
+        try:
+            connection = CONNECTIONS.connect(spec, create, api_key)
+        except FolderBusy:
+            if not create or spec.path is None:
+                raise
+            # A writer turned away by another process waits for the folder (or says who holds it)
+            # when it takes the lock, as it would for the lock itself.
+            refused = Connection.refused(str(spec.path), busy_message(spec.path, writing=False))
+            return cls(spec, refused, manifest, deferred=(check, api_key))
         store = cls(spec, connection, manifest)
         try:
             store._prepare(create, check)
@@ -117,13 +137,20 @@ class QdrantStore:
     # -- writing ---------------------------------------------------------------------------
 
     def acquire_lock(self, wait: bool = False) -> None:
+        """In local mode, the folder (which one process at a time may open) and then the write
+        lock among this process's stores; on a server, the write lease in the meta point. With
+        `wait`, each is waited for; without, the writer holding it is named."""
         from rag.store.qdrant.writes import take_lease
 
+        if self._deferred is not None:
+            check, api_key = self._deferred
+            self.connection = CONNECTIONS.connect(self.spec, True, api_key, wait=wait)
+            self._deferred = None
+            self._prepare(True, check)
         if self._file_lock is not None:
             self._file_lock.acquire(wait)
         elif not self._lease:
-            with self.connection.turn() as client:
-                take_lease(client, self.meta, self.location, wait)
+            take_lease(self.connection, self.meta, self.location, wait, self._writer)
             self._lease = True
 
     def release_lock(self) -> None:
@@ -133,7 +160,7 @@ class QdrantStore:
             self._file_lock.release()
         elif self._lease:
             with self.connection.turn() as client:
-                drop_lease(client, self.meta)
+                drop_lease(client, self.meta, self._writer)
             self._lease = False
 
     @property
@@ -361,15 +388,3 @@ class QdrantStore:
             shards=self.spec.shards,
             replicas=self.spec.replicas,
         )
-
-
-def drop_collections(spec: StoreSpec, api_key: str | None = None) -> None:
-    """Delete the index's three collections (an index a failed first ingest left empty)."""
-    connection = CONNECTIONS.connect(spec, False, api_key)
-    try:
-        with connection.turn() as client:
-            for name in layout.names(spec.collection):
-                if client.collection_exists(name):
-                    client.delete_collection(name)
-    finally:
-        CONNECTIONS.release(connection)

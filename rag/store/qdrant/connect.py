@@ -1,17 +1,20 @@
 """Clients of a Qdrant store. A server takes any number of clients; qdrant-client's local mode
-lets one client per folder in the whole machine, so this process's stores of one folder share
-its client (counted, closed with the last) and take turns on it through one lock."""
+lets one client per folder in the whole machine (rag.store.qdrant.folder), so this process's
+stores of one folder share its client (counted, closed with the last) and take turns on it
+through one lock."""
 
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rag.errors import RagError
+from rag.errors import IndexBusyError, RagError
+from rag.store.qdrant.folder import FolderBusy, cannot_write, open_folder, wait_for_folder
 from rag.store.spec import StoreSpec, scrub, without_credentials
 
 
@@ -22,10 +25,19 @@ class Connection:
     key: str
     users: int = 1
     lock: threading.RLock = field(default_factory=threading.RLock)
+    copy: Path | None = None  # the private copy of a read-only folder that the client reads
+    refusal: str | None = None  # why there is no client yet (another process holds the folder)
+
+    @classmethod
+    def refused(cls, key: str, refusal: str) -> Connection:
+        """A stand-in until the client can be made: using it raises `refusal`."""
+        return cls(None, True, key, users=0, refusal=refusal)
 
     @contextlib.contextmanager
     def turn(self) -> Iterator[Any]:
         """The client, alone on it in local mode (whose client is not made for threads)."""
+        if self.refusal is not None:
+            raise IndexBusyError(self.refusal)
         if not self.local:
             yield self.client
             return
@@ -40,35 +52,49 @@ class Connections:
         self._open: dict[str, Connection] = {}
         self._lock = threading.Lock()
 
-    def connect(self, spec: StoreSpec, create: bool, api_key: str | None = None) -> Connection:
-        key = str(spec.path.resolve()) if spec.path is not None else str(spec.url)
-        with self._lock:
-            existing = self._open.get(key)
-            if existing is not None and existing.local:
-                existing.users += 1
-                return existing
-            connection = Connection(_client(spec, create, api_key), spec.path is not None, key)
-            if connection.local:
-                self._open[key] = connection
-            return connection
+    def connect(self, spec: StoreSpec, create: bool, api_key: str | None = None, wait: bool = False) -> Connection:
+        """The client of the store; with `wait`, a folder another process holds is waited for
+        (FolderBusy otherwise)."""
+        if spec.path is None:
+            return Connection(_server_client(spec, api_key), False, str(spec.url))
+        key = str(spec.path.resolve())
+        while True:
+            with self._lock:
+                existing = self._open.get(key)
+                if existing is not None:
+                    if create and existing.copy is not None:
+                        raise cannot_write(spec.path)
+                    existing.users += 1
+                    return existing
+                try:
+                    client, copy = open_folder(spec.path, create)
+                except FolderBusy:
+                    if not wait:
+                        raise
+                else:
+                    self._open[key] = Connection(client, True, key, copy=copy)
+                    return self._open[key]
+            wait_for_folder(spec.path)  # outside the lock: this process's other stores go on
 
     def release(self, connection: Connection) -> None:
+        if connection.refusal is not None:
+            return
         with self._lock:
             connection.users -= 1
             if connection.users > 0:
                 return
             self._open.pop(connection.key, None)
         connection.client.close()
+        if connection.copy is not None:
+            shutil.rmtree(connection.copy, ignore_errors=True)
 
 
 CONNECTIONS = Connections()  # one per process: the local-mode folder lock is per process too
 
 
-def _client(spec: StoreSpec, create: bool, api_key: str | None) -> Any:
+def _server_client(spec: StoreSpec, api_key: str | None) -> Any:
     from qdrant_client import QdrantClient
 
-    if spec.path is not None:
-        return _local_client(spec.path, create)
     try:
         client = QdrantClient(url=spec.url, api_key=api_key, timeout=30)
         client.get_collections()
@@ -79,34 +105,3 @@ def _client(spec: StoreSpec, create: bool, api_key: str | None) -> Any:
             "check that it runs and the address in --store / RAG_STORE"
         ) from None
     return client
-
-
-def _local_client(path: Path, create: bool) -> Any:
-    from qdrant_client import QdrantClient
-
-    if path.exists() and not path.is_dir():
-        raise RagError(f"the Qdrant folder {path} is a file; give qdrant: a folder")
-    if not create and not is_local_storage(path):  # a folder of something else is never written to
-        raise RagError(f"no index at qdrant:{path}; build one with `rag ingest PATH --store qdrant:{path}`")
-    try:
-        return QdrantClient(path=str(path))
-    except RuntimeError as exc:
-        if "already accessed" in str(exc):
-            raise RagError(
-                f"the Qdrant folder {path} is open in another process (a `rag serve`?); stop it, or run a "
-                "Qdrant server for access from many processes"
-            ) from None
-        raise
-    except OSError as exc:
-        raise RagError(f"cannot open the Qdrant folder {path} ({exc.strerror}); check the path") from None
-
-
-# What qdrant-client's local mode keeps in its folder.
-LOCAL_META = "meta.json"
-LOCAL_FILES = (LOCAL_META, ".lock")
-LOCAL_FOLDERS = ("collection",)
-
-
-def is_local_storage(path: Path) -> bool:
-    """Whether `path` holds qdrant-client's local-mode storage (its meta.json)."""
-    return (path / LOCAL_META).is_file()

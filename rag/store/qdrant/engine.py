@@ -6,10 +6,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import rag.store.qdrant.layout as layout
 from rag.store.lock import LOCK_NAME
 from rag.store.manifest import Manifest
-from rag.store.qdrant import QdrantStore, drop_collections
-from rag.store.qdrant.connect import LOCAL_FILES, LOCAL_FOLDERS, is_local_storage
+from rag.store.qdrant import QdrantStore
+from rag.store.qdrant.connect import CONNECTIONS
+from rag.store.qdrant.folder import LOCAL_FILES, LOCAL_FOLDERS, is_local_storage
 from rag.store.spec import StoreSpec
 
 
@@ -50,6 +52,18 @@ class QdrantEngine:
         if spec.path is not None:
             return StoreSpec("qdrant", path=cache_folder.with_name(cache_folder.name + "-qdrant"))
         return spec.named(f"{spec.collection}-eval-{cache_folder.name}")
+
+
+def drop_collections(spec: StoreSpec, api_key: str | None = None) -> None:
+    """Delete the index's three collections (an index a failed first ingest left empty)."""
+    connection = CONNECTIONS.connect(spec, False, api_key)
+    try:
+        with connection.turn() as client:
+            for name in layout.names(spec.collection):
+                if client.collection_exists(name):
+                    client.delete_collection(name)
+    finally:
+        CONNECTIONS.release(connection)
 
 
 ENGINE = QdrantEngine()

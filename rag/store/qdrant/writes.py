@@ -5,8 +5,6 @@ next writer (or, in local mode, the next open) removes the half-written rest."""
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
 import time
 import warnings
 from collections.abc import Iterator, Sequence
@@ -18,6 +16,7 @@ import numpy as np
 from rag.errors import IndexBusyError
 from rag.store.manifest import Manifest, manifest_json
 from rag.store.protocol import BatchResult, NewArticle
+from rag.store.qdrant.connect import Connection
 from rag.store.qdrant.layout import (
     DENSE,
     LEXICAL,
@@ -113,17 +112,20 @@ def _delete_articles(client: Any, spec: StoreSpec, article_ids: Sequence[int]) -
     client.delete(articles, points_selector=_by_ids("article_id", article_ids), wait=True)
 
 
-def take_lease(client: Any, meta: str, location: str, wait: bool) -> None:
-    """The server's write lease, in the meta point: advisory (two writers starting in the same
-    instant can both take it), released on close, and taken over once it is stale."""
-    me = f"pid {os.getpid()} on {socket.gethostname()}"
+def take_lease(connection: Connection, meta: str, location: str, wait: bool, me: str) -> None:
+    """The server's write lease, in the meta point, for the writer named `me` (one name per
+    store, so that two stores of one process exclude each other too): advisory (two writers
+    starting in the same instant can both take it), released on close, and taken over once it
+    is stale. A writer waiting for it lets go of the client between looks."""
     while True:
-        record = client.retrieve(meta, [META_ID])
-        payload = (record[0].payload if record else None) or {}
-        holder, since = payload.get("writer"), float(payload.get("writer_since") or 0)
-        if not holder or holder == me or time.time() - since > LEASE_SECONDS:
-            client.set_payload(meta, payload={"writer": me, "writer_since": time.time()}, points=[META_ID], wait=True)
-            return
+        with connection.turn() as client:
+            record = client.retrieve(meta, [META_ID])
+            payload = (record[0].payload if record else None) or {}
+            holder, since = payload.get("writer"), float(payload.get("writer_since") or 0)
+            if not holder or holder == me or time.time() - since > LEASE_SECONDS:
+                lease = {"writer": me, "writer_since": time.time()}
+                client.set_payload(meta, payload=lease, points=[META_ID], wait=True)
+                return
         if not wait:
             raise IndexBusyError(
                 f"index at {location} is being written by {holder}; "
@@ -132,8 +134,11 @@ def take_lease(client: Any, meta: str, location: str, wait: bool) -> None:
         time.sleep(1.0)
 
 
-def drop_lease(client: Any, meta: str) -> None:
-    client.set_payload(meta, payload={"writer": None, "writer_since": None}, points=[META_ID], wait=True)
+def drop_lease(client: Any, meta: str, me: str) -> None:
+    """Let go of the lease, unless another writer took it over meanwhile (as stale)."""
+    record = client.retrieve(meta, [META_ID])
+    if ((record[0].payload if record else None) or {}).get("writer") == me:
+        client.set_payload(meta, payload={"writer": None, "writer_since": None}, points=[META_ID], wait=True)
 
 
 class QdrantWriter:
