@@ -30,6 +30,7 @@ from rag.embed import HashEmbedder
 from rag.errors import IndexBusyError, RagError
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.pipeline import manifest_for
+from rag.store.local.store import Store
 from rag.store.qdrant import QdrantStore
 from rag.store.spec import parse_store
 
@@ -361,3 +362,59 @@ def test_a_writer_waits_for_the_server_lease(qdrant_folder: Path) -> None:
     finally:
         second.close()
         first.close()
+
+
+# -- what a killed writer leaves --------------------------------------------------------------
+
+KILLED_WHILE_SAVING = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    import faiss
+    from rag.embed import HashEmbedder
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import manifest_for
+    from rag.store.local.store import Store
+
+    def half_then_killed(index, path):
+        Path(path).write_bytes(b"IxM2" + bytes(96))  # the start of a FAISS file, and no more
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    faiss.write_index = half_then_killed
+    store = Store.open(Path(sys.argv[1]), manifest_for(HashEmbedder(), ChunkParams()))
+    store.acquire_lock()
+    store.rebuild_vectors()
+    """
+)
+
+
+def killed_rebuild(index: Path) -> list[Path]:
+    """Run a rebuild killed halfway through writing its FAISS file; what it left behind."""
+    process = subprocess.run([sys.executable, "-c", KILLED_WHILE_SAVING, str(index)], cwd=ROOT, timeout=120)
+    assert process.returncode == -9
+    return list(index.glob("vectors-*.tmp*"))
+
+
+def test_a_killed_rebuilds_temporary_file_is_ignored_by_readers(index: Path) -> None:
+    assert killed_rebuild(index)
+    result = runner.invoke(app, ["search", "harbour bridge", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["title"] == "Council"
+
+
+def test_a_killed_rebuilds_temporary_file_goes_when_the_next_writer_takes_the_lock(index: Path) -> None:
+    (left,) = killed_rebuild(index)
+    store = Store.open(index, manifest_for(HashEmbedder(), ChunkParams()), create=True)
+    try:
+        store.acquire_lock()
+        assert not left.exists()
+    finally:
+        store.close()
+    assert runner.invoke(app, ["search", "harbour bridge"]).exit_code == 0
+
+
+def test_a_killed_rebuild_is_redone_by_the_next_one(index: Path) -> None:
+    killed_rebuild(index)
+    assert runner.invoke(app, ["ingest", "--rebuild"]).exit_code == 0
+    assert [p.suffix for p in index.glob("vectors-*")] == [".faiss"]
+    result = runner.invoke(app, ["search", "orchestra", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)[0]["title"] == "Orchestra"

@@ -107,7 +107,12 @@ class Store:
     # -- writing -------------------------------------------------------------------------
 
     def acquire_lock(self, wait: bool = False) -> None:
-        self.lock.acquire(wait)
+        """Become the only writer. What a killed writer left half-written (a FAISS file being
+        saved) goes at once, before this writer needs the space: no one else can be writing it."""
+        if not self.lock.held:
+            self.lock.acquire(wait)
+            self.vectors.remove_leftovers()
+
     def release_lock(self) -> None:
         self.lock.release()
 

@@ -3,7 +3,8 @@
 After a crash at any moment a reader either finds the file of the current generation or builds
 the index in memory from SQLite, so the two never disagree. Only a writer (the holder of the
 write lock) saves files or deletes stale ones, and it deletes only names of the form rag gives
-them (`vectors-<generation>.faiss`).
+them: `vectors-<generation>.faiss`, and `vectors-<generation>.tmp<pid>` while one is saved,
+which the next writer removes as it takes the lock if its writer was killed.
 """
 
 from __future__ import annotations
@@ -91,6 +92,14 @@ class VectorIndex:
         generation = self.db.generation()
         self._save(index, generation)
         self._index, self._generation = index, generation
+
+    def remove_leftovers(self) -> None:
+        """Delete the temporary files of saves that never finished (their writer was killed);
+        only the holder of the write lock may, as only a holder writes them."""
+        for path in rag_vector_files(self.directory):
+            if _TEMPORARY.fullmatch(path.name):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     def _load(self, generation: int) -> faiss.Index | None:
         import faiss
