@@ -148,6 +148,10 @@ class StoreWriter(Protocol):
     ) -> list[int]:
         """Chunks (article id, chunk) of stored articles, which are then marked embedded."""
 
+    def write_state(self, name: str, value: str) -> None:
+        """Keep a named piece of the index's own state (its stories, the feeds it follows) as
+        text, replacing what was kept under that name; one write, all or nothing."""
+
     def clear_chunks(self) -> None:
         """Drop every chunk and write the store's manifest (before re-embedding)."""
 
@@ -203,6 +207,9 @@ class IngestState(Protocol):
     def unembedded_count(self) -> int: ...
 
     def stored_manifest(self) -> Manifest | None: ...
+
+    def read_state(self, name: str) -> str | None:
+        """The named piece of state last written (`StoreWriter.write_state`); None if never."""
 
 
 class IndexStore(Searcher, Catalogue, IngestState, Protocol):

@@ -76,6 +76,9 @@ def _writable(path: Path) -> bool:
     return connections.writable(path)
 
 
+STATE_PREFIX = "state:"  # meta keys of named state (rag.store.protocol.StoreWriter.write_state)
+
+
 class Database:
     """An open index database. Reads may run anywhere; writes need the index's write lock."""
 
@@ -291,6 +294,10 @@ class Database:
             "SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL AND embedded=0"
         ).fetchone()
         return int(count)
+
+    def read_state(self, name: str) -> str | None:
+        row = self.connection.execute("SELECT value FROM meta WHERE key = ?", (STATE_PREFIX + name,)).fetchone()
+        return str(row[0]) if row else None
 
     def stored_manifest(self) -> Manifest | None:
         """The manifest as written in the database (which `manifest` may differ from while

@@ -193,6 +193,9 @@ class Store:
     def stored_manifest(self) -> Manifest | None:
         return self.db.stored_manifest()
 
+    def read_state(self, name: str) -> str | None:
+        return self.db.read_state(name)
+
     def article_record(self, doc_id: str) -> ArticleRecord | None:
         return database_pages.article_record(self.db, doc_id)
 
@@ -269,6 +272,9 @@ class LocalWriter:
         if new_ids:
             index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.array(new_ids, dtype=np.int64))
         return new_ids
+
+    def write_state(self, name: str, value: str) -> None:
+        self.db.write_state(name, value)
 
     def clear_chunks(self) -> None:
         self.db.clear_chunks()

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
+from rag.store.local.database import STATE_PREFIX
 from rag.store.manifest import Manifest, write_manifest
 from rag.store.protocol import BatchResult, NewArticle
 from rag.types import Chunk
@@ -113,6 +114,13 @@ class DatabaseWriter:
             self._mark_embedded(article_ids)
             self._bump_generation()
         return ids
+
+    def write_state(self, name: str, value: str) -> None:
+        with _transaction(self.connection):
+            self.connection.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (STATE_PREFIX + name, value),
+            )
 
     def clear_chunks(self) -> None:
         """Drop every chunk and vector (before re-embedding with other parameters)."""

@@ -188,6 +188,11 @@ class QdrantStore:
         stored = self.commit().manifest
         return manifest_from_json(stored) if stored else None
 
+    def read_state(self, name: str) -> str | None:
+        with self.connection.turn() as client:
+            record = client.retrieve(self.meta, [layout.state_id(name)], with_payload=True)
+        return str(record[0].payload["value"]) if record and record[0].payload else None
+
     def chunk_filter(self, commit: Commit, filters: Filters | None = None) -> Any:
         return layout.visible(commit, "chunk_id", commit.chunks_done, filters, guarded=self.guarded)
 

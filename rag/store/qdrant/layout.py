@@ -17,6 +17,7 @@ deletions named (the recovery after a crash).
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,6 +32,12 @@ DENSE = "dense"
 LEXICAL = "lexical"
 META_ID = 1
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def state_id(name: str) -> int:
+    """The meta collection's point for a named piece of state: ids above the commit record's,
+    one per name (CRC-32 of it, so the same name always finds its point)."""
+    return META_ID + 1 + zlib.crc32(name.encode("utf-8"))
 
 
 def names(collection: str) -> tuple[str, str, str]:
@@ -100,6 +107,8 @@ def user_conditions(filters: Filters) -> list[Any]:
     since, until = day_number(filters.since), day_number(filters.until)
     if since is not None or until is not None:
         conditions.append(models.FieldCondition(key="day", range=models.Range(gte=since, lte=until)))
+    if filters.articles is not None:
+        conditions.append(models.FieldCondition(key="article_id", match=models.MatchAny(any=list(filters.articles))))
     return conditions
 
 

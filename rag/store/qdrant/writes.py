@@ -27,6 +27,7 @@ from rag.store.qdrant.layout import (
     day_number,
     flag,
     names,
+    state_id,
 )
 from rag.store.qdrant.sparse import average_length, document_vector
 from rag.store.spec import StoreSpec
@@ -200,6 +201,13 @@ class QdrantWriter:
     def delete_articles(self, article_ids: Sequence[int]) -> None:
         with self.store.connection.turn() as client:
             self._commit(client, replace(self.commit, replaced=tuple(int(i) for i in article_ids)))
+
+    def write_state(self, name: str, value: str) -> None:
+        from qdrant_client import models
+
+        point = models.PointStruct(id=state_id(name), vector={}, payload={"state": name, "value": value})
+        with self.store.connection.turn() as client:
+            client.upsert(self.store.meta, [point], wait=True)
 
     def clear_chunks(self) -> None:
         """Every chunk dropped and every original marked unembedded; the new manifest is written
