@@ -65,6 +65,7 @@ class Entry:
     date: str | None = None
     text: str | None = None  # the feed's own content or summary, as plain text
     source: str | None = None  # the publication a Google News sitemap names
+    revision: str | None = None  # when the list says the entry last changed, as it says it
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def _feedparser(body: bytes, kind: str, url: str, max_entries: int) -> Listing:
                 title=_clean(item.get("title")),
                 date=_entry_date(item),
                 text=_entry_text(item),
+                revision=_clean(item.get("updated") or item.get("published")),
             )
         )
     warning = None
@@ -237,6 +239,7 @@ def _json_feed(body: bytes, max_entries: int) -> Listing:
                 title=_clean(item.get("title")),
                 date=parse_date(item.get("date_published") or item.get("date_modified") or ""),
                 text=text.strip() if isinstance(text, str) and text.strip() else None,
+                revision=_clean(str(item.get("date_modified") or item.get("date_published") or "")),
             )
         )
     return Listing(

@@ -61,6 +61,7 @@ def read_sitemap(body: bytes, kind: str, max_entries: int) -> Listing:
                 title=_child_text(node, "news", "title"),
                 date=parse_date(date or ""),
                 source=_child_text(node, "news", "publication", "name"),
+                revision=_child_text(node, "lastmod") or date,
             )
         )
     return Listing(kind=kind, entries=tuple(entries[:max_entries]), dropped=max(0, len(entries) - max_entries))

@@ -128,7 +128,7 @@ class _Run:
         read_now: list[str] = []
         for entry, result in self._entries(listing, seen):
             if not result.skipped and not _partial(result):  # read in full, or a copy of one that was
-                keys = (canonical_url(entry.url), *(article.key for article in result.articles))
+                keys = (_mark(entry, canonical_url(entry.url)), *(article.key for article in result.articles))
                 read_now.extend(key for key in keys if key not in read_now)
             yield result, ()
         kept = (*read_now, *(key for key in previous.seen if key not in read_now))[:MAX_SEEN]
@@ -150,7 +150,7 @@ class _Run:
         todo: list[Entry] = []
         for entry in listing.entries:
             key = canonical_url(entry.url)
-            if key in self.claimed or key in self.produced or key in seen:
+            if key in self.claimed or key in self.produced or _mark(entry, key) in seen:
                 continue
             self.claimed.add(key)
             if problem := scheme_problem(entry.url):
@@ -212,3 +212,9 @@ def _partial(result: ReadResult) -> bool:
 
 
 __all__ = ["FetchSettings", "SourceState", "host_of", "read_sources"]
+
+
+def _mark(entry: Entry, key: str) -> str:
+    """How an entry is remembered as read: its address, and the revision the list gave it, so
+    an entry the list says has changed is read again (and replaces the article it was)."""
+    return f"{key} {entry.revision}" if entry.revision else key
