@@ -19,13 +19,13 @@ writer: SQLite's WAL (and Qdrant's points) give each read its own snapshot.
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
 from rag.limits import ARTICLE_LIMIT, ASK_K, SEARCH_K, check_question
+from rag.parts import Parts
 from rag.settings import Flags, Settings, resolve
 from rag.store.filters import Filters
 from rag.store.pool import StorePool
@@ -35,11 +35,13 @@ if TYPE_CHECKING:
     from rag.brief.model import Briefing
     from rag.embed import CachingEmbedder, Embedder
     from rag.ingest.chunk import ChunkParams
+    from rag.ingest.following import Followed
     from rag.ingest.pipeline import IngestReport, Progress
     from rag.ingest.updates import IngestRun
     from rag.llm.protocol import LLM, ConflictFinder
-    from rag.prompt import BriefPrompts, Prompts
+    from rag.prompt import Prompts
     from rag.store.protocol import ArticleRecord, ArticleSummary, IndexFigures, IndexStore
+    from rag.stories.kept import StoryView
     from rag.types import Answer, Hit
 
 Warn = Callable[[str], None]
@@ -62,19 +64,10 @@ class Rag:
     ) -> None:
         """Prefer `Rag.open`. An `embedder` or `llm` given here is used instead of the ones the
         settings name (a test's deterministic embedder, a scripted model)."""
-        from rag.embed import CachingEmbedder
-
         self.settings = settings
         self.readers = readers
         self.warn = warn
-        self._lock = threading.RLock()
-        self._embedder: CachingEmbedder | None = None
-        if embedder is not None:
-            self._embedder = embedder if isinstance(embedder, CachingEmbedder) else CachingEmbedder(embedder)
-        self._llm: LLM | None = llm
-        self._conflicts: ConflictFinder | None = None
-        self._prompts: Prompts | None = None
-        self._brief_prompts: BriefPrompts | None = None
+        self.parts = Parts(settings, embedder, llm)
         self._pool = StorePool(self._open_reader, readers)
 
     @classmethod
@@ -110,8 +103,7 @@ class Rag:
         """The same models and prompts, reading `store` (an index the caller opened and will
         close, such as an evaluation's)."""
         other = Rag(self.settings, readers=1, warn=self.warn)
-        other._embedder, other._llm, other._conflicts = self.embedder, self.llm, self.conflicts
-        other._prompts = self.prompts
+        other.parts = self.parts
         other._pool = StorePool.holding(store)
         return other
 
@@ -129,55 +121,24 @@ class Rag:
         _ = self.embedder, self.llm, self.prompts, self.conflicts
         return self
 
-    # -- what it holds, each made once, on first need ----------------------------------------
+    # -- what it holds, each made once, on first need (rag.parts) ----------------------------
 
     @property
     def embedder(self) -> CachingEmbedder:
-        with self._lock:
-            if self._embedder is None:
-                from rag.embed import CachingEmbedder, load_embedder
-
-                self._embedder = CachingEmbedder(load_embedder(self.settings.embedder, self.settings.model_cache))
-            return self._embedder
+        return self.parts.embedder()
 
     @property
     def llm(self) -> LLM:
-        with self._lock:
-            if self._llm is None:
-                from rag.llm import make_llm
-
-                self._llm = make_llm(self.settings, self.embedder)
-            return self._llm
+        return self.parts.llm()
 
     @property
     def conflicts(self) -> ConflictFinder:
-        """The one reader that looks for disagreement between passages: the model itself when it
-        does (the extractive reader), else an extractive reader kept for every question, so that
-        spaCy loads once per `Rag`, not once per question."""
-        with self._lock:
-            if self._conflicts is None:
-                from rag.reader import ExtractiveLLM
-
-                llm = self.llm
-                self._conflicts = llm if isinstance(llm, ExtractiveLLM) else ExtractiveLLM(self.embedder)
-            return self._conflicts
+        """The one reader that looks for disagreement between passages (rag.parts)."""
+        return self.parts.conflicts()
 
     @property
     def prompts(self) -> Prompts:
-        with self._lock:
-            if self._prompts is None:
-                from rag.prompt import Prompts
-
-                self._prompts = Prompts.load(self.settings.prompts, self.settings.model_cache)
-            return self._prompts
-
-    def _briefing_prompts(self) -> BriefPrompts:
-        with self._lock:
-            if self._brief_prompts is None:
-                from rag.prompt import BriefPrompts
-
-                self._brief_prompts = BriefPrompts.load(self.settings.prompts, self.settings.model_cache)
-            return self._brief_prompts
+        return self.parts.prompts()
 
     @property
     def location(self) -> str:
@@ -286,7 +247,7 @@ class Rag:
         if topic is not None:
             check_question(topic, "topic")
         writer = self.llm if self.llm.writes else None
-        prompts = self._briefing_prompts() if writer else None
+        prompts = self.parts.brief_prompts() if writer else None
         with self.store() as store:
             return build_briefing(
                 store, self.embedder, topic, filters or Filters(), llm=writer, prompts=prompts, doc_ids=doc_ids
@@ -355,6 +316,58 @@ class Rag:
 
         change = Update(tuple(Path(p) for p in paths), tuple(urls), prune, rebuild, reembed, wait, ray)
         return update_index(self.settings, lambda: self.embedder.inner, change, progress)
+
+    def stories(self, filters: Filters | None = None, min_articles: int = 1) -> list[StoryView]:
+        """The stories of the index, biggest and newest first (rag.stories): each with its
+        headline, the ids of its articles, its outlets and its dated span."""
+        from rag.stories.kept import load, views
+
+        with self.store() as store:
+            listed = views(store, load(store), filters)
+        return [s for s in listed if len(s.article_ids) >= max(1, min_articles)]
+
+    def story(self, story_id: str) -> StoryView:
+        found = next((s for s in self.stories() if s.id == story_id), None)
+        if found is None:
+            raise NotFound(f"no story {story_id!r} in the index; `rag stories` lists them")
+        return found
+
+    def in_story(self, story_id: str, filters: Filters | None = None) -> Filters:
+        """`filters`, narrowed to the articles of one story (for `ask --story`)."""
+        from dataclasses import replace
+
+        story = self.story(story_id)
+        with self.store() as store:
+            ids = store.ids_for_doc_ids(story.article_ids)
+        return replace(filters or Filters(), articles=tuple(ids))
+
+    def rebuild_stories(self) -> None:
+        from rag.ingest.updates import rebuild_stories
+
+        rebuild_stories(self.settings, self.embedder.inner)
+
+    def feeds(self) -> list[Followed]:
+        """The feeds, lists and sitemaps the index follows, with their last poll."""
+        from rag.ingest.following import followed
+        from rag.ingest.updates import following_of
+
+        if not self.exists():
+            return []
+        with self.store() as store:
+            return followed(following_of(store))
+
+    def unfollow(self, address: str) -> None:
+        from rag.ingest.updates import unfollow
+
+        unfollow(self.settings, self.embedder.inner, address)
+
+    def watch(self, sources: Sequence[str] = (), progress: Progress | None = None) -> IngestReport:
+        """One poll: the given links, or everything the index follows, read with conditional
+        GETs; only what is new or changed is added."""
+        urls = list(sources) or [f.url for f in self.feeds()]
+        if not urls:
+            raise RagError("nothing is followed yet; give feeds, OPML lists or sitemaps to `rag ingest` or `rag watch`")
+        return self.ingest(urls=urls, progress=progress)
 
     def begin_ingest(self) -> IngestRun:
         """The index's write lock, taken now (or a RagError naming who holds it), for an ingest

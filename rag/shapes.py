@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rag.brief.model import Briefing, Statement
+    from rag.ingest.following import Followed
     from rag.ingest.pipeline import IngestReport
     from rag.store.protocol import ArticleRecord, ArticleSummary, IndexFigures
+    from rag.stories.kept import StoryView
     from rag.types import Answer, Hit
 
 
@@ -179,3 +181,27 @@ def figures_json(figures: IndexFigures) -> dict[str, Any]:
     if figures.replicas is not None:
         shaped["replicas"] = figures.replicas
     return shaped
+
+
+def followed_json(followed: Followed) -> dict[str, Any]:
+    """A followed source as `rag feeds --json` lists it."""
+    return {
+        "url": followed.url,
+        "title": followed.title,
+        "kind": followed.kind,
+        "checked": followed.checked,
+        "status": followed.status,
+        "entries_read": followed.entries_read,
+    }
+
+
+def story_json(story: StoryView) -> dict[str, Any]:
+    """A story as `rag stories --json` lists it."""
+    return {
+        "id": story.id,
+        "title": story.title,
+        "article_ids": list(story.article_ids),
+        "sources": list(story.sources),
+        "first": story.first,
+        "last": story.last,
+    }

@@ -54,7 +54,7 @@ def session(seed_index_master: Path) -> tuple[set[str], list[Any]]:
 
 
 def test_the_server_offers_search_ask_brief_and_get_article(session: tuple[set[str], list[Any]]) -> None:
-    assert session[0] == {"search", "ask", "brief", "get_article"}
+    assert session[0] == {"search", "ask", "brief", "stories", "get_article"}
 
 
 def test_search_returns_the_command_lines_passages(session: tuple[set[str], list[Any]]) -> None:

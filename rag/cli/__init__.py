@@ -7,13 +7,15 @@ import sys
 
 import typer
 
-from rag.cli import evaluate, index, ingest, questions, serve
+from rag.cli import evaluate, following, index, ingest, questions, serve, stories
 from rag.cli.common import app, guarded
 from rag.cli.output import err
 from rag.errors import RagError
 
 for command in (
     ingest.ingest,
+    following.watch,
+    stories.stories,
     questions.search,
     questions.ask,
     questions.brief,
@@ -27,6 +29,7 @@ for command in (
 model_app = typer.Typer(help="The embedding model: prepare its fast ONNX form ahead of time.", no_args_is_help=True)
 model_app.command("export")(index.model_export)
 app.add_typer(model_app, name="model")
+app.add_typer(following.feeds_app, name="feeds")
 
 
 def main() -> None:

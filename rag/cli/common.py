@@ -51,6 +51,9 @@ BaseUrlOption = Annotated[
 SourceOption = Annotated[list[str] | None, typer.Option(metavar="OUTLET", help="Only this outlet (repeatable).")]
 SinceOption = Annotated[str | None, typer.Option(metavar="DATE", help="Only articles dated on or after YYYY-MM-DD.")]
 UntilOption = Annotated[str | None, typer.Option(metavar="DATE", help="Only articles dated on or before YYYY-MM-DD.")]
+StoryOption = Annotated[
+    str | None, typer.Option("--story", metavar="ID", help="Only the articles of this story (see rag stories).")
+]
 AsOfOption = Annotated[
     str | None,
     typer.Option("--as-of", metavar="DATE", help="Answer as of YYYY-MM-DD: only what had been published by then."),

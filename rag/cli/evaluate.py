@@ -54,7 +54,7 @@ def eval(  # noqa: A001 - the command is called eval
     from rag.eval.evaluate import eval_index, markdown, run_eval, summarize
     from rag.eval.gates import ALL, check_gates, gates_markdown, load_gates, part_name
     from rag.eval.gold import load_gold
-    from rag.eval.stories import eval_stories
+    from rag.eval.stories import eval_stories, grouping_scores
     from rag.retrieve import RetrievalParams
 
     part = half or ALL
@@ -91,6 +91,7 @@ def eval(  # noqa: A001 - the command is called eval
             **(summarize(results) if results else {"n": 0}),
         }
         if gold.stories and not kinds:
+            report["stories"] = grouping_scores(gold, rag)
             report["briefing"] = eval_stories(gold, rag, limit, on_question)
     verdicts = check_gates(report, thresholds) if thresholds else None
     if verdicts is not None:

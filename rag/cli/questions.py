@@ -21,6 +21,7 @@ from rag.cli.common import (
     SinceOption,
     SourceOption,
     StoreOption,
+    StoryOption,
     UntilOption,
     check_out,
     open_rag,
@@ -63,6 +64,7 @@ def ask(
     since: SinceOption = None,
     until: UntilOption = None,
     as_of: AsOfOption = None,
+    story: StoryOption = None,
     show_context: Annotated[bool, Flag("--show-context", help="Print the packed context given to the model.")] = False,
     as_json: JsonOption = False,
 ) -> None:
@@ -71,6 +73,7 @@ def ask(
 
     filters = filters_from(source, since, until, as_of)
     with open_rag(settings_from(index, backend, model, base_url, store)) as rag:
+        filters = rag.in_story(story, filters) if story is not None else filters
         streaming = not as_json and rag.llm.writes and sys.stdout.isatty()
         on_token = (lambda t: say(t, nl=False)) if streaming else None
         result = rag.ask_in_context(question, k, filters, on_token=on_token)
@@ -102,6 +105,7 @@ def brief(
     since: SinceOption = None,
     until: UntilOption = None,
     as_of: AsOfOption = None,
+    story: StoryOption = None,
     out: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the briefing to this file as well.")] = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -112,7 +116,8 @@ def brief(
     filters = filters_from(source, since, until, as_of)
     check_out(out)
     with open_rag(settings_from(index, backend, model, base_url, store)) as rag:
-        briefing = rag.brief(topic, filters)
+        members = rag.story(story).article_ids if story is not None else None
+        briefing = rag.brief(topic, filters, doc_ids=members)
     rendered = (
         json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2) + "\n"
         if as_json

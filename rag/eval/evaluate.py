@@ -54,10 +54,14 @@ def eval_index(
     digest.update(manifest.describe().encode())
     directory = cache / f"{gold.name}-{digest.hexdigest()[:16]}"
     opened = open_index(eval_spec(store or StoreSpec(), directory), directory, manifest, create=True, api_key=api_key)
-    if opened.counts()["articles"] < len(gold.corpus_ids):
+    if opened.counts()["articles"] < len(gold.corpus_ids) or gold.stories:
         opened.acquire_lock(wait=True)
         try:
             ingest(opened, embedder, [gold.corpus_path], params, progress=progress)
+            if gold.stories:  # the index's own stories, to score against the gold grouping
+                from rag.stories.kept import update
+
+                update(opened, embedder)
         finally:
             opened.release_lock()
     return opened
@@ -337,8 +341,10 @@ def markdown(report: dict[str, Any], previous: dict[str, Any] | None = None) -> 
         if any(cells):
             lines.append(f"| {group} {name} | " + " | ".join(cells) + " |")
     if "briefing" in report:
-        from rag.eval.stories import stories_markdown
+        from rag.eval.stories import grouping_markdown, stories_markdown
 
+        if report.get("stories"):
+            lines.append("\n" + grouping_markdown(report["stories"]))
         lines.append("\n" + stories_markdown(report["briefing"]))
     for stage, figures in report.get("latency_ms", {}).items():
         lines.append(f"\nlatency {stage}: p50 {figures['p50']} ms, p95 {figures['p95']} ms")

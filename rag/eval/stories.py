@@ -138,3 +138,30 @@ def stories_markdown(figures: dict[str, Any]) -> str:
         f"story {figures['discrepancies_per_story']} (stories with any: {figures['stories_with_discrepancies']})"
     )
     return "\n".join(rows)
+
+
+def grouping_scores(gold: GoldSet, rag: Rag) -> dict[str, Any]:
+    """The index's stories against the gold grouping, over the gold stories' articles: B-cubed
+    precision, recall and F1, and the adjusted Rand index."""
+    from rag.stories.metrics import adjusted_rand_index, bcubed
+
+    expected = {doc_id: story.story_id for story in gold.stories for doc_id in story.article_ids}
+    found = {doc_id: story.id for story in rag.stories() for doc_id in story.article_ids}
+    scores = bcubed(found, expected)
+    return {
+        "articles": len(expected.keys() & found.keys()),
+        "gold_stories": len(gold.stories),
+        "found_stories": len({found[a] for a in expected.keys() & found.keys()}),
+        "bcubed_precision": round(scores.precision, 4),
+        "bcubed_recall": round(scores.recall, 4),
+        "bcubed_f1": round(scores.f1, 4),
+        "adjusted_rand_index": round(adjusted_rand_index(found, expected), 4),
+    }
+
+
+def grouping_markdown(figures: dict[str, Any]) -> str:
+    return (
+        f"stories: {figures['found_stories']} found for {figures['gold_stories']} gold stories over "
+        f"{figures['articles']} articles; B-cubed precision {figures['bcubed_precision']}, recall "
+        f"{figures['bcubed_recall']}, F1 {figures['bcubed_f1']}; adjusted Rand index {figures['adjusted_rand_index']}"
+    )

@@ -7,16 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.embed import Embedder
 from rag.errors import RagError
 from rag.ingest.articles import ReadResult
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.files import read_paths
+from rag.ingest.following import STATE_NAME, Following, from_text, to_text
 from rag.ingest.pipeline import IngestReport, Progress, ingest, ingest_results, manifest_for, reembed
 from rag.settings import Settings
 from rag.store.protocol import IndexStore
 from rag.store.registry import index_exists, open_index, remove_new_index
+
+if TYPE_CHECKING:
+    from rag.ingest.sources import SourceState
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,16 @@ def update_index(
         if (paths or change.prune) and change.ray:
             report = _on_ray(settings, opened, embedder, paths, change.prune, progress)
         elif paths or urls or change.prune:
-            read = _read(settings, paths, urls)
+            following = following_of(opened)
+            sources = dict(following.sources)
+            read = _read(settings, paths, urls, sources)
             report = ingest_results(opened, embedder, read, params, prune=change.prune, progress=progress)
+            if urls:
+                opened.begin_writes().write_state(STATE_NAME, to_text(following.after(urls, sources)))
+        if paths or urls or change.prune:
+            from rag.stories.kept import update as place_in_stories
+
+            place_in_stories(opened, embedder)  # each new article joins its story, or starts one
         if change.rebuild:
             opened.rebuild_vectors()
     finally:
@@ -88,15 +101,47 @@ class IngestRun:
         self._store.close()
 
 
-def _read(settings: Settings, paths: list[Path], urls: list[str]) -> Iterator[tuple[ReadResult, None]]:
-    """What the files and then the links hold, read as the pipeline consumes it."""
+def following_of(store: IndexStore) -> Following:
+    return from_text(store.read_state(STATE_NAME))
+
+
+def rebuild_stories(settings: Settings, embedder: Embedder) -> None:
+    """Recompute the stories of the whole index (`rag stories --rebuild`)."""
+    from rag.stories.kept import rebuild_all
+
+    opened = _open(settings, embedder, check=True)
+    try:
+        opened.acquire_lock()
+        rebuild_all(opened, embedder)
+    finally:
+        opened.close()
+
+
+def unfollow(settings: Settings, embedder: Embedder, address: str) -> None:
+    """Stop following `address`; what was read from it stays in the index."""
+    opened = _open(settings, embedder, check=True)
+    try:
+        opened.acquire_lock()
+        following = following_of(opened)
+        if address not in following.followed:
+            raise RagError(f"{address} is not followed; `rag feeds` lists what is")
+        opened.begin_writes().write_state(STATE_NAME, to_text(following.without(address)))
+    finally:
+        opened.close()
+
+
+def _read(
+    settings: Settings, paths: list[Path], urls: list[str], sources: dict[str, SourceState]
+) -> Iterator[tuple[ReadResult, None]]:
+    """What the files and then the links hold, read as the pipeline consumes it; what the visits
+    to the links learn is written into `sources`."""
     for result in read_paths(paths):
         yield result, None
     if urls:
         from rag.ingest.sources import read_sources
         from rag.ingest.web import FetchSettings
 
-        for result in read_sources(urls, FetchSettings.from_settings(settings)):
+        for result in read_sources(urls, FetchSettings.from_settings(settings), sources):
             yield result, None
 
 

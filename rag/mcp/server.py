@@ -14,7 +14,7 @@ from typing import Any
 
 from rag.app import Rag
 from rag.errors import RagError
-from rag.shapes import answer_json, article_json, briefing_json, hit_json
+from rag.shapes import answer_json, article_json, briefing_json, hit_json, story_json
 
 
 def build_server(rag: Rag) -> Any:
@@ -51,6 +51,12 @@ def build_server(rag: Rag) -> Any:
         """A consolidated briefing on a topic (or the whole index): summary, agreements,
         differences, single-source claims, timeline, people."""
         return told(lambda: briefing_json(rag.brief(topic or None)))
+
+    @server.tool()
+    def stories(min_articles: int = 1) -> dict[str, Any]:
+        """The stories in the index (articles grouped by the event they report), biggest and
+        newest first: id, headline, article ids, outlets, first and last dates."""
+        return told(lambda: {"stories": [story_json(s) for s in rag.stories(None, min_articles)]})
 
     @server.tool()
     def get_article(article_id: str) -> dict[str, Any]:

@@ -16,7 +16,15 @@ from rag.app import NotFound, Rag
 from rag.errors import RagError
 from rag.limits import ASK_K, check_question, filters_from
 from rag.serve.jobs import Ingests
-from rag.shapes import answer_json, article_json, article_summary_json, briefing_json, figures_json, hit_json
+from rag.shapes import (
+    answer_json,
+    article_json,
+    article_summary_json,
+    briefing_json,
+    figures_json,
+    hit_json,
+    story_json,
+)
 from rag.store.filters import Filters
 
 # Each value's limits are `Rag`'s (rag.limits): a request it refuses is a 400 with its line.
@@ -132,6 +140,21 @@ def router(rag: Rag, ingests: Ingests) -> APIRouter:
     @api.get("/articles/{article_id:path}", summary="One article with its chunks and duplicates")
     def article(article_id: str) -> dict[str, Any]:
         return article_json(rag.article(article_id))
+
+    @api.get("/stories", summary="The stories in the index, biggest and newest first")
+    def stories(
+        source: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI reads it, never mutates
+        since: str | None = None,
+        until: str | None = None,
+        min_articles: int = 1,
+    ) -> dict[str, Any]:
+        listed = rag.stories(filters_of(source, since, until), min_articles)
+        return {"stories": [story_json(s) for s in listed]}
+
+    @api.get("/stories/{story_id}", summary="One story, with its briefing")
+    def story(story_id: str) -> dict[str, Any]:
+        found = rag.story(story_id)
+        return {**story_json(found), "briefing": briefing_json(rag.brief(doc_ids=found.article_ids))}
 
     @api.get("/stats", summary="Articles, chunks, duplicates, model and size of the index")
     def stats() -> dict[str, Any]:

@@ -12,9 +12,10 @@ class Filters:
     sources: tuple[str, ...] = ()
     since: str | None = None
     until: str | None = None
+    articles: tuple[int, ...] | None = None  # only these articles (store ids): one story's
 
     def active(self) -> bool:
-        return bool(self.sources or self.since or self.until)
+        return bool(self.sources or self.since or self.until or self.articles is not None)
 
     def as_of(self, date: str | None) -> Filters:
         """These filters, known only up to `date` (articles published after it are left out).
@@ -25,7 +26,7 @@ class Filters:
         if date is None:
             return self
         until = min(self.until, date) if self.until else date
-        return Filters(self.sources, self.since, until)
+        return Filters(self.sources, self.since, until, self.articles)
 
 
 def filter_sql(filters: Filters) -> tuple[str, list[object]]:
@@ -40,4 +41,7 @@ def filter_sql(filters: Filters) -> tuple[str, list[object]]:
     if filters.until:
         clauses.append("a.date <= ?")
         params.append(filters.until)
+    if filters.articles is not None:
+        clauses.append(f"a.id IN ({','.join('?' * len(filters.articles))})" if filters.articles else "0")
+        params.extend(filters.articles)
     return " AND ".join(clauses), params
