@@ -227,7 +227,10 @@ class Rag:
         llm, conflicts, prompts = self.llm, self.conflicts, self.prompts
         params = RetrievalParams(k=k, filters=filters or Filters())
         with self.store() as store:
-            return ask(question, store, self.embedder, llm, params, prompts, conflicts, on_token=on_token)
+            result = ask(question, store, self.embedder, llm, params, prompts, conflicts, on_token=on_token)
+            if result.answer.abstained and params.filters.until is not None:
+                result = _undated_left_out(result, store.counts().get("undated", 0))
+        return result
 
     def answer_from(self, question: str, hits: list[Hit], timings: dict[str, float] | None = None) -> AskResult:
         """The part of `ask` after retrieval (pack, generate, check), for passages the caller
@@ -375,3 +378,15 @@ class Rag:
         from rag.ingest.updates import begin_ingest
 
         return begin_ingest(self.settings, self.embedder.inner)
+
+
+def _undated_left_out(result: AskResult, undated: int) -> AskResult:
+    """An abstention under a date limit says how many articles the limit left out for having no
+    date at all, which may be why nothing answered."""
+    from dataclasses import replace
+
+    if not undated:
+        return result
+    note = f"{undated} article{'s' if undated != 1 else ''} with no date left out by the date limit (--as-of, --until)"
+    reason = "; ".join(r for r in (result.answer.abstain_reason, note) if r)
+    return replace(result, answer=replace(result.answer, abstain_reason=reason))

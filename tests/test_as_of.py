@@ -147,3 +147,20 @@ def test_a_question_about_this_week_prefers_the_articles_of_that_week(tmp_path: 
         store.close()
     assert plain.hits[0].doc_id == "y2020"  # the better word match, two years old
     assert timely.hits[0].doc_id == "y2022" and timely.window is not None
+
+
+def test_an_abstention_under_a_date_limit_counts_the_undated_articles_it_left_out(
+    hash_env: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from rag.cli import app
+
+    folder = tmp_path / "undated"
+    folder.mkdir()
+    (folder / "budget.txt").write_text("The council approved the harbour budget on Monday after a long debate.")
+    runner = CliRunner()
+    runner.invoke(app, ["ingest", str(folder)])
+    result = runner.invoke(app, ["ask", "Who approved the harbour budget?", "--as-of", "2030-01-01", "--json"])
+    answer = json.loads(result.stdout)
+    assert answer["abstained"] and "1 article with no date" in answer["abstain_reason"]

@@ -65,6 +65,8 @@ def render_answer(answer: Any, streamed: bool) -> None:
     numbered [1], [2], ... in the order they first appear, whatever the passages' retrieval ranks."""
     if answer.abstained:
         say(answer.text)
+        if answer.abstain_reason:
+            say(f"({one_line(answer.abstain_reason)})")
         return
     number = {key: key for key in _cited_keys(answer)} if streamed else _numbered(answer)
 

@@ -190,7 +190,8 @@ class Catalogue(Protocol):
     def sources(self) -> list[str]: ...
 
     def counts(self) -> dict[str, int]:
-        """{"articles": …, "duplicates": …, "chunks": …}; articles counts the copies too."""
+        """{"articles": …, "duplicates": …, "chunks": …, "undated": …}; articles counts the copies
+        too, undated only originals without a date."""
 
     def figures(self) -> IndexFigures: ...
 

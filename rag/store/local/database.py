@@ -195,9 +195,12 @@ class Database:
         return ids, sigs.reshape(len(rows), -1) if rows else np.zeros((0, 0), dtype=np.uint64)
 
     def counts(self) -> dict[str, int]:
-        articles, duplicates = self.connection.execute("SELECT COUNT(*), COUNT(duplicate_of) FROM articles").fetchone()
+        articles, duplicates, undated = self.connection.execute(
+            "SELECT COUNT(*), COUNT(duplicate_of), COUNT(*) FILTER (WHERE date IS NULL AND duplicate_of IS NULL) "
+            "FROM articles"
+        ).fetchone()
         (chunks,) = self.connection.execute("SELECT COUNT(*) FROM chunks").fetchone()
-        return {"articles": articles, "duplicates": duplicates, "chunks": chunks}
+        return {"articles": articles, "duplicates": duplicates, "chunks": chunks, "undated": undated}
 
     def hits(self, chunk_ids: Sequence[int], scores: Sequence[float] | None = None) -> list[Hit]:
         """The passages for chunk ids, in the order given, with their article's metadata."""

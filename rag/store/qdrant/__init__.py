@@ -367,10 +367,12 @@ class QdrantStore:
     def counts(self) -> dict[str, int]:
         commit = self.commit()
         articles = self.article_filter(commit)
+        originals = layout.narrowed(articles, layout.flag("is_copy", False))
         return {
             "articles": self.count(self.article_points, articles),
             "duplicates": self.count(self.article_points, layout.narrowed(articles, layout.flag("is_copy", True))),
             "chunks": self.count(self.chunks, self.chunk_filter(commit)),
+            "undated": self.count(self.article_points, layout.narrowed(originals, _no_date())),
         }
 
     def count(self, collection: str, condition: Any) -> int:
@@ -393,3 +395,9 @@ class QdrantStore:
             shards=self.spec.shards,
             replicas=self.spec.replicas,
         )
+
+
+def _no_date() -> Any:
+    from qdrant_client import models
+
+    return models.IsEmptyCondition(is_empty=models.PayloadField(key="day"))
