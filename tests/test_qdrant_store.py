@@ -192,7 +192,7 @@ def test_a_batch_that_fails_before_its_commit_leaves_nothing_visible(  # type: i
     with pytest.raises(RuntimeError):
         run(store, corpus, hash_embedder, params)
     monkeypatch.undo()
-    assert store.counts() == {"articles": 0, "duplicates": 0, "chunks": 0}
+    assert store.counts() == {"articles": 0, "duplicates": 0, "chunks": 0, "undated": 0}
     report = run(store, corpus, hash_embedder, params)
     assert report.added == 6 and store.counts()["chunks"] == report.chunks
 

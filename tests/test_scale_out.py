@@ -178,6 +178,6 @@ def counts_of(index: Path) -> dict[str, int]:
     from rag.store.local.store import DB_NAME, Store
 
     if not (index / DB_NAME).exists():
-        return {"articles": 0, "duplicates": 0, "chunks": 0}
+        return {"articles": 0, "duplicates": 0, "chunks": 0, "undated": 0}
     with Store.open(index, manifest_for(HashEmbedder(), ChunkParams())) as store:
         return store.counts()

@@ -273,7 +273,7 @@ def test_a_writer_waits_for_another_process_writing_the_qdrant_folder(
         other_writer.stdin.write("done\n")
         other_writer.stdin.flush()
         assert done.wait(BOUNDED) and not failures, failures
-        assert store.lock_held and store.counts() == {"articles": 0, "duplicates": 0, "chunks": 0}
+        assert store.lock_held and store.counts() == {"articles": 0, "duplicates": 0, "chunks": 0, "undated": 0}
     finally:
         store.close()
 
