@@ -4,8 +4,10 @@ filters that match nothing, are named as such rather than blamed on a topic."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,3 +53,24 @@ def test_a_briefing_whose_filters_match_nothing_names_the_filters(hash_env: Path
     runner.invoke(app, ["ingest", str(SEEDS)])
     result = runner.invoke(app, ["brief", "--source", "No Such Outlet"])
     assert result.exit_code == 2 and "--source" in error_line(result)
+
+
+@pytest.mark.slow
+def test_a_writer_queued_behind_a_first_ingest_that_adds_nothing_keeps_what_it_wrote(
+    hash_env: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for number in range(8000):
+        (empty / f"{number}.txt").write_text("")
+    rag = str(Path(sys.executable).parent / "rag")
+    first = subprocess.Popen([rag, "ingest", str(empty)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lock = hash_env / "write.lock"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (lock.exists() and "pid" in lock.read_text()):
+        time.sleep(0.01)
+    queued = subprocess.run([rag, "ingest", str(SEEDS), "--wait"], capture_output=True, timeout=300)
+    first.wait(timeout=300)
+    assert first.returncode != 0 and queued.returncode == 0, queued.stderr
+    search = runner.invoke(app, ["search", "asylum", "--json"])
+    assert search.exit_code == 0 and json.loads(search.stdout)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rag.embed import Embedder
-from rag.errors import RagError
+from rag.errors import IndexBusyError, RagError
 from rag.ingest.articles import ReadResult
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.files import read_paths
@@ -76,11 +76,12 @@ def update_index(
         if change.rebuild:
             opened.rebuild_vectors()
     finally:
-        opened.close()
         # A first ingest that added nothing, or failed (a Ray cluster not reached), leaves no
-        # index behind; only a run that held the lock may say so, never one turned away.
-        if held and not existed and not report.ingested_anything:
+        # index behind; only a run that held the lock may say so, never one turned away, and only
+        # while it holds the lock again after letting a writer queued behind it (--wait) go first.
+        if held and not existed and not report.ingested_anything and _still_alone(opened):
             remove_new_index(settings.store, settings.index, not folder_existed, settings.qdrant_api_key)
+        opened.close()
     return report
 
 
@@ -103,6 +104,17 @@ class IngestRun:
 
 def following_of(store: IndexStore) -> Following:
     return from_text(store.read_state(STATE_NAME))
+
+
+def _still_alone(opened: IndexStore) -> bool:
+    """Let go of the lock and take it back at once: False when another writer was waiting for it
+    and now has it (the index is theirs to fill)."""
+    opened.release_lock()
+    try:
+        opened.acquire_lock(wait=False)
+    except IndexBusyError:
+        return False
+    return True
 
 
 def rebuild_stories(settings: Settings, embedder: Embedder) -> None:

@@ -59,9 +59,11 @@ def fts_query(text: str) -> str:
 class Store:
     """Use `Store.open(...)`; `begin_writes()` writes (under the lock); `db` is the database."""
 
-    def __init__(self, directory: Path, db: Database) -> None:
+    def __init__(self, directory: Path, db: Database, check: bool = True) -> None:
         self.directory = directory
         self.db = db
+        self._check = check
+        self._file = _identity(directory / DB_NAME)
         self.manifest = db.manifest
         self.lock = WriteLock(directory)
         self.vectors = VectorIndex(directory, db, lambda: self.lock.held)
@@ -84,7 +86,7 @@ class Store:
                     f"the index folder {directory} cannot be written here (a read-only file system or no write "
                     "permission); ingesting needs write access, while search, ask and stats read it as it is"
                 )
-        return cls(directory, Database.open(directory, manifest, create=create, check=check))
+        return cls(directory, Database.open(directory, manifest, create=create, check=check), check)
 
     @staticmethod
     def read_manifest(directory: Path) -> Manifest | None:
@@ -111,7 +113,18 @@ class Store:
         saved) goes at once, before this writer needs the space: no one else can be writing it."""
         if not self.lock.held:
             self.lock.acquire(wait)
+            if _identity(self.directory / DB_NAME) != self._file:
+                self._reopen()
             self.vectors.remove_leftovers()
+
+    def _reopen(self) -> None:
+        """The database this store opened was removed (or replaced) while it queued for the lock:
+        a first ingest ahead of it added nothing and took its new index away. Open the one there
+        now, making it afresh, so that what this writer adds is not written to a removed file."""
+        self.db.close()
+        self.db = Database.open(self.directory, self.manifest, create=True, check=self._check)
+        self._file = _identity(self.directory / DB_NAME)
+        self.vectors = VectorIndex(self.directory, self.db, lambda: self.lock.held)
 
     def release_lock(self) -> None:
         self.lock.release()
@@ -282,3 +295,12 @@ class LocalWriter:
 
     def finish(self) -> None:
         self.store.save_faiss(self.index)  # also mends a missing or stale file when nothing changed
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file is at `path` (device and inode), None when none is."""
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
