@@ -126,3 +126,25 @@ def test_our_own_stories_are_found_alike_at_once_or_in_four_shuffled_batches(tmp
     at_once = own_stories_found(tmp_path / "once", minilm, 1)
     in_batches = own_stories_found(tmp_path / "batches", minilm, 4)
     assert at_once >= 0.8 and abs(at_once - in_batches) <= 0.02, (at_once, in_batches)
+
+
+def test_the_stories_page_lists_each_story_opening_its_briefing(site: str) -> None:
+    stories = listed()
+    page = httpx.get(f"{site}/stories").text
+    assert all(f'href="/brief?story={s["id"]}"' in page for s in stories)
+    assert 'class="coverage"' in page
+    biggest = stories[0]
+    brief = httpx.get(f"{site}/brief", params={"story": biggest["id"]}, timeout=120).text
+    assert "<h2>Sources</h2>" in brief
+    assert all(f"/articles/{a}" in brief or a not in brief for a in biggest["article_ids"])
+
+
+def test_a_story_bar_counts_its_articles_over_its_days() -> None:
+    from rag.serve.pages import coverage
+    from rag.stories.kept import StoryView
+
+    story = StoryView(
+        "1", "t", ("a", "b", "c"), (), "2025-03-01", "2025-03-03", ("2025-03-01", "2025-03-01", "2025-03-03")
+    )
+    assert coverage(story) == [10, 0, 5]
+    assert coverage(StoryView("2", "t", ("a",), (), None, None)) == []

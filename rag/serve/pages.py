@@ -16,7 +16,8 @@ from markupsafe import Markup, escape
 from rag.app import Rag
 from rag.limits import ARTICLE_LIMIT
 from rag.serve.api import answer_events, event_stream, filters_of, sse
-from rag.shapes import article_json, article_summary_json, briefing_json, figures_json
+from rag.shapes import article_json, article_summary_json, briefing_json, figures_json, story_json
+from rag.stories.kept import StoryView
 
 HERE = Path(__file__).resolve().parent
 
@@ -120,10 +121,18 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
 
     @pages.get("/brief", response_class=HTMLResponse)
     def brief_page(
-        request: Request, topic: str = "", source: str = "", since: str = "", until: str = "", go: str = ""
+        request: Request,
+        topic: str = "",
+        source: str = "",
+        since: str = "",
+        until: str = "",
+        go: str = "",
+        story: str = "",
     ) -> HTMLResponse:
         filters = filters_of([source], since, until)
-        briefing = briefing_json(rag.brief(topic or None, filters)) if (topic or go) else None
+        members = rag.story(story).article_ids if story else None
+        wanted = topic or go or story
+        briefing = briefing_json(rag.brief(topic or None, filters, doc_ids=members)) if wanted else None
         keys = {s["key"]: s for s in briefing["sources"]} if briefing else {}
         return page(
             request,
@@ -136,6 +145,13 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
             until=until,
             sources=rag.sources(),
         )
+
+    @pages.get("/stories", response_class=HTMLResponse)
+    def stories_page(request: Request, source: str = "", since: str = "", until: str = "") -> HTMLResponse:
+        """The stories, each with its outlets and its coverage over time, opening its briefing."""
+        listed = rag.stories(filters_of([source], since, until)) if rag.exists() else []
+        rows = [{**story_json(s), "coverage": coverage(s)} for s in listed]
+        return page(request, "stories.html", rows=rows, source=source, since=since, until=until, sources=rag.sources())
 
     @pages.get("/brief.md")
     def brief_markdown(topic: str = "", source: str = "", since: str = "", until: str = "") -> Response:
@@ -170,3 +186,18 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
         return page(request, "docs.html", routes=routes)
 
     return pages
+
+
+def coverage(story: StoryView, width: int = 12) -> list[int]:
+    """A story's dated articles per span of its dates (at most `width` equal spans), each as a
+    tenth of the fullest span: the heights of its bar on the Stories page."""
+    import datetime as dt
+
+    if not story.dates:
+        return []
+    days = [dt.date.fromisoformat(d[:10]).toordinal() for d in story.dates]
+    first, spans = days[0], min(width, days[-1] - days[0] + 1)
+    counts = [0] * spans
+    for day in days:
+        counts[min(spans - 1, (day - first) * spans // (days[-1] - first + 1))] += 1
+    return [round(10 * c / max(counts)) for c in counts]

@@ -38,6 +38,7 @@ class StoryView:
     sources: tuple[str, ...]
     first: str | None
     last: str | None
+    dates: tuple[str, ...] = ()  # of its dated articles, oldest first
 
 
 def load(store: IndexStore) -> StoryState | None:
@@ -129,6 +130,7 @@ def views(store: IndexStore, state: StoryState | None, filters: Filters | None =
                 sources=tuple(dict.fromkeys(t.source for t in members if t.source)),
                 first=dates[0] if dates else None,
                 last=dates[-1] if dates else None,
+                dates=tuple(dates),
             )
         )
     listed.sort(key=lambda s: s.last or "", reverse=True)

@@ -372,7 +372,7 @@ class QdrantStore:
             "articles": self.count(self.article_points, articles),
             "duplicates": self.count(self.article_points, layout.narrowed(articles, layout.flag("is_copy", True))),
             "chunks": self.count(self.chunks, self.chunk_filter(commit)),
-            "undated": self.count(self.article_points, layout.narrowed(originals, _no_date())),
+            "undated": self.count(self.article_points, layout.narrowed(originals, layout.no_date())),
         }
 
     def count(self, collection: str, condition: Any) -> int:
@@ -395,9 +395,3 @@ class QdrantStore:
             shards=self.spec.shards,
             replicas=self.spec.replicas,
         )
-
-
-def _no_date() -> Any:
-    from qdrant_client import models
-
-    return models.IsEmptyCondition(is_empty=models.PayloadField(key="day"))

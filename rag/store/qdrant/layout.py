@@ -112,6 +112,13 @@ def user_conditions(filters: Filters) -> list[Any]:
     return conditions
 
 
+def no_date() -> Any:
+    """Points whose article has no date."""
+    from qdrant_client import models
+
+    return models.IsEmptyCondition(is_empty=models.PayloadField(key="day"))
+
+
 def visible(
     commit: Commit, id_key: str, done: int, filters: Filters | None, originals: bool = False, guarded: bool = True
 ) -> Any:
