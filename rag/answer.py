@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
@@ -120,3 +120,13 @@ def _conflict_sources(
                 quote = max(sentences(by_key[key].text), key=lambda x: len(wanted & set(content_stems(x))), default="")
                 found[key] = Source(key, by_key[key], quote)
     return tuple(found[k] for k in sorted(found))
+
+
+def undated_left_out(result: AskResult, undated: int) -> AskResult:
+    """An abstention under a date limit says how many articles the limit left out for having no
+    date at all, which may be why nothing answered."""
+    if not undated:
+        return result
+    note = f"{undated} article{'s' if undated != 1 else ''} with no date left out by the date limit (--as-of, --until)"
+    reason = "; ".join(r for r in (result.answer.abstain_reason, note) if r)
+    return replace(result, answer=replace(result.answer, abstain_reason=reason))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
-from rag.limits import ARTICLE_LIMIT, ASK_K, SEARCH_K, check_question
+from rag.limits import ARTICLE_LIMIT, ASK_K, SEARCH_K, STORY_LIMIT, check_question
 from rag.parts import Parts
 from rag.settings import Flags, Settings, resolve
 from rag.store.filters import Filters
@@ -219,7 +219,7 @@ class Rag:
         on_token: Callable[[str], None] | None = None,
     ) -> AskResult:
         """`ask`, with the packed context the model was given."""
-        from rag.answer import ask
+        from rag.answer import ask, undated_left_out
         from rag.retrieve import RetrievalParams
 
         check_question(question)
@@ -229,7 +229,7 @@ class Rag:
         with self.store() as store:
             result = ask(question, store, self.embedder, llm, params, prompts, conflicts, on_token=on_token)
             if result.answer.abstained and params.filters.until is not None:
-                result = _undated_left_out(result, store.counts().get("undated", 0))
+                result = undated_left_out(result, store.counts().get("undated", 0))
         return result
 
     def answer_from(self, question: str, hits: list[Hit], timings: dict[str, float] | None = None) -> AskResult:
@@ -335,6 +335,13 @@ class Rag:
             raise NotFound(f"no story {story_id!r} in the index; `rag stories` lists them")
         return found
 
+    def digest(self, filters: Filters | None = None, max_stories: int = 5) -> list[tuple[StoryView, Briefing]]:
+        """A briefing of each of the top stories (biggest and newest first), each from its own
+        articles only: what `rag brief` gives for a whole index that holds several stories."""
+        STORY_LIMIT.check(max_stories)
+        chosen = self.stories(filters)[:max_stories]
+        return [(story, self.brief(None, filters, doc_ids=story.article_ids)) for story in chosen]
+
     def in_story(self, story_id: str, filters: Filters | None = None) -> Filters:
         """`filters`, narrowed to the articles of one story (for `ask --story`)."""
         from dataclasses import replace
@@ -378,15 +385,3 @@ class Rag:
         from rag.ingest.updates import begin_ingest
 
         return begin_ingest(self.settings, self.embedder.inner)
-
-
-def _undated_left_out(result: AskResult, undated: int) -> AskResult:
-    """An abstention under a date limit says how many articles the limit left out for having no
-    date at all, which may be why nothing answered."""
-    from dataclasses import replace
-
-    if not undated:
-        return result
-    note = f"{undated} article{'s' if undated != 1 else ''} with no date left out by the date limit (--as-of, --until)"
-    reason = "; ".join(r for r in (result.answer.abstain_reason, note) if r)
-    return replace(result, answer=replace(result.answer, abstain_reason=reason))

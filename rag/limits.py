@@ -31,6 +31,7 @@ class Bounds:
 SEARCH_K = Bounds("k", 1, 100, "passages")
 ASK_K = Bounds("k", 1, 50, "passages")
 ARTICLE_LIMIT = Bounds("limit", 1, 200, "articles")
+STORY_LIMIT = Bounds("max_stories", 1, 50, "stories")
 
 
 def check_question(text: str, what: str = "question") -> str:

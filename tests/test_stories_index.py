@@ -148,3 +148,21 @@ def test_a_story_bar_counts_its_articles_over_its_days() -> None:
     )
     assert coverage(story) == [10, 0, 5]
     assert coverage(StoryView("2", "t", ("a",), (), None, None)) == []
+
+
+def test_a_briefing_of_an_index_of_several_stories_has_a_section_per_top_story(two_piles: Path) -> None:
+    stories = listed()
+    result = runner.invoke(app, ["brief", "--max-stories", "2", "--json"])
+    assert result.exit_code == 0, result.output
+    sections = json.loads(result.stdout)["stories"]
+    assert [s["id"] for s in sections] == [s["id"] for s in stories[:2]]
+    for section in sections:
+        assert {c["article_id"] for c in section["briefing"]["sources"]} <= set(section["article_ids"])
+    markdown = runner.invoke(app, ["brief", "--max-stories", "2"]).stdout
+    assert markdown.count("## Story ") == 2 and "[^s" in markdown
+
+
+def test_a_briefing_of_an_index_of_one_story_is_that_storys_briefing(hash_env: Path) -> None:
+    runner.invoke(app, ["ingest", str(SEEDS)])
+    briefing = json.loads(runner.invoke(app, ["brief", "--json"]).stdout)
+    assert "summary" in briefing and "stories" not in briefing

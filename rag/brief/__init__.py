@@ -32,7 +32,7 @@ from rag.brief.facts import read_facts
 from rag.brief.llm_steps import map_claims, reduce_summary
 from rag.brief.model import Briefing, BriefSettings, BriefSource
 from rag.brief.people import person_entries
-from rag.brief.render import briefing_markdown
+from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
 from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
@@ -125,4 +125,4 @@ def build_briefing(
     )
 
 
-__all__ = ["Briefing", "BriefSettings", "briefing_markdown", "build_briefing", "claim_sentences"]
+__all__ = ["Briefing", "BriefSettings", "briefing_markdown", "build_briefing", "claim_sentences", "digest_markdown"]

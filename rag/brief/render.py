@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from rag.brief.model import Briefing
@@ -52,3 +53,15 @@ def briefing_markdown(briefing: Briefing) -> str:
         url = f" {one_line(s.url, 300)}" if s.url else ""
         lines.append(f"[^{s.key}]: {title(s.title)}" + (f" ({meta})" if meta else "") + url)
     return "\n".join(lines) + "\n"
+
+
+def digest_markdown(sections: Sequence[tuple[str, str, Briefing]]) -> str:
+    """Several stories' briefings in one document: a section per story (its id and headline, then
+    its briefing one heading level down), each story's footnotes kept apart by its id."""
+    lines = [f"# Briefing: {len(sections)} stories", ""]
+    for story_id, headline, briefing in sections:
+        label = re.sub(r"[^A-Za-z0-9]+", "-", story_id)
+        body = briefing_markdown(briefing).replace("[^", f"[^s{label}-")
+        body = "\n".join(("#" + line if line.startswith("#") else line) for line in body.splitlines()[1:])
+        lines += [f"## Story {one_line(story_id)}: {one_line(headline)}", body.strip("\n"), ""]
+    return "\n".join(lines)

@@ -106,23 +106,35 @@ def brief(
     until: UntilOption = None,
     as_of: AsOfOption = None,
     story: StoryOption = None,
+    max_stories: Annotated[
+        int, typer.Option(metavar="N", help="With no topic, on an index of several stories: brief the top N (1 to 50).")
+    ] = 5,
     out: Annotated[Path | None, typer.Option(metavar="FILE", help="Write the briefing to this file as well.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """A consolidated briefing: agreements, differences, single-source claims, timeline, people."""
-    from rag.brief import briefing_markdown
-    from rag.shapes import briefing_json
+    """A consolidated briefing: agreements, differences, single-source claims, timeline, people.
+    With no topic, on an index of several stories, a section per top story."""
+    from rag.brief import briefing_markdown, digest_markdown
+    from rag.shapes import briefing_json, story_json
 
     filters = filters_from(source, since, until, as_of)
     check_out(out)
     with open_rag(settings_from(index, backend, model, base_url, store)) as rag:
-        members = rag.story(story).article_ids if story is not None else None
-        briefing = rag.brief(topic, filters, doc_ids=members)
-    rendered = (
-        json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2) + "\n"
-        if as_json
-        else briefing_markdown(briefing)
-    )
+        several = topic is None and story is None and len(rag.stories(filters)) > 1
+        if several:
+            sections = rag.digest(filters, max_stories)
+        else:
+            members = rag.story(story).article_ids if story is not None else None
+            briefing = rag.brief(topic, filters, doc_ids=members)
+    if several and as_json:
+        payload: object = {"stories": [{**story_json(s), "briefing": briefing_json(b)} for s, b in sections]}
+        rendered = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    elif several:
+        rendered = digest_markdown([(s.id, s.title, b) for s, b in sections])
+    elif as_json:
+        rendered = json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2) + "\n"
+    else:
+        rendered = briefing_markdown(briefing)
     if out:
         write_out(out, rendered)
     say(rendered, nl=False)
