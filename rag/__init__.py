@@ -5,7 +5,7 @@ From Python, `Rag` is the whole application (rag.app):
     from rag import Rag
 
     with Rag.open(index="index") as rag:
-        answer = rag.ask("Who offered Musk political asylum?")
+        answer = rag.ask("Who opened the new bridge?")
 """
 
 from __future__ import annotations

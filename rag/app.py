@@ -5,7 +5,7 @@ The command line, `rag serve`, `rag mcp`, the evaluation and Python callers all 
     from rag import Rag
 
     with Rag.open(index="index") as rag:
-        answer = rag.ask("Who offered Musk political asylum?")
+        answer = rag.ask("Who opened the new bridge?")
         for source in answer.sources:
             print(source.hit.source, source.quote)
 

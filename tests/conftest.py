@@ -3,8 +3,10 @@ built once per test session and copied for each test that needs it."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,26 @@ SEEDS = ROOT / "seeds"
 # A test that asks for one of these uses the real embedding model (and so loads it, and spaCy
 # with it): it is an integration test, whether or not it says so, and `make test-fast` skips it.
 REAL_MODEL_FIXTURES = frozenset({"minilm", "minilm_torch", "seed_index_master", "seed_index", "seed_store"})
+
+
+def _loopback_only(connect):  # type: ignore[no-untyped-def]
+    """A socket connect that refuses any address but the loopback range: tests may talk only to
+    servers they start on this machine, whatever the code under test resolves or is redirected to."""
+
+    def guarded(self, address, *rest):  # type: ignore[no-untyped-def]
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            host = str(address[0]).split("%")[0]
+            if not ipaddress.ip_address(host).is_loopback:
+                raise ConnectionRefusedError(f"tests connect only to loopback, not to {host}")
+        return connect(self, address, *rest)
+
+    return guarded
+
+
+@pytest.fixture(scope="session", autouse=True)
+def loopback_only() -> None:
+    socket.socket.connect = _loopback_only(socket.socket.connect)  # type: ignore[method-assign]
+    socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)  # type: ignore[method-assign]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -165,3 +165,10 @@ def test_fetch_settings_come_from_rag_settings() -> None:
     assert not resolve(Flags(allow_private=False), env=env).allow_private
     with pytest.raises(SettingError, match="RAG_ALLOW_PRIVATE"):
         resolve(env={"HOME": "/tmp", "RAG_ALLOW_PRIVATE": "maybe"})
+
+
+def test_no_test_can_connect_beyond_loopback() -> None:
+    import socket
+
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError, match="loopback"):
+        probe.connect(("192.0.2.1", 80))  # TEST-NET-1: refused by the test guard before any packet
