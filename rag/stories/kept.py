@@ -108,8 +108,9 @@ def views(store: IndexStore, state: StoryState | None, filters: Filters | None =
         return []
     texts: dict[str, StoredText] = {t.doc_id: t for t in store.articles()}
     copies: dict[str, list[str]] = defaultdict(list)
-    doc_of = {a.id: a.doc_id for a in store.articles_by_key().values()}
-    for article in store.articles_by_key().values():
+    stored = list(store.articles_by_key().values())
+    doc_of = {a.id: a.doc_id for a in stored}
+    for article in stored:
         if article.duplicate_of is not None and article.duplicate_of in doc_of:
             copies[doc_of[article.duplicate_of]].append(article.doc_id)
     titles = {doc_id: text.title for doc_id, text in texts.items()}
