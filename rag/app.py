@@ -9,11 +9,9 @@ The command line, `rag serve`, `rag mcp`, the evaluation and Python callers all 
         for source in answer.sources:
             print(source.hit.source, source.quote)
 
-It holds the embedder, the model, one conflict reader, the prompts and a small pool of store
-connections, each made on first need (a `rag stats` loads no model; a `rag search` no
-reader). Every request is checked against `rag.limits` before any work, so every door refuses
-the same inputs with the same line. Reads never share a store connection, and never wait for a
-writer: SQLite's WAL (and Qdrant's points) give each read its own snapshot.
+It holds the models, the prompts and a pool of store connections, each made on first need.
+Every request is checked against `rag.limits` first, so every door refuses alike. Reads never
+share a connection nor wait for a writer: each reads its own snapshot.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rag.errors import RagError
-from rag.limits import ARTICLE_LIMIT, ASK_K, SEARCH_K, STORY_LIMIT, check_question
+from rag.limits import ARTICLE_LIMIT, ASK_K, SEARCH_K, check_question
 from rag.parts import Parts
 from rag.settings import Flags, Settings, resolve
 from rag.store.filters import Filters
@@ -33,10 +31,12 @@ from rag.store.pool import StorePool
 if TYPE_CHECKING:
     from rag.answer import AskResult
     from rag.brief.model import Briefing
+    from rag.briefings import BriefResult
     from rag.embed import CachingEmbedder, Embedder
     from rag.ingest.chunk import ChunkParams
     from rag.ingest.following import Followed
     from rag.ingest.pipeline import IngestReport, Progress
+    from rag.ingest.sources import FetchProgress
     from rag.ingest.updates import IngestRun
     from rag.llm.protocol import LLM, ConflictFinder
     from rag.prompt import Prompts
@@ -256,6 +256,19 @@ class Rag:
                 store, self.embedder, topic, filters or Filters(), llm=writer, prompts=prompts, doc_ids=doc_ids
             )
 
+    def briefing(
+        self,
+        topic: str | None = None,
+        filters: Filters | None = None,
+        story_id: str | None = None,
+        max_stories: int = 5,
+    ) -> BriefResult:
+        """What `rag brief` gives (rag.briefings): a story's briefing, the best-matching story's
+        for a topic with the others it matches, or a section per top story."""
+        from rag.briefings import briefing_for
+
+        return briefing_for(self, topic, filters, story_id, max_stories)
+
     def article(self, article_id: str) -> ArticleRecord:
         """One article by the id it was ingested under, with its text, chunks and copies."""
         with self.store() as store:
@@ -311,13 +324,14 @@ class Rag:
         wait: bool = False,
         ray: bool = False,
         progress: Progress | None = None,
+        fetch_progress: FetchProgress | None = None,
     ) -> IngestReport:
         """Bring the index up to date with files and folders, and with links to pages, feeds,
         sitemaps and OPML lists: unchanged ones are skipped, changed ones replaced. A first
         ingest that adds nothing leaves no index behind."""
         from rag.ingest.updates import Update, update_index
 
-        change = Update(tuple(Path(p) for p in paths), tuple(urls), prune, rebuild, reembed, wait, ray)
+        change = Update(tuple(Path(p) for p in paths), tuple(urls), prune, rebuild, reembed, wait, ray, fetch_progress)
         return update_index(self.settings, lambda: self.embedder.inner, change, progress)
 
     def stories(self, filters: Filters | None = None, min_articles: int = 1) -> list[StoryView]:
@@ -334,13 +348,6 @@ class Rag:
         if found is None:
             raise NotFound(f"no story {story_id!r} in the index; `rag stories` lists them")
         return found
-
-    def digest(self, filters: Filters | None = None, max_stories: int = 5) -> list[tuple[StoryView, Briefing]]:
-        """A briefing of each of the top stories (biggest and newest first), each from its own
-        articles only: what `rag brief` gives for a whole index that holds several stories."""
-        STORY_LIMIT.check(max_stories)
-        chosen = self.stories(filters)[:max_stories]
-        return [(story, self.brief(None, filters, doc_ids=story.article_ids)) for story in chosen]
 
     def in_story(self, story_id: str, filters: Filters | None = None) -> Filters:
         """`filters`, narrowed to the articles of one story (for `ask --story`)."""
@@ -371,13 +378,18 @@ class Rag:
 
         unfollow(self.settings, self.embedder.inner, address)
 
-    def watch(self, sources: Sequence[str] = (), progress: Progress | None = None) -> IngestReport:
+    def watch(
+        self,
+        sources: Sequence[str] = (),
+        progress: Progress | None = None,
+        fetch_progress: FetchProgress | None = None,
+    ) -> IngestReport:
         """One poll: the given links, or everything the index follows, read with conditional
         GETs; only what is new or changed is added."""
         urls = list(sources) or [f.url for f in self.feeds()]
         if not urls:
             raise RagError("nothing is followed yet; give feeds, OPML lists or sitemaps to `rag ingest` or `rag watch`")
-        return self.ingest(urls=urls, progress=progress)
+        return self.ingest(urls=urls, progress=progress, fetch_progress=fetch_progress)
 
     def begin_ingest(self) -> IngestRun:
         """The index's write lock, taken now (or a RagError naming who holds it), for an ingest

@@ -106,6 +106,7 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
                 "source": s.source,
                 "date": s.date,
                 "url": s.url,
+                "changed": list(s.changed),
             }
             for s in briefing.sources
         ],

@@ -65,7 +65,7 @@ def test_library_code_sets_no_process_wide_state() -> None:
 # the layers below it. A module's layer is that of the longest prefix listed.
 LAYERS = (
     ("doors", ("rag.cli", "rag.serve", "rag.mcp", "rag.eval")),
-    ("app", ("rag.app", "rag.parts", "rag.shapes", "rag.limits")),
+    ("app", ("rag.app", "rag.briefings", "rag.parts", "rag.shapes", "rag.limits")),
     ("pipelines", ("rag.answer", "rag.retrieve", "rag.brief", "rag.ingest", "rag.stories")),
     (
         "services",

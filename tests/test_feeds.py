@@ -4,6 +4,7 @@ kinds told by content, each article once, robots.txt obeyed, following with cond
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fixtures.web.server import ARTICLES, Site, serve
@@ -149,3 +150,14 @@ def test_a_mislabelled_cyrillic_page_is_not_read_as_western() -> None:
     body = "<meta charset='utf-8'><p>Привет, мир! Это новость о городе и его жителях.</p>".encode("cp1251")
     text, problem = decode_page(body, "text/html; charset=utf-8")
     assert problem is None and "Привет" in text
+
+
+def test_a_run_reports_its_sources_pages_articles_and_skips_as_it_goes(site: Site) -> None:
+    seen: list[Any] = []
+    results = list(read_sources([f"{site.base}/feeds.opml"], FAST, progress=seen.append))
+    last = seen[-1]
+    assert last.sources >= 4  # the list and the three feeds it names
+    assert last.articles == sum(len(r.articles) for r in results)
+    assert last.skipped == sum(len(r.skipped) for r in results)
+    assert last.pages >= last.articles - last.skipped
+    assert [t.pages for t in seen] == sorted(t.pages for t in seen)

@@ -166,3 +166,30 @@ def test_a_briefing_of_an_index_of_one_story_is_that_storys_briefing(hash_env: P
     runner.invoke(app, ["ingest", str(SEEDS)])
     briefing = json.loads(runner.invoke(app, ["brief", "--json"]).stdout)
     assert "summary" in briefing and "stories" not in briefing
+
+
+def test_a_topic_briefing_briefs_the_best_matching_story_and_lists_the_others(two_piles: Path) -> None:
+    result = runner.invoke(app, ["brief", "Hurricane Lena Cedar Key flooding", "--json"])
+    assert result.exit_code == 0, result.output
+    briefing = json.loads(result.stdout)
+    chosen = briefing["story"]
+    assert {s["article_id"] for s in briefing["sources"]} <= set(chosen["article_ids"])
+    assert any(a.startswith("lena-") for a in chosen["article_ids"])
+    assert chosen["id"] not in {s["id"] for s in briefing["other_stories"]}
+
+
+def test_a_topic_briefing_in_markdown_names_its_story(two_piles: Path) -> None:
+    markdown = runner.invoke(app, ["brief", "Hurricane Lena Cedar Key flooding"]).stdout
+    assert "Story " in markdown.split("## Summary")[0]
+
+
+def test_the_api_briefs_an_index_of_several_stories_a_section_per_story(site: str) -> None:
+    body = httpx.post(f"{site}/api/brief", json={"max_stories": 2}, timeout=120).json()
+    assert len(body["stories"]) == 2
+    for section in body["stories"]:
+        assert {c["article_id"] for c in section["briefing"]["sources"]} <= set(section["article_ids"])
+
+
+def test_the_brief_page_on_a_topic_shows_its_story_and_links_the_others(site: str) -> None:
+    page = httpx.get(f"{site}/brief", params={"topic": "Lena storm", "go": "1"}, timeout=120).text
+    assert 'class="story-head"' in page and "<h2>Sources</h2>" in page

@@ -134,3 +134,16 @@ def test_removing_a_feed_stops_following_it(site: Site, env: Path) -> None:
 def test_a_page_given_to_ingest_is_read_but_not_followed(site: Site, env: Path) -> None:
     assert run("ingest", f"{site.base}/bridge.html")["added"] == 1
     assert run("feeds")["feeds"] == []
+
+
+def test_a_briefing_says_which_article_was_changed_after_publication(site: Site, env: Path) -> None:
+    run("ingest", f"{site.base}/feed.xml")
+    site.page("tram", "tram line extension", "Thursday")
+    site.feed([("bridge", "2025-03-03T09:00:00Z"), ("tram", "2025-03-06T09:00:00Z")])
+    run("watch", "--once")
+    briefed = run("brief")
+    briefings = [s["briefing"] for s in briefed["stories"]] if "stories" in briefed else [briefed]
+    sources = [source for b in briefings for source in b["sources"]]
+    changed = {s["url"].rsplit("/", 1)[-1]: s["changed"] for s in sources}
+    assert changed["bridge.html"] == [] and len(changed["tram.html"]) == 1
+    assert "changed after publication" in runner.invoke(app, ["brief"]).stdout

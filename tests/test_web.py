@@ -172,3 +172,57 @@ def test_no_test_can_connect_beyond_loopback() -> None:
 
     with socket.socket() as probe, pytest.raises(ConnectionRefusedError, match="loopback"):
         probe.connect(("192.0.2.1", 80))  # TEST-NET-1: refused by the test guard before any packet
+
+
+class _Counting:
+    """A server whose every page takes a while, counting how many requests it serves at once."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.now = 0
+        self.most = 0
+
+    def handler(self) -> type:
+        from http.server import BaseHTTPRequestHandler
+
+        counting = self
+
+        class Slow(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+                with counting.lock:
+                    counting.now += 1
+                    counting.most = max(counting.most, counting.now)
+                time.sleep(0.15)
+                with counting.lock:
+                    counting.now -= 1
+                body = b"User-agent: *\nAllow: /\n" if self.path == "/robots.txt" else b"<p>page</p>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain" if self.path == "/robots.txt" else "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Slow
+
+
+def test_one_host_gets_at_most_two_requests_at_a_time() -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    from http.server import ThreadingHTTPServer
+
+    counting = _Counting()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), counting.handler())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with Fetcher(FAST) as fetcher, ThreadPoolExecutor(max_workers=6) as pool:
+            list(pool.map(fetcher.fetch, [f"{base}/page-{n}.html" for n in range(10)]))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert counting.most == 2  # never more than two, and the two are used

@@ -38,6 +38,7 @@ from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
 from rag.embed import Embedder
 from rag.errors import RagError
+from rag.ingest.versions import revisions_of
 from rag.llm import LLM
 from rag.nlp import Pipeline
 from rag.store.filters import Filters
@@ -77,7 +78,11 @@ def build_briefing(
     articles = select_articles(store, embedder, topic, filters, settings, doc_ids)
     if not articles:
         raise RagError(_nothing_to_brief(store, topic, filters, doc_ids))
-    sources = tuple(BriefSource(i, a.doc_id, a.title, a.source, a.date, a.url) for i, a in enumerate(articles, start=1))
+    revisions = revisions_of(store)
+    sources = tuple(
+        BriefSource(i, a.doc_id, a.title, a.source, a.date, a.url, tuple(r.found for r in revisions.get(a.doc_id, ())))
+        for i, a in enumerate(articles, start=1)
+    )
     texts = {s.key: a.text for s, a in zip(sources, articles, strict=True)}
     dates_by_key = {s.key: s.date for s in sources}
     topic_vector = embedder.embed([topic])[0] if topic else None

@@ -72,6 +72,7 @@ class BriefSource:
     source: str | None
     date: str | None
     url: str | None
+    changed: tuple[str, ...] = ()  # days its text was found changed after it was first read
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,8 @@ def briefing_markdown(briefing: Briefing) -> str:
         lines.append(f"- **{one_line(p.name)}**{flag}: {described}")
     lines += ["", "## Sources", ""]
     for s in briefing.sources:
-        meta = ", ".join(one_line(v, 80) for v in (s.source, s.date) if v)
+        changed = f"changed after publication, found {', '.join(s.changed)}" if s.changed else None
+        meta = ", ".join(one_line(v, 80) for v in (s.source, s.date, changed) if v)
         url = f" {one_line(s.url, 300)}" if s.url else ""
         lines.append(f"[^{s.key}]: {title(s.title)}" + (f" ({meta})" if meta else "") + url)
     return "\n".join(lines) + "\n"

@@ -23,12 +23,21 @@ def select_articles(
     settings: BriefSettings,
     doc_ids: Sequence[str] | None = None,
 ) -> list[StoredText]:
-    """The articles named, or every article bearing on the topic (best passage above the
-    floor), or all of them."""
+    """The articles named (those of them the outlet and date filters admit), or every article
+    bearing on the topic (best passage above the floor), or all of them."""
     if doc_ids is not None:
-        return store.articles(ids=store.ids_for_doc_ids(doc_ids))
+        named = store.articles(ids=store.ids_for_doc_ids(doc_ids))
+        return [a for a in named if filters.admits(a.source, a.date)]
     if not topic:
         return store.articles(filters=filters)[: settings.max_articles]
+    return topic_articles(store, embedder, topic, filters, settings)
+
+
+def topic_articles(
+    store: IndexStore, embedder: Embedder, topic: str, filters: Filters, settings: BriefSettings
+) -> list[StoredText]:
+    """The articles bearing on `topic`, best first: those whose best passage is close enough in
+    meaning, or matches its words and is not far in meaning."""
     params = RetrievalParams(
         k=settings.max_articles,
         per_article=1,

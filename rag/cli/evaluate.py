@@ -75,7 +75,7 @@ def eval(  # noqa: A001 - the command is called eval
             app.embedder.inner,
             app.chunk_params(),
             settings.eval_cache,
-            progress,
+            progress.embedding,
             settings.store,
             settings.qdrant_api_key,
         )

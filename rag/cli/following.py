@@ -46,7 +46,7 @@ def watch(
     with open_rag(settings) as rag:
         while True:
             with IngestProgress(enabled=not as_json) as progress:
-                report = rag.watch(sources or [], progress=progress)
+                report = rag.watch(sources or [], progress=progress.embedding, fetch_progress=progress.fetching)
             report_ingest(report, as_json)
             if once:
                 return

@@ -48,7 +48,15 @@ def ingest(
         quiet_ray()
     with open_rag(settings) as rag, IngestProgress(enabled=not as_json) as progress:
         report = rag.ingest(
-            paths, urls=urls, prune=prune, rebuild=rebuild, reembed=reembed, wait=wait, ray=use_ray, progress=progress
+            paths,
+            urls=urls,
+            prune=prune,
+            rebuild=rebuild,
+            reembed=reembed,
+            wait=wait,
+            ray=use_ray,
+            progress=progress.embedding,
+            fetch_progress=progress.fetching,
         )
     report_ingest(report, as_json)
     if (paths or urls) and not report.ingested_anything:

@@ -6,12 +6,15 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from rag.shapes import ingest_report_json
 from rag.terminal import one_line, path_text, printable, title
+
+if TYPE_CHECKING:
+    from rag.ingest.sources import FetchTally
 
 
 def say(text: str, nl: bool = True) -> None:
@@ -144,30 +147,45 @@ class _Progress:
 
 class IngestProgress(_Progress):
     """Chunks embedded, articles read, and both per second (on Ray: across the cluster, as the
-    driver receives them)."""
+    driver receives them); for links, also the sources, pages, articles and skips of the run."""
 
-    def __enter__(self) -> Callable[[int, int], None] | None:
+    def __enter__(self) -> IngestProgress:
         if not self.enabled:
-            return None
+            return self
         from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self._bar = Progress(
             SpinnerColumn(),
+            TextColumn("{task.fields[web]}"),
             TextColumn("embedding: {task.fields[chunks]} chunks from {task.fields[articles]} articles"),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
             transient=True,
         )
         self._bar.start()
-        task = self._bar.add_task("ingest", chunks=0, articles=0, rate="")
-        started = time.perf_counter()
+        self._task = self._bar.add_task("ingest", chunks=0, articles=0, rate="", web="")
+        self._started = time.perf_counter()
+        return self
 
-        def update(chunks: int, articles: int) -> None:
-            elapsed = time.perf_counter() - started
-            rate = f"{articles / elapsed:.1f} articles/s, {chunks / elapsed:.1f} chunks/s" if elapsed > 0 else ""
-            self._bar.update(task, chunks=chunks, articles=articles, rate=rate)
+    @property
+    def embedding(self) -> Callable[[int, int], None] | None:
+        return self._embedded if self._bar is not None else None
 
-        return update
+    @property
+    def fetching(self) -> Callable[[FetchTally], None] | None:
+        return self._fetched if self._bar is not None else None
+
+    def _embedded(self, chunks: int, articles: int) -> None:
+        elapsed = time.perf_counter() - self._started
+        rate = f"{articles / elapsed:.1f} articles/s, {chunks / elapsed:.1f} chunks/s" if elapsed > 0 else ""
+        self._bar.update(self._task, chunks=chunks, articles=articles, rate=rate)
+
+    def _fetched(self, tally: FetchTally) -> None:
+        web = (
+            f"web: {tally.sources} sources, {tally.pages} pages, {tally.articles} new or changed, "
+            f"{tally.skipped} skipped"
+        )
+        self._bar.update(self._task, web=web)
 
 
 class QuestionProgress(_Progress):

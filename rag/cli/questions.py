@@ -113,28 +113,18 @@ def brief(
     as_json: JsonOption = False,
 ) -> None:
     """A consolidated briefing: agreements, differences, single-source claims, timeline, people.
-    With no topic, on an index of several stories, a section per top story."""
-    from rag.brief import briefing_markdown, digest_markdown
-    from rag.shapes import briefing_json, story_json
+    On an index of several stories: a topic briefs the story that best matches it (and lists the
+    others it matches); no topic gives a section per top story."""
+    from rag.briefings import brief_result_json, brief_result_markdown
 
     filters = filters_from(source, since, until, as_of)
     check_out(out)
     with open_rag(settings_from(index, backend, model, base_url, store)) as rag:
-        several = topic is None and story is None and len(rag.stories(filters)) > 1
-        if several:
-            sections = rag.digest(filters, max_stories)
-        else:
-            members = rag.story(story).article_ids if story is not None else None
-            briefing = rag.brief(topic, filters, doc_ids=members)
-    if several and as_json:
-        payload: object = {"stories": [{**story_json(s), "briefing": briefing_json(b)} for s, b in sections]}
-        rendered = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-    elif several:
-        rendered = digest_markdown([(s.id, s.title, b) for s, b in sections])
-    elif as_json:
-        rendered = json.dumps(briefing_json(briefing), ensure_ascii=False, indent=2) + "\n"
+        result = rag.briefing(topic, filters, story, max_stories)
+    if as_json:
+        rendered = json.dumps(brief_result_json(result), ensure_ascii=False, indent=2) + "\n"
     else:
-        rendered = briefing_markdown(briefing)
+        rendered = brief_result_markdown(result)
     if out:
         write_out(out, rendered)
     say(rendered, nl=False)

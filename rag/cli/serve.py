@@ -27,6 +27,13 @@ def serve(
         list[str] | None,
         typer.Option(help="Another name the server may be reached as, e.g. behind a proxy (repeatable)."),
     ] = None,
+    allow_private: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private",
+            help="Let the Index page fetch links on loopback and private addresses [env RAG_ALLOW_PRIVATE=1].",
+        ),
+    ] = False,
 ) -> None:
     """The web app (Ask, Brief, Articles, Index) and the JSON API under /api/, on this machine."""
     import faiss
@@ -36,7 +43,16 @@ def serve(
     from rag.serve import ServeConfig, create_app
     from rag.serve.security import check_bind
 
-    settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, token=token, store=store))
+    flags = Flags(
+        index=index,
+        backend=backend,
+        model=model,
+        base_url=base_url,
+        token=token,
+        store=store,
+        allow_private=allow_private or None,
+    )
+    settings = resolve(flags)
     config = ServeConfig(
         host=host,
         port=port,

@@ -42,6 +42,7 @@ class IngestReport:
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicate_pairs: list[tuple[str, str]] = field(default_factory=list)
+    revised: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (doc_id, date before, after)
 
     @property
     def ingested_anything(self) -> bool:
@@ -116,6 +117,7 @@ class _Writer:
         if previous is not None:
             self.pending.replace_ids.append(previous.id)
             report.updated += 1
+            report.revised.append((article.doc_id, previous.date, article.date))
         elif original is None:
             report.added += 1
         if original is not None:

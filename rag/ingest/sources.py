@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -45,18 +45,40 @@ class SourceState:
     seen: tuple[str, ...] = ()  # canonical addresses of its entries already read in full, newest first
 
 
+@dataclass(frozen=True)
+class FetchTally:
+    """How far a run over the web has got: what a progress bar shows."""
+
+    sources: int = 0  # feeds, lists, sitemaps and pages asked for, visited
+    pages: int = 0  # article pages fetched from what they list
+    articles: int = 0  # articles read (new or changed: the unchanged are not fetched again)
+    skipped: int = 0  # entries and sources not read, each with its reason in the report
+
+
+FetchProgress = Callable[[FetchTally], None]
+
+
 def read_sources(
     urls: Iterable[str],
     settings: FetchSettings,
     state: MutableMapping[str, SourceState] | None = None,
     fetcher: Fetcher | None = None,
+    progress: FetchProgress | None = None,
 ) -> Iterator[ReadResult]:
     """ReadResults for the sources at `urls` and everything they list, each article once (by
     canonical address) however many feeds carry it. `state` is read for conditional GETs and
     entries already read, and updated in place with what this run learnt."""
     run = _Run(settings, {} if state is None else state, fetcher)
     try:
-        yield from run.read(urls)
+        for result in run.read(urls):
+            run.tally = replace(
+                run.tally,
+                articles=run.tally.articles + len(result.articles),
+                skipped=run.tally.skipped + len(result.skipped),
+            )
+            if progress is not None:
+                progress(run.tally)
+            yield result
     finally:
         run.close()
 
@@ -70,6 +92,7 @@ class _Run:
         self.claimed: set[str] = set()  # canonical addresses of entries taken up in this run
         self.produced: set[str] = set()  # keys of the articles read in this run
         self.visited: set[str] = set()  # sources read in this run
+        self.tally = FetchTally()
 
     def close(self) -> None:
         if self.own_fetcher:
@@ -83,6 +106,7 @@ class _Run:
             if key in self.visited:
                 continue
             self.visited.add(key)
+            self.tally = replace(self.tally, sources=self.tally.sources + 1)
             for result, more in self._source(url, depth):
                 queue.extend((address, depth + 1) for address in more)
                 if result.articles or result.skipped or result.warnings:
@@ -163,6 +187,7 @@ class _Run:
             # Pages are fetched several at a time (the fetcher keeps each host to its limit) and
             # read here in feed order, one at a time, so the canonical check below sees them all.
             for entry, outcome in zip(todo, pool.map(self._fetch_page, todo), strict=True):
+                self.tally = replace(self.tally, pages=self.tally.pages + 1)
                 yield entry, self._entry(entry, listing.title, outcome)
 
     def _fetch_page(self, entry: Entry) -> Fetched | FetchError:
@@ -211,7 +236,7 @@ def _partial(result: ReadResult) -> bool:
     return any(": partial: " in warning for warning in result.warnings)
 
 
-__all__ = ["FetchSettings", "SourceState", "host_of", "read_sources"]
+__all__ = ["FetchProgress", "FetchSettings", "FetchTally", "SourceState", "host_of", "read_sources"]
 
 
 def _mark(entry: Entry, key: str) -> str:

@@ -15,13 +15,14 @@ from rag.ingest.articles import ReadResult
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.files import read_paths
 from rag.ingest.following import STATE_NAME, Following, from_text, to_text
-from rag.ingest.pipeline import IngestReport, Progress, ingest, ingest_results, manifest_for, reembed
+from rag.ingest.pipeline import IngestReport, Progress, ingest_results, manifest_for, reembed
+from rag.ingest.versions import record as record_revisions
 from rag.settings import Settings
 from rag.store.protocol import IndexStore
 from rag.store.registry import index_exists, open_index, remove_new_index
 
 if TYPE_CHECKING:
-    from rag.ingest.sources import SourceState
+    from rag.ingest.sources import FetchProgress, SourceState
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Update:
     reembed: bool = False
     wait: bool = False  # for another writer, instead of stopping
     ray: bool = False
+    fetch_progress: FetchProgress | None = None  # how far the links' run has got
 
 
 def update_index(
@@ -51,7 +53,6 @@ def update_index(
     existed = index_exists(settings.store, settings.index, settings.qdrant_api_key)
     folder_existed = (settings.store.path or settings.index).exists()
     embedder = embedder_of()
-    params = ChunkParams()
     report = IngestReport()
     opened = _open(settings, embedder, check=not change.reembed)
     held = False
@@ -59,20 +60,12 @@ def update_index(
         opened.acquire_lock(wait=change.wait)
         held = True
         if change.reembed:
-            report = reembed(opened, embedder, params, progress)
+            report = reembed(opened, embedder, ChunkParams(), progress)
         if (paths or change.prune) and change.ray:
             report = _on_ray(settings, opened, embedder, paths, change.prune, progress)
+            _place_in_stories(opened, embedder)
         elif paths or urls or change.prune:
-            following = following_of(opened)
-            sources = dict(following.sources)
-            read = _read(settings, paths, urls, sources)
-            report = ingest_results(opened, embedder, read, params, prune=change.prune, progress=progress)
-            if urls:
-                opened.begin_writes().write_state(STATE_NAME, to_text(following.after(urls, sources)))
-        if paths or urls or change.prune:
-            from rag.stories.kept import update as place_in_stories
-
-            place_in_stories(opened, embedder)  # each new article joins its story, or starts one
+            report = _bring_in(settings, opened, embedder, change, progress)
         if change.rebuild:
             opened.rebuild_vectors()
     finally:
@@ -85,16 +78,48 @@ def update_index(
     return report
 
 
+def _bring_in(
+    settings: Settings, opened: IndexStore, embedder: Embedder, change: Update, progress: Progress | None
+) -> IngestReport:
+    """Read the files and links into the index (the caller holds the write lock), remember the
+    links' feeds, lists and sitemaps as followed, and place the new articles in their stories."""
+    urls = list(change.urls)
+    following = following_of(opened)
+    sources = dict(following.sources)
+    read = _read(settings, list(change.paths), urls, sources, change.fetch_progress)
+    report = ingest_results(opened, embedder, read, ChunkParams(), prune=change.prune, progress=progress)
+    if urls:
+        opened.begin_writes().write_state(STATE_NAME, to_text(following.after(urls, sources)))
+    record_revisions(opened, report.revised)
+    _place_in_stories(opened, embedder)
+    return report
+
+
+def _place_in_stories(opened: IndexStore, embedder: Embedder) -> None:
+    from rag.stories.kept import update
+
+    update(opened, embedder)  # each new article joins its story, or starts one
+
+
 class IngestRun:
     """An ingest whose write lock is held: `run` it (in any thread), and it lets go when done."""
 
-    def __init__(self, store: IndexStore, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, embedder: Embedder) -> None:
+        self._settings = settings
         self._store = store
         self._embedder = embedder
 
-    def run(self, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    def run(
+        self,
+        paths: Sequence[Path] = (),
+        urls: Sequence[str] = (),
+        progress: Progress | None = None,
+        fetch_progress: FetchProgress | None = None,
+    ) -> IngestReport:
+        """Ingest files and links, as `rag ingest` does."""
+        change = Update(tuple(paths), tuple(urls), fetch_progress=fetch_progress)
         try:
-            return ingest(self._store, self._embedder, list(paths), ChunkParams(), progress=progress)
+            return _bring_in(self._settings, self._store, self._embedder, change, progress)
         finally:
             self.close()
 
@@ -143,7 +168,11 @@ def unfollow(settings: Settings, embedder: Embedder, address: str) -> None:
 
 
 def _read(
-    settings: Settings, paths: list[Path], urls: list[str], sources: dict[str, SourceState]
+    settings: Settings,
+    paths: list[Path],
+    urls: list[str],
+    sources: dict[str, SourceState],
+    fetch_progress: FetchProgress | None,
 ) -> Iterator[tuple[ReadResult, None]]:
     """What the files and then the links hold, read as the pipeline consumes it; what the visits
     to the links learn is written into `sources`."""
@@ -153,7 +182,7 @@ def _read(
         from rag.ingest.sources import read_sources
         from rag.ingest.web import FetchSettings
 
-        for result in read_sources(urls, FetchSettings.from_settings(settings), sources):
+        for result in read_sources(urls, FetchSettings.from_settings(settings), sources, progress=fetch_progress):
             yield result, None
 
 
@@ -165,7 +194,7 @@ def begin_ingest(settings: Settings, embedder: Embedder) -> IngestRun:
     except BaseException:
         opened.close()
         raise
-    return IngestRun(opened, embedder)
+    return IngestRun(settings, opened, embedder)
 
 
 def _open(settings: Settings, embedder: Embedder, check: bool) -> IndexStore:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from rag.app import Rag
+from rag.briefings import brief_result_json
 from rag.errors import RagError
-from rag.shapes import answer_json, article_json, briefing_json, hit_json, story_json
+from rag.shapes import answer_json, article_json, hit_json, story_json
 
 
 def build_server(rag: Rag) -> Any:
@@ -47,10 +48,12 @@ def build_server(rag: Rag) -> Any:
         return told(lambda: answer_json(rag.ask(question, k)))
 
     @server.tool()
-    def brief(topic: str | None = None) -> dict[str, Any]:
-        """A consolidated briefing on a topic (or the whole index): summary, agreements,
-        differences, single-source claims, timeline, people."""
-        return told(lambda: briefing_json(rag.brief(topic or None)))
+    def brief(topic: str | None = None, story: str | None = None) -> dict[str, Any]:
+        """A consolidated briefing: summary, agreements, differences, single-source claims,
+        timeline, people. Of one story (`story`, an id from `stories`); on a topic, of the story
+        that best matches it, with the other matching stories listed; with neither, a briefing
+        per top story."""
+        return told(lambda: brief_result_json(rag.briefing(topic or None, None, story or None)))
 
     @server.tool()
     def stories(min_articles: int = 1) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 
 from rag.app import NotFound, Rag
+from rag.briefings import brief_result_json
 from rag.errors import RagError
 from rag.limits import ASK_K, check_question, filters_from
 from rag.serve.jobs import Ingests
@@ -22,6 +23,7 @@ from rag.shapes import (
     article_summary_json,
     briefing_json,
     figures_json,
+    followed_json,
     hit_json,
     story_json,
 )
@@ -39,12 +41,18 @@ class AskBody(BaseModel):
     as_of: str | None = None
 
 
+class LinksBody(BaseModel):
+    urls: list[str]
+
+
 class BriefBody(BaseModel):
     topic: str | None = None
     sources: list[str] = []
     since: str | None = None
     until: str | None = None
     as_of: str | None = None
+    story: str | None = None
+    max_stories: int = 5
 
 
 def filters_of(sources: list[str], since: str | None, until: str | None, as_of: str | None = None) -> Filters:
@@ -125,7 +133,7 @@ def router(rag: Rag, ingests: Ingests) -> APIRouter:
     @api.post("/brief", summary="A consolidated briefing on a topic, or on the whole index")
     def brief(body: BriefBody) -> dict[str, Any]:
         filters = filters_of(body.sources, body.since, body.until, body.as_of)
-        return briefing_json(rag.brief(body.topic or None, filters))
+        return brief_result_json(rag.briefing(body.topic or None, filters, body.story or None, body.max_stories))
 
     @api.get("/articles", summary="Articles by date, newest first")
     def articles(
@@ -165,6 +173,15 @@ def router(rag: Rag, ingests: Ingests) -> APIRouter:
         received = [(f.filename or "", await f.read()) for f in files]
         job = ingests.start(received)
         return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/api/ingest/{job.id}"})
+
+    @api.post("/ingest/links", status_code=202, summary="Fetch and ingest links: pages, feeds, sitemaps, OPML lists")
+    def ingest_links(body: LinksBody) -> JSONResponse:
+        job = ingests.start_links(body.urls)
+        return JSONResponse(job.as_dict(), status_code=202, headers={"Location": f"/api/ingest/{job.id}"})
+
+    @api.get("/feeds", summary="The feeds, lists and sitemaps the index follows, with their last poll")
+    def feeds() -> dict[str, Any]:
+        return {"feeds": [followed_json(f) for f in rag.feeds()]}
 
     @api.get("/ingest/{job_id}", summary="An ingest's progress and, when done, its report")
     def ingest_job(job_id: str) -> dict[str, Any]:

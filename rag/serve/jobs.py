@@ -10,23 +10,27 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rag.app import Rag
 from rag.errors import RagError
+from rag.ingest.sources import FetchTally
 from rag.ingest.updates import IngestRun
 from rag.shapes import ingest_report_json
 
 SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
 MAX_STEM = 100  # characters of a stored name before its suffix
+MAX_LINKS = 20  # links in one request: each may be a feed of many articles
+MAX_LINK_CHARS = 2048
 
 
 @dataclass
 class Job:
     id: str
     files: list[str]
+    links: list[str] = field(default_factory=list)
     refused: list[dict[str, str]] = field(default_factory=list)  # {"file", "reason"} per file not taken
     state: str = "running"  # running | done | failed
     embedded: int = 0
@@ -34,18 +38,21 @@ class Job:
     started: float = field(default_factory=time.time)
     report: dict[str, Any] | None = None
     error: str | None = None
+    fetched: dict[str, int] = field(default_factory=dict)  # links only: sources, pages, articles, skipped
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "state": self.state,
             "files": self.files,
+            "links": self.links,
             "refused": self.refused,
             "embedded": self.embedded,
             "seen": self.seen,
             "seconds": round(time.time() - self.started, 1),
             "report": self.report,
             "error": self.error,
+            "fetched": self.fetched,
         }
 
 
@@ -93,6 +100,23 @@ def stored_names(
     return stored, refused
 
 
+def checked_links(given: list[str]) -> list[str]:
+    """The http(s) links of a request (blanks ignored), or a RagError that says what is wrong
+    with them. Where a link leads is checked when it is fetched: a private or loopback address
+    is refused then, unless the server was started with --allow-private."""
+    links = [link.strip() for link in given if link.strip()]
+    if not links:
+        raise RagError("no links given; paste one or more http(s) addresses of feeds, pages, sitemaps or OPML lists")
+    if len(links) > MAX_LINKS:
+        raise RagError(f"{len(links)} links at once; give at most {MAX_LINKS} (a feed or OPML list brings many)")
+    for link in links:
+        if len(link) > MAX_LINK_CHARS:
+            raise RagError(f"a link of {len(link)} characters; links up to {MAX_LINK_CHARS} are taken")
+        if not link.lower().startswith(("http://", "https://")) or not link.isprintable():
+            raise RagError(f"not an http(s) link: {link[:80]!r}; give addresses starting with http:// or https://")
+    return list(dict.fromkeys(links))
+
+
 def _split(name: str) -> tuple[str, str]:
     suffix = next(s for s in SUFFIXES if name.lower().endswith(s))
     return name[: -len(suffix)], name[-len(suffix) :]
@@ -118,7 +142,7 @@ class Ingests:
             if not any(stored):
                 reasons = "; ".join(f"{r['file']!r}: {r['reason']}" for r in refused[:3])
                 raise RagError(f"no file in the upload can be ingested ({reasons}); upload .txt, .md, .html or .jsonl")
-            job = Job(uuid.uuid4().hex[:12], [name for name in stored if name], refused)
+            job = Job(uuid.uuid4().hex[:12], [name for name in stored if name], refused=refused)
             folder = self.upload_dir / job.id
             folder.mkdir(parents=True)
             paths = []
@@ -135,12 +159,26 @@ class Ingests:
         threading.Thread(target=self._run, args=(job, run, paths), daemon=True, name=f"ingest-{job.id}").start()
         return job
 
-    def _run(self, job: Job, run: IngestRun, paths: list[Path]) -> None:
+    def start_links(self, given: list[str]) -> Job:
+        """Fetch and ingest the links in a thread, and follow the feeds, lists and sitemaps
+        among them, as `rag ingest URL` does."""
+        links = checked_links(given)
+        run = self.rag.begin_ingest()
+        job = Job(uuid.uuid4().hex[:12], [], links)
+        with self._guard:
+            self.jobs[job.id] = job
+        threading.Thread(target=self._run, args=(job, run, [], links), daemon=True, name=f"ingest-{job.id}").start()
+        return job
+
+    def _run(self, job: Job, run: IngestRun, paths: list[Path], links: list[str] | None = None) -> None:
         def progress(embedded: int, seen: int) -> None:
             job.embedded, job.seen = embedded, seen
 
+        def fetching(tally: FetchTally) -> None:
+            job.fetched = asdict(tally)
+
         try:
-            report = run.run(paths, progress=progress)
+            report = run.run(paths, links or (), progress=progress, fetch_progress=fetching)
             job.report = ingest_report_json(report)
             job.state = "done"
         except RagError as exc:

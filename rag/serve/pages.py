@@ -16,7 +16,14 @@ from markupsafe import Markup, escape
 from rag.app import Rag
 from rag.limits import ARTICLE_LIMIT
 from rag.serve.api import answer_events, event_stream, filters_of, sse
-from rag.shapes import article_json, article_summary_json, briefing_json, figures_json, story_json
+from rag.shapes import (
+    article_json,
+    article_summary_json,
+    briefing_json,
+    figures_json,
+    followed_json,
+    story_json,
+)
 from rag.stories.kept import StoryView
 
 HERE = Path(__file__).resolve().parent
@@ -130,15 +137,23 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
         story: str = "",
     ) -> HTMLResponse:
         filters = filters_of([source], since, until)
-        members = rag.story(story).article_ids if story else None
         wanted = topic or go or story
-        briefing = briefing_json(rag.brief(topic or None, filters, doc_ids=members)) if wanted else None
-        keys = {s["key"]: s for s in briefing["sources"]} if briefing else {}
+        result = rag.briefing(topic or None, filters, story or None) if wanted else None
+        sections = [
+            {
+                "story": story_json(s.story) if s.story else None,
+                "briefing": (shaped := briefing_json(s.briefing)),
+                "by_key": {k["key"]: k for k in shaped["sources"]},
+            }
+            for s in (result.sections if result else ())
+        ]
+        others = [story_json(s) for s in result.others] if result else []
         return page(
             request,
             "brief.html",
-            briefing=briefing,
-            keys=keys,
+            sections=sections,
+            others=others,
+            story=story,
             topic=topic,
             source=source,
             since=since,
@@ -154,10 +169,13 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
         return page(request, "stories.html", rows=rows, source=source, since=since, until=until, sources=rag.sources())
 
     @pages.get("/brief.md")
-    def brief_markdown(topic: str = "", source: str = "", since: str = "", until: str = "") -> Response:
-        from rag.brief import briefing_markdown
+    def brief_markdown(
+        topic: str = "", source: str = "", since: str = "", until: str = "", story: str = ""
+    ) -> Response:
+        from rag.briefings import brief_result_markdown
 
-        markdown = briefing_markdown(rag.brief(topic or None, filters_of([source], since, until)))
+        filters = filters_of([source], since, until)
+        markdown = brief_result_markdown(rag.briefing(topic or None, filters, story or None))
         name = re.sub(r"[^A-Za-z0-9]+", "-", topic).strip("-").lower()[:60].strip("-") or "briefing"
         return PlainTextResponse(
             markdown,
@@ -173,7 +191,8 @@ def router(rag: Rag, app: FastAPI) -> APIRouter:
             stats: dict[str, Any] | None = figures_json(rag.stats())
         except RagError:
             stats = None  # no index yet: the page offers the upload that makes one
-        return page(request, "index.html", stats=stats)
+        feeds = [followed_json(f) for f in rag.feeds()]
+        return page(request, "index.html", stats=stats, feeds=feeds)
 
     @pages.get("/docs", response_class=HTMLResponse)
     def docs(request: Request) -> HTMLResponse:

@@ -17,6 +17,15 @@ class Filters:
     def active(self) -> bool:
         return bool(self.sources or self.since or self.until or self.articles is not None)
 
+    def admits(self, source: str | None, date: str | None) -> bool:
+        """Whether an article of this outlet and date passes the outlet and date filters (as
+        the stores apply them: outlets case-folded, an undated article outside any range)."""
+        if self.sources and (source or "").lower() not in {s.lower() for s in self.sources}:
+            return False
+        if self.since is not None and (date is None or date < self.since):
+            return False
+        return self.until is None or (date is not None and date <= self.until)
+
     def as_of(self, date: str | None) -> Filters:
         """These filters, known only up to `date` (articles published after it are left out).
 

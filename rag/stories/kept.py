@@ -18,7 +18,7 @@ import numpy as np
 
 from rag.embed import Embedder
 from rag.store.filters import Filters
-from rag.store.protocol import IndexStore, StoredText, StoreWriter
+from rag.store.protocol import IndexStore, StoredArticle, StoreWriter
 from rag.stories.model import ArticleSignal, StorySettings, StoryState, state_from_payload, state_to_payload
 from rag.stories.place import assign, rebuild
 from rag.stories.signals import article_vector
@@ -106,29 +106,27 @@ def views(store: IndexStore, state: StoryState | None, filters: Filters | None =
     outlets, dated within its span (`since`, `until`)."""
     if state is None:
         return []
-    texts: dict[str, StoredText] = {t.doc_id: t for t in store.articles()}
-    copies: dict[str, list[str]] = defaultdict(list)
     stored = list(store.articles_by_key().values())
+    originals: dict[str, StoredArticle] = {a.doc_id: a for a in stored if a.duplicate_of is None}
+    copies: dict[str, list[str]] = defaultdict(list)
     doc_of = {a.id: a.doc_id for a in stored}
     for article in stored:
         if article.duplicate_of is not None and article.duplicate_of in doc_of:
             copies[doc_of[article.duplicate_of]].append(article.doc_id)
-    titles = {doc_id: text.title for doc_id, text in texts.items()}
+    titles = {doc_id: article.title for doc_id, article in originals.items()}
+    wanted = filters or Filters()
     listed = []
     for story in state.stories():
-        present = [a for a in story.article_ids if a in texts]
-        if not present:
+        members = [originals[a] for a in story.article_ids if a in originals]
+        if not members or not any(wanted.admits(m.source, m.date) for m in members):
             continue
-        members = [texts[a] for a in present]
-        if not _matches(members, filters or Filters()):
-            continue
-        dates = sorted(t.date for t in members if t.date)
+        dates = sorted(m.date for m in members if m.date)
         listed.append(
             StoryView(
                 id=str(story.story_id),
                 title=story_title(state, story.story_id, titles) or members[0].title,
-                article_ids=tuple(a for doc_id in present for a in (doc_id, *copies.get(doc_id, ()))),
-                sources=tuple(dict.fromkeys(t.source for t in members if t.source)),
+                article_ids=tuple(a for m in members for a in (m.doc_id, *copies.get(m.doc_id, ()))),
+                sources=tuple(dict.fromkeys(m.source for m in members if m.source)),
                 first=dates[0] if dates else None,
                 last=dates[-1] if dates else None,
                 dates=tuple(dates),
@@ -137,12 +135,3 @@ def views(store: IndexStore, state: StoryState | None, filters: Filters | None =
     listed.sort(key=lambda s: s.last or "", reverse=True)
     listed.sort(key=lambda s: len(s.article_ids), reverse=True)
     return listed
-
-
-def _matches(members: Sequence[StoredText], filters: Filters) -> bool:
-    return any(
-        (not filters.sources or t.source in filters.sources)
-        and (filters.since is None or (t.date is not None and t.date >= filters.since))
-        and (filters.until is None or (t.date is not None and t.date <= filters.until))
-        for t in members
-    )

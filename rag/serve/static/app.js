@@ -86,6 +86,20 @@ async function upload(form) {
   const progress = $("#ingest-progress");
   showText(progress, "Uploading…", "note");
   const response = await fetch(form.action, { method: "POST", body: new FormData(form) });
+  await follow(response, progress);
+}
+
+async function fetchLinks(form) {
+  const progress = $("#links-progress");
+  showText(progress, "Fetching…", "note");
+  const urls = form.elements.urls.value.split(/\r?\n/).map((u) => u.trim()).filter((u) => u);
+  const response = await fetch(form.action, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ urls }),
+  });
+  await follow(response, progress);
+}
+
+async function follow(response, progress) {
   if (!response.ok) {
     showText(progress, await errorOf(response), "error");
     return;
@@ -94,7 +108,11 @@ async function upload(form) {
   for (;;) {
     const state = await (await fetch("/api/ingest/" + encodeURIComponent(job.id))).json();
     if (state.state === "running") {
-      showText(progress, `Ingesting ${state.files.length} file(s): ${state.embedded} of ${state.seen} articles embedded, ${state.seconds} s`, "note");
+      const f = state.fetched || {};
+      const what = state.links.length
+        ? `${state.links.length} link(s): ${f.sources || 0} sources, ${f.pages || 0} pages, ${f.articles || 0} new or changed, ${f.skipped || 0} skipped;`
+        : `${state.files.length} file(s):`;
+      showText(progress, `Ingesting ${what} ${state.embedded} of ${state.seen} articles embedded, ${state.seconds} s`, "note");
       await new Promise((done) => setTimeout(done, 500));
       continue;
     }
@@ -103,7 +121,7 @@ async function upload(form) {
     } else {
       const r = state.report;
       const refused = (state.refused || []).map((f) => `${f.file} (${f.reason})`);
-      const skipped = (r.skipped || []).map((f) => `${f.path.split("/").pop()} (${f.reason})`);
+      const skipped = (r.skipped || []).map((f) => `${/^https?:/.test(f.path) ? f.path : f.path.split("/").pop()} (${f.reason})`);
       const notTaken = refused.concat(skipped);
       const note = notTaken.length ? ` Not ingested: ${notTaken.join("; ")}.` : "";
       showText(progress, `Done: ${r.added} added, ${r.updated} updated, ${r.unchanged} unchanged, ${r.duplicates} duplicates; ${r.chunks} chunks in ${state.seconds} s.${note}`, notTaken.length ? "error" : "done");
@@ -120,6 +138,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   const uploadForm = $("#upload-form");
   if (uploadForm) uploadForm.addEventListener("submit", (event) => { event.preventDefault(); upload(uploadForm); });
+  const linksForm = $("#links-form");
+  if (linksForm) linksForm.addEventListener("submit", (event) => { event.preventDefault(); fetchLinks(linksForm); });
   document.addEventListener("click", (event) => {
     const link = event.target.closest("a.cite[data-panel]");
     if (link) { event.preventDefault(); openPanel(link); return; }
