@@ -62,7 +62,10 @@ def eval_stories(
 
     from rag.brief import build_briefing
     from rag.cite import SupportSettings, support
+    from rag.eval.editor import Tally, read_labels, score_briefing
 
+    labels = read_labels(gold.directory / "stories.jsonl")
+    editor = Tally()
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     articles = _story_articles(gold)
     settings = SupportSettings()
@@ -96,6 +99,8 @@ def eval_stories(
             coverage.append(matched / len(reference))
         else:
             unscored += 1
+        if story.story_id in labels:
+            score_briefing(briefing, labels[story.story_id], editor)
         people.append(len(briefing.people))
         discrepancies.append(len(briefing.discrepancies))
         for text, keys in statements:
@@ -114,6 +119,7 @@ def eval_stories(
         "people_per_story": _mean(people),
         "discrepancies_per_story": _mean(discrepancies),
         "stories_with_discrepancies": round(sum(d > 0 for d in discrepancies) / len(stories), 4) if stories else None,
+        **({"editor": editor.figures(), "editor_misses": editor.misses} if labels else {}),
     }
 
 
