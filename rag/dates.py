@@ -29,7 +29,33 @@ def states_year(text: str) -> bool:
 def duration(entity: Any) -> bool:
     """ "three years", "130-day": a length of time, not a date."""
     root = entity.root
-    return bool(root.pos_ == "NOUN" and any(t.like_num or t.pos_ == "NUM" for t in entity if t.i != root.i))
+    counted = any(t.like_num or t.pos_ == "NUM" for t in entity if t.i != root.i)
+    return bool(counted and (root.pos_ == "NOUN" or (root.pos_ == "ADJ" and "-" in entity.text)))
+
+
+def tense_of(entity: Any) -> str | None:
+    """Whether the verb a date belongs to tells of the past ("arrested on Wednesday", "had
+    answered by Tuesday") or of what is to come ("will be paraded on Tuesday", "would file by
+    Friday", "plans a rally on Monday", "have until Friday", "due to be presented on Saturday",
+    "expect to finish by Friday"), from its tags in the parse: "past", "future", or None when
+    the parse does not say. A verb without tense of its own ("demolishing") takes its head's."""
+    verbs = [t for t in entity.root.ancestors if t.pos_ in ("VERB", "AUX")][:4]
+    for verb in verbs:
+        helpers = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
+        if any(h.tag_ == "MD" for h in helpers):  # will, would, should, may ...: yet to happen
+            return "past" if any(h.lemma_ == "have" for h in helpers) else "future"  # ... unless "would have"
+        if any(h.tag_ == "TO" for h in helpers):
+            if verb.dep_ == "acl":
+                continue  # "a contract to run the center": what the noun is for, not when
+            return "future"  # planned, hoped, due
+        finite = next((h for h in helpers if h.tag_ in ("VBD", "VBZ", "VBP")), verb)
+        if finite.tag_ == "VBD":
+            return "past"
+        if finite.tag_ in ("VBZ", "VBP"):  # the present of news tells what is planned, bar the perfect
+            return "past" if finite.lemma_ == "have" and verb.tag_ == "VBN" else "future"
+        if verb.tag_ == "VBN":
+            return "past"  # "the complaint, filed Monday"
+    return None
 
 
 class DateResolver:
@@ -37,25 +63,31 @@ class DateResolver:
     dates without a year; its import (about a second) is paid by briefings only."""
 
     def __init__(self) -> None:
-        self._parsers: dict[dt.date | None, Any] = {}
+        self._parsers: dict[tuple[dt.date | None, str], Any] = {}
 
-    def _parser(self, base: dt.date | None) -> Any:
-        if base not in self._parsers:
+    def _parser(self, base: dt.date | None, prefer: str) -> Any:
+        if (base, prefer) not in self._parsers:
             from dateparser.date import DateDataParser
 
-            settings: dict[str, Any] = {"PREFER_DATES_FROM": "past"}
+            settings: dict[str, Any] = {"PREFER_DATES_FROM": prefer}
             if base is not None:
                 settings["RELATIVE_BASE"] = dt.datetime(base.year, base.month, base.day)
-            self._parsers[base] = DateDataParser(languages=["en"], settings=settings)
-        return self._parsers[base]
+            self._parsers[base, prefer] = DateDataParser(languages=["en"], settings=settings)
+        return self._parsers[base, prefer]
 
-    def resolve(self, text: str, article_date: str | None, reference_year: int | None) -> DateMention | None:
+    def resolve(
+        self, text: str, article_date: str | None, reference_year: int | None, tense: str | None = None
+    ) -> DateMention | None:
+        """The date `text` names, counted from the article's date: a weekday or a date without
+        a year is the most recent one for an event told in the past, the next one for what is
+        to come (`tense`), and the nearest when the tense is not known."""
         base = _iso_date(article_date)
         inferred_base = base is None and reference_year is not None
         if inferred_base:
             base = dt.date(reference_year or 1, 12, 31)
+            tense = None  # no article date to count forward or back from
         try:
-            data = self._parser(base).get_date_data(text)
+            data = self._parser(base, "future" if tense == "future" else "past").get_date_data(text)
         except (ValueError, OverflowError, TypeError, KeyError):
             return None
         when, period = data["date_obj"], data["period"]
@@ -66,7 +98,7 @@ class DateResolver:
             if inferred_base:
                 when = _nearest_year(when, dt.date(base.year, when.month, 1))  # the stories' year
             else:
-                when = _nearest_year(when, base)  # "Jan. 31" in an August paper: the coming January
+                when = _year_by_tense(when, base, tense, period)
         if period == "year":
             return DateMention(f"{when.year:04d}", "year", False, text) if has_year else None
         if period == "month":
@@ -78,9 +110,31 @@ class DateResolver:
             return None  # "the 1990s" read as some day: the text never named that day
         if inferred_base and (not numbers or re.search(r"\bago\b", text)):
             return None  # "Tuesday", "yesterday" with no article date to count from
-        if base is not None and not numbers and (base - when.date()).days == 7:
+        if base is not None and not numbers and abs((base - when.date()).days) == 7:
             when = dt.datetime(base.year, base.month, base.day)  # "on Monday" in Monday's paper: that day
         return DateMention(when.date().isoformat(), "day", not has_year and inferred_base, text)
+
+
+def _year_by_tense(when: dt.datetime, base: dt.date, tense: str | None, period: str) -> dt.datetime:
+    """The year of a date given without one: the latest not after the article for the past,
+    the first not before it for the future, else the nearest ("Jan. 31" in an August paper)."""
+    if tense is None:
+        return _nearest_year(when, base)
+    candidates = []
+    for year in (base.year - 1, base.year, base.year + 1):
+        try:
+            candidates.append(when.replace(year=year))
+        except ValueError:  # February 29th
+            continue
+    if period == "month":  # "in March": the month the article is in counts as either
+        start = dt.datetime(base.year, base.month, 1)
+        fitting = [c for c in candidates if c <= start] if tense == "past" else [c for c in candidates if c >= start]
+    else:
+        day = dt.datetime(base.year, base.month, base.day)
+        fitting = [c for c in candidates if c <= day] if tense == "past" else [c for c in candidates if c >= day]
+    if not fitting:
+        return _nearest_year(when, base)
+    return max(fitting) if tense == "past" else min(fitting)
 
 
 def _nearest_year(when: dt.datetime, base: dt.date) -> dt.datetime:

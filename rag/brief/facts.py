@@ -16,7 +16,7 @@ from typing import Any
 
 from rag.brief.model import Claim
 from rag.brief.roles import Role, role_of
-from rag.dates import DateMention, DateResolver, duration
+from rag.dates import DateMention, DateResolver, duration, tense_of
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
 
@@ -80,7 +80,7 @@ def read_facts(
                 if value:
                     facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
             elif entity.label_ == "DATE" and not duration(entity):
-                mention = resolver.resolve(entity.text, dates_by_key.get(claim.key), reference_year)
+                mention = resolver.resolve(entity.text, dates_by_key.get(claim.key), reference_year, tense_of(entity))
                 if mention is not None:
                     facts.dates.append(replace(mention, of=_dated_verb(entity)))
         for token in doc:

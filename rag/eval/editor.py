@@ -217,16 +217,15 @@ def _differences(briefing: Briefing, labels: Labels, article_of: Mapping[int, st
 
 
 def _timeline(briefing: Briefing, labels: Labels, article_of: Mapping[int, str], tally: Tally) -> None:
+    """A timeline entry that quotes a labelled event's sentence is right when it gives the date
+    of an event that sentence tells (a sentence may tell two)."""
     for entry in briefing.timeline:
         cited = {article_of.get(k) for k in entry.citations}
-        event = next(
-            (e for e in labels.events if e["article"] in cited and _quotes(entry.event, e["quote"])),
-            None,
-        )
-        if event is None:
+        events = [e for e in labels.events if e["article"] in cited and _quotes(entry.event, e["quote"])]
+        if not events:
             continue
         tally.dated_events += 1
-        if entry.date[:10] == event["date"]:
+        if entry.date[:10] in {e["date"] for e in events}:
             tally.dated_right += 1
         else:
-            tally.miss("dates wrong", f"{labels.story_id}: {entry.date} for {event['date']}: {event['quote']}")
+            tally.miss("dates wrong", f"{labels.story_id}: {entry.date} for {events[0]['date']}: {events[0]['quote']}")

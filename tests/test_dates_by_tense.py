@@ -1,0 +1,52 @@
+"""Dates by tense and anchor: a weekday or a date without a year is the last one for what has
+happened and the next one for what is to come, counted from the article's own date."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.dates import DateResolver, tense_of
+from rag.nlp import Pipeline
+
+FRIDAY = "2025-03-14"  # a Friday
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+def dated(nlp: Pipeline, sentence: str, article_date: str = FRIDAY) -> str | None:
+    doc = nlp.parse([sentence])[0]
+    entity = next(e for e in doc.ents if e.label_ == "DATE")
+    mention = DateResolver().resolve(entity.text, article_date, None, tense_of(entity))
+    return mention.date if mention else None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "date"),
+    [
+        ("The board approved the budget on Tuesday.", "2025-03-11"),
+        ("The union said it would decide by Thursday.", "2025-03-20"),
+        ("The museum will reopen on Tuesday.", "2025-03-18"),
+        ("Residents have until Wednesday to file objections.", "2025-03-19"),
+        ("The team hopes to finish the repairs by Monday.", "2025-03-17"),
+        ("The mayor had signed the order by Wednesday.", "2025-03-12"),
+    ],
+)
+def test_a_weekday_is_the_last_for_the_past_and_the_next_for_the_future(
+    nlp: Pipeline, sentence: str, date: str
+) -> None:
+    assert dated(nlp, sentence) == date
+
+
+def test_a_past_event_without_a_year_is_in_the_year_before_when_its_month_is_later(nlp: Pipeline) -> None:
+    assert dated(nlp, "The senator first raised the matter in a phone call on Nov. 3.", "2025-02-10") == "2024-11-03"
+
+
+def test_a_deadline_without_a_year_is_in_the_year_after_when_its_month_is_earlier(nlp: Pipeline) -> None:
+    assert dated(nlp, "The agency will publish its findings by Jan. 20.", "2025-11-04") == "2026-01-20"
+
+
+def test_a_past_event_earlier_in_the_year_stays_in_it(nlp: Pipeline) -> None:
+    assert dated(nlp, "The company announced the merger on Feb. 2.", "2025-03-14") == "2025-02-02"
