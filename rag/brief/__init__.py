@@ -101,7 +101,8 @@ def build_briefing(
     vectors = vectors[keep]
     similarity = vectors @ vectors.T
     reference_year = reference_year_of(dates_by_key.values())
-    facts = read_facts(relevant, nlp, dates_by_key, reference_year)
+    every_fact = read_facts(claims, nlp, dates_by_key, reference_year)  # People: everyone the articles name
+    facts = [every_fact[i] for i in keep]
     support_settings = SupportSettings()
     clusters = cluster_claims(relevant, similarity, settings, support_settings)
     agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings)
@@ -114,7 +115,7 @@ def build_briefing(
         + attribution_conflicts(relevant, facts, dates_by_key)
     )
     timeline = build_timeline(relevant, facts, similarity, settings)
-    people = person_entries(relevant, facts, by_person, discrepancies)
+    people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
     summary = summarize_claims(relevant, similarity, settings)
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary

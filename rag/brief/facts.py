@@ -9,12 +9,12 @@ negation come from the dependency parse, dates from dateparser.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.brief.model import Claim
+from rag.brief.names import person_aliases, person_key
 from rag.brief.roles import Role, role_of
 from rag.dates import DateMention, DateResolver, duration, tense_of
 from rag.nlp import Pipeline
@@ -69,7 +69,7 @@ def read_facts(
     for claim, doc in zip(claims, docs, strict=True):
         facts = ClaimFacts()
         for entity in doc.ents:
-            if entity.label_ == "PERSON" and (name := aliases.get(_person_key(entity))):
+            if entity.label_ == "PERSON" and (name := aliases.get(person_key(entity))):
                 if name not in facts.people:
                     facts.people.append(name)
                 role = role_of(entity, name)
@@ -100,62 +100,6 @@ def read_facts(
 
 
 # -- people ---------------------------------------------------------------------------------
-
-
-def _clean_tokens(entity: Any) -> list[Any]:
-    tokens = [t for t in entity if not t.is_punct and t.tag_ != "POS" and t.pos_ != "DET"]
-    while tokens and tokens[-1].lower_ in ("'s", "’s"):
-        tokens = tokens[:-1]
-    while len(tokens) > 1 and tokens[0].pos_ == "NOUN":
-        tokens = tokens[1:]  # "Astronomer Rosa Delgado": the recogniser took the title in
-    return tokens
-
-
-def _person_key(entity: Any) -> str:
-    return " ".join(t.text for t in _clean_tokens(entity))
-
-
-def _plausible_person(tokens: Sequence[Any]) -> bool:
-    """A name is capitalised proper-noun words, without digits; spaCy's small model also calls
-    headlines' capitalised phrases people, so every word must read as a name."""
-    return (
-        1 <= len(tokens) <= 4
-        and all(t.text[:1].isupper() and not any(c.isdigit() for c in t.text) for t in tokens)
-        and any(t.pos_ == "PROPN" for t in tokens)
-        and all(t.pos_ in ("PROPN", "NOUN", "ADJ") or t.text.endswith(".") for t in tokens)
-    )
-
-
-def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
-    """Every way a person is written ("Okafor", "Anna Okafor", "Anna M. Okafor") mapped to one name:
-    the most frequent full form sharing the surname. A bare surname belongs to the full name
-    only when one full name has that surname."""
-    forms: Counter[str] = Counter()
-    for doc in docs:
-        for entity in doc.ents:
-            if entity.label_ == "PERSON":
-                tokens = _clean_tokens(entity)
-                if _plausible_person(tokens):
-                    forms[" ".join(t.text for t in tokens)] += 1
-    by_surname: dict[str, list[str]] = defaultdict(list)
-    for form in forms:
-        by_surname[form.split()[-1].lower()].append(form)
-    aliases: dict[str, str] = {}
-    for variants in by_surname.values():
-        full = sorted((v for v in variants if len(v.split()) > 1), key=lambda v: (-forms[v], -len(v), v))
-        firsts = {v.split()[0].lower() for v in full}
-        for variant in variants:
-            if len(variant.split()) > 1:
-                # "Anna Okafor" and "Anna M. Okafor" are one person; "Daniel Okafor" another.
-                same = [f for f in full if f.split()[0].lower() == variant.split()[0].lower()]
-                aliases[variant] = same[0]
-            elif len(firsts) == 1 and full:
-                aliases[variant] = full[0]
-            elif not full:
-                aliases[variant] = variant
-        if len(firsts) == 1 and full:
-            aliases.setdefault(full[0].split()[-1], full[0])  # the surname alone, as it is written
-    return aliases
 
 
 # -- figures --------------------------------------------------------------------------
@@ -233,7 +177,7 @@ def actions_of(doc: Any, aliases: dict[str, str]) -> list[Action]:
 
 def _subject_name(subject: Any, aliases: dict[str, str]) -> str:
     span = next((e for e in subject.doc.ents if e.start <= subject.i < e.end and e.label_ == "PERSON"), None)
-    if span is not None and (name := aliases.get(_person_key(span))):
+    if span is not None and (name := aliases.get(person_key(span))):
         return name
     # The recogniser missed the name here ("45 Berg", a footnote glued on): a word that is
     # someone's name elsewhere in the articles is still that person.
@@ -249,7 +193,7 @@ def _speaker(text: str, doc: Any, aliases: dict[str, str]) -> tuple[str | None, 
         for e in doc.ents
         if e.label_ == "PERSON"
         and not (match.start() <= e.start_char < match.end())
-        and (key := _person_key(e)) in aliases
+        and (key := person_key(e)) in aliases
     ]
     speakers = set(outside)
     return (outside[0] if len(speakers) == 1 else None), match.group(1)

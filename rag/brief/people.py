@@ -15,11 +15,12 @@ def person_entries(
     by_person: dict[str, dict[Role, list[int]]],
     discrepancies: list[Discrepancy],
 ) -> list[PersonEntry]:
-    """Each person described by a source, or named by at least two, with every description and
-    the articles giving it; people with conflicting titles are flagged."""
+    """Each person described by a source, quoted, or named by at least two, with every
+    description and the articles giving it; people with conflicting titles are flagged."""
     conflicted = {d.about.removesuffix("'s title") for d in discrepancies if d.kind == "title"}
     articles: dict[str, set[int]] = {}
     mentions: Counter[str] = Counter()
+    speakers = {fact.speaker for fact in facts if fact.speaker}
     for claim, fact in zip(claims, facts, strict=True):
         for person in fact.people:
             articles.setdefault(person, set()).add(claim.key)
@@ -27,7 +28,7 @@ def person_entries(
     entries = []
     for person, _ in sorted(mentions.items(), key=lambda item: (-len(articles[item[0]]), -item[1], item[0])):
         descriptions = by_person.get(person, {})
-        if not descriptions and len(articles[person]) < 2:
+        if not descriptions and len(articles[person]) < 2 and person not in speakers:
             continue
         statements = tuple(
             Statement(role.description, tuple(sorted(keys)))

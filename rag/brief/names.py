@@ -1,0 +1,146 @@
+"""Who the people are, decided from all their mentions together: every way a person is written
+("Okafor", "Anna Okafor", "Anna M. Okafor", "Anna", "Councilwoman Anna Okafor") mapped to one
+full name, and the names the recogniser calls people but the texts treat as things left out.
+
+The evidence is the parse's and the recogniser's own, over every mention in the articles:
+- a name the recogniser labels a place, an organisation or a product at least as often as a
+  person is not a person;
+- a name written as a thing ("the Ashcombe plant", "an Arlo", "Pelham residents": after an
+  article or as a noun's modifier) in half its mentions or more is not a person;
+- a name given only as one word, never in full, is not listed as a person (it may be a place, a
+  firm or a ship; news names a person in full at first mention);
+- a first word whose removal leaves another full form ("Councilwoman Rita Saldana" beside "Rita
+  Saldana"), or that the texts also use as a common noun ("the superintendent"), is a title
+  written into the name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT", "WORK_OF_ART"})
+
+
+def clean_tokens(entity: Any) -> list[Any]:
+    tokens = [t for t in entity if not t.is_punct and t.tag_ != "POS" and t.pos_ != "DET"]
+    while tokens and tokens[-1].lower_ in ("'s", "’s"):
+        tokens = tokens[:-1]
+    while len(tokens) > 1 and tokens[0].pos_ == "NOUN":
+        tokens = tokens[1:]  # "Astronomer Rosa Delgado": the recogniser took the title in
+    return tokens
+
+
+def written(tokens: Sequence[Any]) -> str:
+    """The name as the text writes it, hyphens kept ("Mei-Lin Cho", "Amara Quist-Hall")."""
+    if not tokens:
+        return ""
+    doc = tokens[0].doc
+    return " ".join(doc[tokens[0].i : tokens[-1].i + 1].text.split())
+
+
+def person_key(entity: Any) -> str:
+    return written(clean_tokens(entity))
+
+
+def plausible_person(tokens: Sequence[Any]) -> bool:
+    """A name is capitalised proper-noun words, without digits; spaCy's small model also calls
+    headlines' capitalised phrases people, so every word must read as a name."""
+    return (
+        1 <= len(tokens) <= 4
+        and all(t.text[:1].isupper() and not any(c.isdigit() for c in t.text) for t in tokens)
+        and any(t.pos_ == "PROPN" for t in tokens)
+        and all(t.pos_ in ("PROPN", "NOUN", "ADJ") or t.text.endswith(".") for t in tokens)
+        and not all(t.text.isupper() and len(t.text) > 1 for t in tokens)  # "PELL JUNCTION": a headline's caps
+    )
+
+
+def _written_as_thing(entity: Any) -> bool:
+    """ "the Coldharbour Mill site", "an Arlo", "Pelham residents": an article before the name,
+    or the name modifying a common noun. People's names take neither."""
+    before = entity.doc[entity.start - 1] if entity.start > 0 else None
+    if before is not None and before.tag_ == "DT" and before.lower_ in ("the", "a", "an"):
+        return True
+    return bool(entity.root.dep_ == "compound" and entity.root.head.pos_ == "NOUN")
+
+
+def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
+    """Every way a person is written mapped to one name: the most frequent full form sharing the
+    surname (or, for a given name alone, the one full form that starts with it). A bare name
+    belongs to a full name only when one full name fits it."""
+    forms: Counter[str] = Counter()
+    as_thing: Counter[str] = Counter()
+    labelled_thing: Counter[str] = Counter()
+    lower_words: set[str] = set()
+    for doc in docs:
+        lower_words.update(t.text for t in doc if t.pos_ == "NOUN" and t.is_alpha and t.text.islower())
+        for entity in doc.ents:
+            if entity.label_ == "PERSON":
+                tokens = clean_tokens(entity)
+                if plausible_person(tokens):
+                    form = written(tokens)
+                    forms[form] += 1
+                    as_thing[form] += _written_as_thing(entity)
+            elif entity.label_ in THING_LABELS:
+                labelled_thing[written(clean_tokens(entity))] += 1
+    people = {
+        form: count
+        for form, count in forms.items()
+        if labelled_thing[form] < count and 2 * as_thing[form] < count
+    }
+    titled = _titled_forms(people, lower_words)
+    for form, bare in titled.items():
+        people[bare] = people.get(bare, 0) + people.pop(form)
+    aliases = _by_surname(people)
+    for form, bare in titled.items():
+        if bare in aliases:
+            aliases[form] = aliases[bare]
+    return aliases
+
+
+def _titled_forms(people: dict[str, int], lower_words: set[str]) -> dict[str, str]:
+    """Forms whose first word is a title written into the name, each with the name without it:
+    in a name of three words or more, when the rest is a full form of its own or the texts use
+    the first word as a common noun ("the superintendent"); in a name of two, when the texts use
+    it so and another full name has the surname ("Councilwoman Saldana" beside "Rita Saldana"),
+    so that a given name such as Grant is left alone."""
+    surnames = Counter(form.split()[-1] for form in people if len(form.split()) > 1)
+    found = {}
+    for form in people:
+        words = form.split()
+        title = words[0].lower() in lower_words
+        if len(words) >= 3 and (title or " ".join(words[1:]) in people):
+            found[form] = " ".join(words[1:])
+        elif len(words) == 2 and title and surnames[words[1]] > 1:
+            found[form] = words[1]
+    return found
+
+
+def _by_surname(forms: Counter[str] | dict[str, int]) -> dict[str, str]:
+    by_surname: dict[str, list[str]] = defaultdict(list)
+    for form in forms:
+        by_surname[form.split()[-1].lower()].append(form)
+    aliases: dict[str, str] = {}
+    for variants in by_surname.values():
+        full = sorted((v for v in variants if len(v.split()) > 1), key=lambda v: (-forms[v], -len(v), v))
+        firsts = {v.split()[0].lower() for v in full}
+        for variant in variants:
+            if len(variant.split()) > 1:
+                # "Anna Okafor" and "Anna M. Okafor" are one person; "Daniel Okafor" another.
+                same = [f for f in full if f.split()[0].lower() == variant.split()[0].lower()]
+                aliases[variant] = same[0]
+            elif len(firsts) == 1 and full:
+                aliases[variant] = full[0]
+        if len(firsts) == 1 and full:
+            aliases.setdefault(full[0].split()[-1], full[0])  # the surname alone, as it is written
+    surnames = {form.split()[-1].lower() for form in forms if len(form.split()) > 1}
+    by_given: dict[str, set[str]] = defaultdict(set)
+    for form in forms:
+        if len(form.split()) > 1:
+            by_given[form.split()[0].lower()].add(aliases.get(form, form))
+    for form in forms:
+        name = form.lower()
+        if len(form.split()) == 1 and form not in aliases and name not in surnames and len(by_given[name]) == 1:
+            aliases[form] = next(iter(by_given[name]))  # "Graham", for the one Graham named in full
+    return aliases
