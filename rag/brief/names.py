@@ -3,8 +3,8 @@
 full name, and the names the recogniser calls people but the texts treat as things left out.
 
 The evidence is the parse's and the recogniser's own, over every mention in the articles:
-- a name the recogniser labels a place, an organisation or a product at least as often as a
-  person is not a person;
+- a name the recogniser labels a place, an organisation or a product more often than a person
+  is not a person;
 - a name written as a thing ("the Ashcombe plant", "an Arlo", "Pelham residents": after an
   article or as a noun's modifier) in half its mentions or more is not a person;
 - a name given only as one word, never in full, is not listed as a person (it may be a place, a
@@ -24,7 +24,14 @@ THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT"
 
 
 def clean_tokens(entity: Any) -> list[Any]:
-    tokens = [t for t in entity if not t.is_punct and t.tag_ != "POS" and t.pos_ != "DET"]
+    """The name's words: without articles, punctuation and a possessive, and with the capitalised
+    proper nouns that follow it outside any entity ("British blogger Graham Phillips", where the
+    recogniser took only "Graham")."""
+    doc = entity.doc
+    end = entity.end
+    while end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper() and not doc[end].ent_type_:
+        end += 1
+    tokens = [t for t in doc[entity.start : end] if not t.is_punct and t.tag_ != "POS" and t.pos_ != "DET"]
     while tokens and tokens[-1].lower_ in ("'s", "’s"):
         tokens = tokens[:-1]
     while len(tokens) > 1 and tokens[0].pos_ == "NOUN":
@@ -87,7 +94,7 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
     people = {
         form: count
         for form, count in forms.items()
-        if labelled_thing[form] < count and 2 * as_thing[form] < count
+        if labelled_thing[form] <= count and 2 * as_thing[form] < count
     }
     titled = _titled_forms(people, lower_words)
     for form, bare in titled.items():

@@ -62,6 +62,11 @@ _BOILERPLATE = re.compile(
 )
 
 
+# A reference number glued after a sentence's last stop ("… Graham Phillips.23"), as pages
+# copied from the web carry them: not part of what the sentence says.
+_FOOTNOTE = re.compile(r"([.!?][\"'”’»)\]]*)\d{1,3}$")
+
+
 def claim_sentences(text: str) -> list[str]:
     """Sentences worth comparing: whole statements, not headings, bullets' markers or page chrome."""
     return [sentence for _, sentence in claim_spans(text)]
@@ -71,7 +76,7 @@ def claim_spans(text: str) -> list[tuple[int, str]]:
     """`claim_sentences` with where each starts in the text."""
     found = []
     for start, end in sentence_spans(text):
-        sentence = text[start:end].lstrip("•*-–— \t").strip()
+        sentence = _FOOTNOTE.sub(r"\1", text[start:end].lstrip("•*-–— \t").strip())
         n_words = len(sentence.split())
         if n_words < 6 or n_words > 90 or _BOILERPLATE.search(sentence):
             continue
