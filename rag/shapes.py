@@ -76,7 +76,12 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
         "topic": briefing.topic,
         "summary": [statement(s) for s in briefing.summary],
         "agreements": [
-            {"text": a.text, "citations": list(a.citations), "source_count": a.source_count}
+            {
+                "text": a.text,
+                "citations": list(a.citations),
+                "source_count": a.source_count,
+                "quotes": [statement(q) for q in a.quotes],
+            }
             for a in briefing.agreements
         ],
         "discrepancies": [

@@ -18,6 +18,7 @@ from rag.brief.cluster import (
     cluster_claims,
     find_agreements,
     keep_relevant,
+    same_figures,
     single_source_claims,
     summarize_claims,
 )
@@ -104,7 +105,8 @@ def build_briefing(
     every_fact = read_facts(claims, nlp, dates_by_key, reference_year)  # People: everyone the articles name
     facts = [every_fact[i] for i in keep]
     support_settings = SupportSettings()
-    clusters = cluster_claims(relevant, similarity, settings, support_settings)
+    anchored = same_figures(facts, similarity, settings)
+    clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored)
     agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings)
     single = single_source_claims(relevant, facts, similarity, clusters, settings)
     by_person = roles_by_person(relevant, facts)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rag.brief.facts import ClaimFacts
+from rag.brief.facts import ClaimFacts, amounts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
@@ -39,16 +39,36 @@ def keep_relevant(claims: list[Claim], settings: BriefSettings) -> list[int]:
 class _Cluster:
     members: list[int]
     citations: list[int] = field(default_factory=list)
+    anchored: np.ndarray | None = None  # per member: the same figures as the leader, close in meaning
+
+
+def same_figures(facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings) -> np.ndarray:
+    """Pairs of claims that give the same amount and are close in meaning: one fact in other
+    words ("voted 6-3 to close the precinct", "approved the closure 6-3")."""
+    anchored = np.zeros(similarity.shape, dtype=bool)
+    values = [{v for f in fact.figures for v in amounts(f.value)} for fact in facts]
+    rows, cols = np.nonzero(similarity >= settings.same_figure_similarity)
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        if i != j and values[i] & values[j]:
+            anchored[i, j] = True
+    return anchored
 
 
 def cluster_claims(
-    claims: list[Claim], similarity: np.ndarray, settings: BriefSettings, support_settings: SupportSettings
+    claims: list[Claim],
+    similarity: np.ndarray,
+    settings: BriefSettings,
+    support_settings: SupportSettings,
+    anchored: np.ndarray | None = None,
 ) -> list[_Cluster]:
     """Greedy leader clustering across articles: the claim most echoed by other outlets leads,
-    and takes the closest sentence of each other article that says the same thing."""
+    and takes the closest sentence of each other article that says the same thing (close in
+    meaning and in words, or close in meaning with the same figures: `anchored`)."""
     keys = np.array([c.key for c in claims])
     other = keys[:, None] != keys[None, :]
-    echoes = ((similarity >= settings.cluster_similarity) & other).sum(axis=1)
+    anchored = anchored if anchored is not None else np.zeros(similarity.shape, dtype=bool)
+    linked = (similarity >= settings.cluster_similarity) | anchored
+    echoes = (linked & other).sum(axis=1)
     order = sorted(range(len(claims)), key=lambda i: (-echoes[i], -claims[i].relevance, i))
     assigned = np.zeros(len(claims), dtype=bool)
     clusters: list[_Cluster] = []
@@ -58,16 +78,19 @@ def cluster_claims(
         assigned[leader] = True
         members = [leader]
         best_per_article: dict[int, tuple[float, int]] = {}
-        close = np.flatnonzero((similarity[leader] >= settings.cluster_similarity) & other[leader] & ~assigned)
+        close = np.flatnonzero(linked[leader] & other[leader] & ~assigned)
         for candidate in close.tolist():
             key = claims[candidate].key
             if similarity[leader, candidate] > best_per_article.get(key, (-1.0, -1))[0]:
                 best_per_article[key] = (float(similarity[leader, candidate]), candidate)
         for _, member in sorted(best_per_article.values(), reverse=True):
-            if support(claims[member].text, claims[leader].text, None, support_settings).score >= 0.3:
+            if (
+                anchored[leader, member]
+                or support(claims[member].text, claims[leader].text, None, support_settings).score >= 0.3
+            ):
                 members.append(member)
                 assigned[member] = True
-        clusters.append(_Cluster(members, sorted({claims[m].key for m in members})))
+        clusters.append(_Cluster(members, sorted({claims[m].key for m in members}), anchored[leader, members]))
     return clusters
 
 
@@ -89,17 +112,28 @@ def find_agreements(
         text = claims[best].text
         # Checked as in `rag ask`: each cited article must support the statement.
         member_text = {claims[m].key: claims[m].text for m in members}
+        same_figures = {claims[m].key for m, a in zip(members, _flags(cluster), strict=True) if a}
+        if same_figures:
+            same_figures.add(claims[members[0]].key)
         verified = [
             k
             for k in cluster.citations
             if k == claims[best].key
+            or (k in same_figures and claims[best].key in same_figures)
             or support(text, member_text[k], embedder, support_settings).supported
             or support(text, texts[k], embedder, support_settings).supported
         ]
         if len(verified) >= 2:
-            agreements.append(Agreement(text, tuple(verified), len(verified)))
+            own = tuple(Statement(member_text[k], (k,)) for k in verified)
+            agreements.append(Agreement(text, tuple(verified), len(verified), own))
     agreements.sort(key=lambda a: (-a.source_count, a.citations))
     return agreements
+
+
+def _flags(cluster: _Cluster) -> list[bool]:
+    if cluster.anchored is None:
+        return [False] * len(cluster.members)
+    return [bool(a) for a in cluster.anchored]
 
 
 def single_source_claims(

@@ -16,6 +16,7 @@ class BriefSettings:
     topic_article_floor: float = 0.3  # best passage cosine for an article to bear on the topic
     topic_lexical_floor: float = 0.15  # ... or this much when the passage also shares the topic's words
     cluster_similarity: float = 0.66
+    same_figure_similarity: float = 0.5  # claims this alike that give the same amount state one fact
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
     contrast_similarity: float = 0.5  # claims this alike may state and deny the same action
     same_fact_similarity: float = 0.75  # claims this alike tell the same fact (figures, dates)
@@ -38,6 +39,7 @@ class Agreement:
     text: str
     citations: tuple[int, ...]
     source_count: int
+    quotes: tuple[Statement, ...] = ()  # what each cited article itself says, in its own words
 
 
 @dataclass(frozen=True)

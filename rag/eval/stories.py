@@ -22,7 +22,8 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 def statements_of(briefing: Any) -> list[tuple[str, tuple[int, ...]]]:
     """Every statement a briefing makes, with the article keys it cites."""
     found = [(s.text, s.citations) for s in (*briefing.summary, *briefing.single_source)]
-    found += [(a.text, a.citations) for a in briefing.agreements]
+    for agreement in briefing.agreements:  # each source checked against what it says itself
+        found += [(q.text, q.citations) for q in agreement.quotes] or [(agreement.text, agreement.citations)]
     found += [(e.event, e.citations) for e in briefing.timeline]
     found += [(p.text, p.citations) for d in briefing.discrepancies for p in d.positions]
     return found
