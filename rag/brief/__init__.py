@@ -10,6 +10,7 @@ against the articles the same way.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,9 +30,9 @@ from rag.brief.compare import (
     roles_by_person,
     title_conflicts,
 )
-from rag.brief.facts import read_facts
+from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.llm_steps import map_claims, reduce_summary
-from rag.brief.model import Briefing, BriefSettings, BriefSource
+from rag.brief.model import Briefing, BriefSettings, BriefSource, Claim, Statement
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
@@ -57,6 +58,22 @@ def _nothing_to_brief(store: IndexStore, topic: str | None, filters: Filters, do
     if topic is None:
         return "no article holds enough text to brief"
     return "no articles bear on that topic; try broader words, or no topic for the whole index"
+
+
+def dated_days(statements: list[Statement], claims: list[Claim], facts: list[ClaimFacts]) -> list[Statement]:
+    """Statements whose days are named only relative to their article ("on Tuesday",
+    "tomorrow") with the date written after them: "on Tuesday (February 13)"."""
+    by_text = {claim.text: fact for claim, fact in zip(claims, facts, strict=True)}
+    shown = []
+    for statement in statements:
+        text = statement.text
+        fact = by_text.get(text)
+        for mention in fact.dates if fact else ():
+            if mention.precision == "day" and not any(c.isdigit() for c in mention.text) and mention.text in text:
+                day = dt.date.fromisoformat(mention.date)
+                text = text.replace(mention.text, f"{mention.text} ({day:%B} {day.day})", 1)
+        shown.append(Statement(text, statement.citations))
+    return shown
 
 
 def build_briefing(
@@ -118,7 +135,7 @@ def build_briefing(
     )
     timeline = build_timeline(relevant, facts, similarity, settings)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
-    summary = summarize_claims(relevant, similarity, settings)
+    summary = dated_days(summarize_claims(relevant, similarity, settings, facts, anchored), relevant, facts)
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
     return Briefing(

@@ -177,13 +177,20 @@ def _values(fact: ClaimFacts) -> set[str]:
     return {f.value for f in fact.figures if f.label in ("MONEY", "PERCENT", "QUANTITY")}
 
 
-def summarize_claims(claims: list[Claim], similarity: np.ndarray, settings: BriefSettings) -> list[Statement]:
+def summarize_claims(
+    claims: list[Claim],
+    similarity: np.ndarray,
+    settings: BriefSettings,
+    facts: list[ClaimFacts] | None = None,
+    anchored: np.ndarray | None = None,
+) -> list[Statement]:
     """What most outlets report, then each outlet's main point, in about `summary_words` words.
 
     A claim counts for as many other articles as say something close to it, for its place in
     its article (news leads with what matters) and for its closeness to what the others say;
-    claims that repeat one already taken are skipped. Each statement cites every article that
-    says it."""
+    claims that repeat one already taken (close in meaning, or the same amount in other words:
+    `anchored`) are skipped, and so are claims that do not stand alone (`facts`). Each statement
+    cites every article that says it."""
     if not claims:
         return []
     keys = np.array([c.key for c in claims])
@@ -206,7 +213,11 @@ def summarize_claims(claims: list[Claim], similarity: np.ndarray, settings: Brie
         length = len(claims[index].text.split())
         if picked and words + length > settings.summary_words:
             return False
+        if facts is not None and not facts[index].standalone:
+            return False
         if any(similarity[index, p] >= settings.summary_redundancy for p in picked):
+            return False
+        if anchored is not None and any(anchored[index, p] or anchored[p, index] for p in picked):
             return False
         picked.append(index)
         words += length

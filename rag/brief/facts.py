@@ -16,6 +16,7 @@ from typing import Any
 from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
 from rag.brief.roles import Role, role_of
+from rag.brief.standalone import stands_alone
 from rag.dates import DateMention, DateResolver, duration, tense_of
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
@@ -53,6 +54,7 @@ class ClaimFacts:
     actions: list[Action] = field(default_factory=list)
     speaker: str | None = None  # the one person named outside a quote the claim carries
     quote: str | None = None
+    standalone: bool = True  # makes sense without its neighbours, its relative days dated
 
     @property
     def informative(self) -> bool:
@@ -95,6 +97,7 @@ def read_facts(
                     facts.people.append(name)
         facts.actions = actions_of(doc, aliases)
         facts.speaker, facts.quote = _speaker(claim.text, doc, aliases)
+        facts.standalone = stands_alone(claim.text, doc, days_dated=True)
         found.append(facts)
     return found
 

@@ -64,9 +64,13 @@ def eval_stories(
     from rag.brief import build_briefing
     from rag.cite import SupportSettings, support
     from rag.eval.editor import Tally, read_labels, score_briefing
+    from rag.eval.judges import JudgeTally, judge_briefing
+    from rag.nlp import Pipeline
 
     labels = read_labels(gold.directory / "stories.jsonl")
     editor = Tally()
+    judged = JudgeTally()
+    nlp = Pipeline()
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     articles = _story_articles(gold)
     settings = SupportSettings()
@@ -100,6 +104,8 @@ def eval_stories(
             coverage.append(matched / len(reference))
         else:
             unscored += 1
+        own_texts = [articles[d][0] for d in story.article_ids if d in articles]
+        judge_briefing(briefing, own_texts, embedder, nlp, judged)
         if story.story_id in labels:
             score_briefing(briefing, labels[story.story_id], editor)
         people.append(len(briefing.people))
@@ -120,6 +126,8 @@ def eval_stories(
         "people_per_story": _mean(people),
         "discrepancies_per_story": _mean(discrepancies),
         "stories_with_discrepancies": round(sum(d > 0 for d in discrepancies) / len(stories), 4) if stories else None,
+        "judged": judged.figures(),
+        "judged_examples": judged.examples,
         **({"editor": editor.figures(), "editor_misses": editor.misses} if labels else {}),
     }
 
@@ -144,6 +152,16 @@ def stories_markdown(figures: dict[str, Any]) -> str:
         f"{figures['citation_precision']}, people per story {figures['people_per_story']}, discrepancies per "
         f"story {figures['discrepancies_per_story']} (stories with any: {figures['stories_with_discrepancies']})"
     )
+    if judged := figures.get("judged"):
+        rows.append(
+            f"summary sentences {judged['summary_sentences']}: repeating a fact {judged['repeating_a_fact']}, "
+            f"not standing alone {judged['not_standing_alone']} ({judged['not_standing_alone_share']}); stories whose "
+            f"outlets all lead with one fact {judged['stories_all_leading_with_one_fact']}, without an agreement "
+            f"{judged['of_which_without_agreement_share']}"
+        )
+    if editor := figures.get("editor"):
+        named = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in editor.items() if k != "counts")
+        rows.append(f"against the labels: {named}")
     return "\n".join(rows)
 
 

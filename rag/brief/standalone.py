@@ -1,0 +1,41 @@
+"""Whether a sentence makes sense without its neighbours: what a summary may quote.
+
+It does not when it opens on a pronoun or a connective whose referent is in another sentence
+("He said…", "But…", "That was…"), when it is a question or an outlet's label ("What's
+happening:"), when it is a quotation with no speaker, or when it names a day only relative to
+its article ("tomorrow", "on Tuesday") and the date is not written beside it. The parse decides
+the parts of speech; the day names are the calendar's.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
+_RELATIVE_DAY = re.compile(
+    r"\b(today|tonight|tomorrow|yesterday|(on |by |until |last |next |this )?(monday|tuesday|wednesday|thursday|"
+    r"friday|saturday|sunday))\b(?!\s*\()",
+    re.IGNORECASE,
+)
+
+
+def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
+    """Whether a sentence makes sense without its neighbours (see the module's list); with
+    `days_dated`, a relative day passes, as the caller writes its date in."""
+    tokens = [t for t in doc if not t.is_space]
+    if not tokens:
+        return False
+    first = tokens[0]
+    if first.pos_ == "PRON" and first.lower_ not in ("i", "we", "you", "everyone", "nobody", "someone"):
+        return False
+    if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
+        return False
+    if first.pos_ == "CCONJ" or (first.pos_ == "ADV" and len(tokens) > 1 and tokens[1].text == ","):
+        return False
+    if text.rstrip().endswith("?") or _LABEL.match(text):
+        return False
+    stripped = text.strip()
+    if stripped[:1] in "\"“" and stripped.rstrip(".")[-1:] in "\"”" and not any(t.lemma_ == "say" for t in tokens):
+        return False
+    return days_dated or not _RELATIVE_DAY.search(text)

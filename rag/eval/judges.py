@@ -1,0 +1,96 @@
+"""What an editor checks in any briefing, without labels (story sets such as neus_dev):
+
+- a summary sentence that repeats a fact an earlier one gave: as alike in meaning as the
+  briefing's own "same fact" setting, or giving the same amount and close in meaning;
+- a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
+  referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
+  happening:"), a quotation with no speaker, or it names a day only relative to the article
+  ("tomorrow", "on Tuesday") without the date;
+- a story whose outlets all lead with the same fact (their first sentences all alike) and whose
+  briefing lists no agreement.
+
+The parse (spaCy) and the embedding model are the judges; the thresholds are the briefing's own
+settings, so a briefing is held to what it claims to do.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rag.brief.model import Briefing, BriefSettings
+from rag.brief.standalone import stands_alone
+from rag.embed import Embedder
+from rag.nlp import Pipeline
+from rag.text import sentences
+
+_AMOUNT = re.compile(r"\d[\d,.]*\d|\d")
+_DATED = re.compile(r" \([A-Z][a-z]+ \d{1,2}\)")  # a day the briefing wrote in: "(April 9)"
+
+
+@dataclass
+class JudgeTally:
+    summary_sentences: int = 0
+    repeating: int = 0
+    not_standalone: int = 0
+    lead_stories: int = 0  # stories whose outlets all lead with one fact
+    lead_without_agreement: int = 0
+    examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def figures(self) -> dict[str, object]:
+        def ratio(a: int, b: int) -> float | None:
+            return round(a / b, 4) if b else None
+
+        return {
+            "summary_sentences": self.summary_sentences,
+            "repeating_a_fact": self.repeating,
+            "not_standing_alone": self.not_standalone,
+            "not_standing_alone_share": ratio(self.not_standalone, self.summary_sentences),
+            "stories_all_leading_with_one_fact": self.lead_stories,
+            "of_which_without_agreement_share": ratio(self.lead_without_agreement, self.lead_stories),
+        }
+
+    def example(self, kind: str, text: str) -> None:
+        listed = self.examples.setdefault(kind, [])
+        if len(listed) < 30:
+            listed.append(text)
+
+
+def judge_briefing(
+    briefing: Briefing,
+    article_texts: Sequence[str],
+    embedder: Embedder,
+    nlp: Pipeline,
+    tally: JudgeTally,
+    settings: BriefSettings | None = None,
+) -> None:
+    settings = settings or BriefSettings()
+    summary = [s.text for s in briefing.summary]
+    tally.summary_sentences += len(summary)
+    if summary:
+        vectors = embedder.embed(summary)
+        similarity = vectors @ vectors.T
+        amounts = [set(_AMOUNT.findall(_DATED.sub("", s))) for s in summary]
+        for i in range(1, len(summary)):
+            for j in range(i):
+                same = similarity[i, j] >= settings.same_fact_similarity or (
+                    amounts[i] & amounts[j] and similarity[i, j] >= settings.same_figure_similarity
+                )
+                if same:
+                    tally.repeating += 1
+                    tally.example("repeating", f"{summary[j]} || {summary[i]}")
+                    break
+        for text, doc in zip(summary, nlp.parse(summary), strict=True):
+            if not stands_alone(text, doc):
+                tally.not_standalone += 1
+                tally.example("not standing alone", text)
+    leads = [found[0] for text in article_texts if (found := sentences(text))]
+    if len(leads) >= 2:
+        lead_vectors = embedder.embed(leads)
+        alike = lead_vectors @ lead_vectors.T
+        if float(alike.min()) >= settings.cluster_similarity:
+            tally.lead_stories += 1
+            if not briefing.agreements:
+                tally.lead_without_agreement += 1
+                tally.example("lead without agreement", leads[0])
