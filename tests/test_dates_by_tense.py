@@ -50,3 +50,14 @@ def test_a_deadline_without_a_year_is_in_the_year_after_when_its_month_is_earlie
 
 def test_a_past_event_earlier_in_the_year_stays_in_it(nlp: Pipeline) -> None:
     assert dated(nlp, "The company announced the merger on Feb. 2.", "2025-03-14") == "2025-02-02"
+
+
+def test_a_summary_writes_the_date_of_a_day_named_relative_to_its_article(nlp: Pipeline) -> None:
+    from rag.brief import dated_days
+    from rag.brief.facts import read_facts
+    from rag.brief.model import Claim, Statement
+
+    claim = Claim(1, "The council approved the budget on Tuesday after a long debate.")
+    facts = read_facts([claim], nlp, {1: FRIDAY}, None)
+    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)
+    assert shown[0].text == "The council approved the budget on Tuesday (March 11) after a long debate."

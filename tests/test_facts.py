@@ -137,3 +137,17 @@ def test_two_counts_of_the_same_thing_differ(nlp: Pipeline) -> None:
     facts = read_facts(claims, nlp, {1: "2024-10-08", 2: "2024-10-09"}, 2024)
     [found] = number_conflicts(claims, facts, np.ones((2, 2)), BriefSettings(), {1: "2024-10-08", 2: "2024-10-09"})
     assert found.label == "update"
+
+
+def test_an_abbreviated_title_is_spelled_out() -> None:
+    from rag.brief.roles import _spelled_out
+
+    assert _spelled_out("state Sen.") == "state senator"
+    assert _spelled_out("Lt. Gov.") == "lieutenant governor"
+    assert _spelled_out("harbour master") == "harbour master"
+
+
+def test_an_honorific_is_no_role_and_the_apposition_is() -> None:
+    claim = Claim(1, "Dr. Ana Ruiz, a marine ecologist at the institute, said the survey took two years.")
+    facts = read_facts([claim], Pipeline(), {1: "2025-03-14"}, None)
+    assert [r.description for r in facts[0].roles] == ["marine ecologist at the institute"]

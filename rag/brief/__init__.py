@@ -69,9 +69,12 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
         text = statement.text
         fact = by_text.get(text)
         for mention in fact.dates if fact else ():
-            if mention.precision == "day" and not any(c.isdigit() for c in mention.text) and mention.text in text:
-                day = dt.date.fromisoformat(mention.date)
-                text = text.replace(mention.text, f"{mention.text} ({day:%B} {day.day})", 1)
+            at = text.find(mention.text)
+            after = at + len(mention.text)
+            if mention.precision == "day" and not any(c.isdigit() for c in mention.text) and at >= 0:
+                if text[after : after + 2] != " (":  # not dated already (a day the sentence names twice)
+                    day = dt.date.fromisoformat(mention.date)
+                    text = f"{text[:after]} ({day:%B} {day.day}){text[after:]}"
         shown.append(Statement(text, statement.citations))
     return shown
 

@@ -86,7 +86,8 @@ def cluster_claims(
         for _, member in sorted(best_per_article.values(), reverse=True):
             if (
                 anchored[leader, member]
-                or support(claims[member].text, claims[leader].text, None, support_settings).score >= 0.3
+                or support(claims[member].text, claims[leader].text, None, support_settings).score
+                >= settings.cluster_word_support
             ):
                 members.append(member)
                 assigned[member] = True

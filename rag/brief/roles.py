@@ -11,6 +11,31 @@ from typing import Any
 from rag.text import normalize
 
 _FORMER = re.compile(r"^(?:former|ex)$|^ex-", re.IGNORECASE)
+# How English news abbreviates the titles it writes before names (AP style), and the honorifics
+# that name no office at all.
+_TITLE_ABBREVIATIONS = {
+    "sen.": "senator",
+    "rep.": "representative",
+    "gov.": "governor",
+    "lt. gov.": "lieutenant governor",
+    "gen.": "general",
+    "lt.": "lieutenant",
+    "col.": "colonel",
+    "maj.": "major",
+    "capt.": "captain",
+    "sgt.": "sergeant",
+    "cmdr.": "commander",
+    "adm.": "admiral",
+    "supt.": "superintendent",
+    "det.": "detective",
+    "insp.": "inspector",
+    "prof.": "professor",
+    "atty.": "attorney",
+    "pres.": "president",
+    "sec.": "secretary",
+    "amb.": "ambassador",
+}
+_HONORIFICS = frozenset({"mr.", "mrs.", "ms.", "miss", "mx.", "dr.", "mr", "mrs", "ms", "dr", "sir", "dame"})
 
 
 @dataclass(frozen=True)
@@ -31,7 +56,7 @@ def role_of(entity: Any, name: str) -> Role | None:
     ("port spokesman Tomas Berg"), an apposition ("Berg, the port's spokesman" or
     "the spokesman, Tomas Berg"), or a copula or "serves as" ("Berg is the spokesman")."""
     root = entity.root
-    title = [t for t in _title_before(entity) if t.text not in name.split()]
+    title = [t for t in _title_before(entity) if t.text not in name.split() and t.lower_ not in _HONORIFICS]
     if title and _is_office(title[-1]):
         return _role(name, title, title[-1])
     for child in root.children:
@@ -100,7 +125,7 @@ def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
         return None
     words = sorted(words, key=lambda w: w.i)
     doc = words[0].doc
-    description = doc.text[words[0].idx : words[-1].idx + len(words[-1].text)]
+    description = _spelled_out(doc.text[words[0].idx : words[-1].idx + len(words[-1].text)])
     former = any(_FORMER.search(w.text) for w in words)
     # What kind of office it is ("foreign", "defence"); a named body ("Senate", "U.S.") says
     # whose office, which outlets name in different ways, so it does not tell offices apart.
@@ -111,6 +136,15 @@ def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
     )
     rank = frozenset(normalize(w.text) for w in words if w.ent_type_ == "ORDINAL")
     return Role(name, description, _office_word(head.text), former, modifiers, rank)
+
+
+def _spelled_out(description: str) -> str:
+    """ "state Sen." → "state senator", "Lt. Gov." → "lieutenant governor"."""
+    lowered = description.lower()
+    for short, full in sorted(_TITLE_ABBREVIATIONS.items(), key=lambda item: -len(item[0])):
+        if lowered == short or lowered.endswith(" " + short):
+            return description[: len(description) - len(short)] + full
+    return description
 
 
 def _office_word(text: str) -> str:

@@ -58,7 +58,7 @@ def eval_stories(
     limit: int | None = None,
     on_story: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """Each story's briefing, built from its own articles with its title as the topic."""
+    """Each story's briefing, built from its own articles as `rag brief --story` builds it."""
     from rouge_score import rouge_scorer
 
     from rag.brief import build_briefing
@@ -83,9 +83,10 @@ def eval_stories(
     cited = supported = unscored = 0
     for number, story in enumerate(stories, start=1):
         # The offline briefing, whatever the backend: what is scored is the briefing's own
-        # selection and comparison, the same in every run.
+        # selection and comparison, the same in every run. A story is briefed as `rag brief
+        # --story` briefs it: all of its articles, no topic to narrow them.
         with rag.store() as store:
-            briefing = build_briefing(store, embedder, story.title or None, doc_ids=story.article_ids)
+            briefing = build_briefing(store, embedder, None, doc_ids=story.article_ids)
         texts = {s.key: articles[s.article_id][0] for s in briefing.sources if s.article_id in articles}
         summary = " ".join(s.text for s in briefing.summary)
         centre = next(
