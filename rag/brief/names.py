@@ -92,9 +92,7 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
             elif entity.label_ in THING_LABELS:
                 labelled_thing[written(clean_tokens(entity))] += 1
     people = {
-        form: count
-        for form, count in forms.items()
-        if labelled_thing[form] <= count and 2 * as_thing[form] < count
+        form: count for form, count in forms.items() if labelled_thing[form] <= count and 2 * as_thing[form] < count
     }
     titled = _titled_forms(people, lower_words)
     for form, bare in titled.items():

@@ -36,6 +36,6 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if text.rstrip().endswith("?") or _LABEL.match(text):
         return False
     stripped = text.strip()
-    if stripped[:1] in "\"“" and stripped.rstrip(".")[-1:] in "\"”" and not any(t.lemma_ == "say" for t in tokens):
+    if stripped[:1] in '"“' and stripped.rstrip(".")[-1:] in '"”' and not any(t.lemma_ == "say" for t in tokens):
         return False
     return days_dated or not _RELATIVE_DAY.search(text)
