@@ -40,6 +40,7 @@ from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
 from rag.embed import Embedder
 from rag.errors import RagError
+from rag.ingest.boilerplate import boilerplate_of
 from rag.ingest.versions import revisions_of
 from rag.llm import LLM
 from rag.nlp import Pipeline
@@ -110,7 +111,7 @@ def build_briefing(
     if llm is not None:
         claims = map_claims(llm, prompts, sources, texts)
     else:
-        claims = bearing_claims(store, articles, topic_vector, settings)
+        claims = bearing_claims(store, articles, topic_vector, settings, boilerplate_of(store))
     if not claims:
         raise RagError("the selected articles hold no sentences to brief on")
     vectors = embedder.embed([c.text for c in claims])

@@ -196,10 +196,8 @@ def summarize_claims(
         return []
     keys = np.array([c.key for c in claims])
     other = keys[:, None] != keys[None, :]
-    echoed = [
-        len({claims[j].key for j in np.flatnonzero((similarity[i] >= settings.cluster_similarity) & other[i])})
-        for i in range(len(claims))
-    ]
+    said_too = similarity >= settings.cluster_similarity
+    echoed = [len({claims[j].key for j in np.flatnonzero(said_too[i] & other[i])}) for i in range(len(claims))]
     # Mean closeness to what the other articles say, on the scale of a count of echoes.
     central = [3 * float(similarity[i][other[i]].mean()) if other[i].any() else 0.0 for i in range(len(claims))]
     order = sorted(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from rag.brief.model import BriefSettings, Claim
 from rag.embed import Embedder
+from rag.ingest.boilerplate import is_boilerplate
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store.filters import Filters
 from rag.store.protocol import IndexStore, StoredText
@@ -90,7 +91,11 @@ def claim_spans(text: str) -> list[tuple[int, str]]:
 
 
 def bearing_claims(
-    store: IndexStore, articles: Sequence[StoredText], anchor: np.ndarray | None, settings: BriefSettings
+    store: IndexStore,
+    articles: Sequence[StoredText],
+    anchor: np.ndarray | None,
+    settings: BriefSettings,
+    boilerplate: Mapping[str, frozenset[str]] | None = None,
 ) -> list[Claim]:
     """The claims worth embedding: sentences of the chunks that bear on the topic (or, with no
     topic, on the articles' common centre), judged by the chunk vectors already in the index,
@@ -108,7 +113,7 @@ def bearing_claims(
     per_article = min(per_article, settings.max_claims_per_article)
     claims: list[Claim] = []
     for key, article in enumerate(articles, start=1):
-        spans = claim_spans(article.text)
+        spans = [s for s in claim_spans(article.text) if not is_boilerplate(s[1], article.source, boilerplate or {})]
         rows = chunks.get(article.id, [])
         if anchor is None or not rows:
             chosen = spans[:per_article]

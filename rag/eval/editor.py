@@ -12,7 +12,8 @@ dated events), each briefing is scored against them:
   an agreement citing two or more of the articles that state it;
 - disagreements: precision and recall, a listed difference matching a labelled one when two of
   its sides cite articles of the labelled sides and quote what they say;
-- timeline: of the timeline entries that quote a labelled event, those dated right.
+- timeline: of the timeline entries that quote a labelled event, those dated right;
+- boilerplate: statements (summary, agreements, single-source) that are an outlet's template.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Labels:
     people: tuple[dict[str, Any], ...]
     not_people: tuple[str, ...]
     events: tuple[dict[str, Any], ...]
+    boilerplate: tuple[str, ...] = ()
 
 
 def read_labels(stories_path: Path) -> dict[str, Labels]:
@@ -55,6 +57,7 @@ def read_labels(stories_path: Path) -> dict[str, Labels]:
             tuple(record.get("people") or ()),
             tuple(record.get("not_people") or ()),
             tuple(record.get("events") or ()),
+            tuple(record.get("boilerplate") or ()),
         )
     return found
 
@@ -77,6 +80,7 @@ class Tally:
     differences_found: int = 0
     dated_events: int = 0
     dated_right: int = 0
+    boilerplate_shown: int = 0  # statements that are an outlet's labelled boilerplate
     misses: dict[str, list[str]] = field(default_factory=dict)
 
     def figures(self) -> dict[str, Any]:
@@ -91,6 +95,7 @@ class Tally:
             "disagreement_precision": ratio(self.differences_right, self.differences_listed),
             "disagreement_recall": ratio(self.differences_found, self.differences_labelled),
             "timeline_dates_right": ratio(self.dated_right, self.dated_events),
+            "boilerplate_statements": self.boilerplate_shown,
             "counts": {
                 "people_listed": self.people_listed,
                 "people_labelled": self.people_labelled,
@@ -113,6 +118,11 @@ def score_briefing(briefing: Briefing, labels: Labels, tally: Tally) -> None:
     _agreements(briefing, labels, article_of, tally)
     _differences(briefing, labels, article_of, tally)
     _timeline(briefing, labels, article_of, tally)
+    shown = [s.text for s in (*briefing.summary, *briefing.single_source)] + [a.text for a in briefing.agreements]
+    for text in shown:
+        if any(line.strip() and line.strip() in text for line in labels.boilerplate):
+            tally.boilerplate_shown += 1
+            tally.miss("boilerplate shown", f"{labels.story_id}: {text}")
 
 
 def _name_key(name: str) -> str:

@@ -59,9 +59,12 @@ def eval_index(
         try:
             ingest(opened, embedder, [gold.corpus_path], params, progress=progress)
             if gold.stories:  # the index's own stories, to score against the gold grouping
+                from rag.ingest.boilerplate import update as find_boilerplate
                 from rag.stories.kept import update
 
-                update(opened, embedder)
+                stories = update(opened, embedder)
+                story_of = {doc_id: str(stories.story_of(doc_id)) for doc_id in stories.article_ids}
+                find_boilerplate(opened, opened.sources(), story_of)
         finally:
             opened.release_lock()
     return opened

@@ -1,7 +1,8 @@
 """What an editor checks in any briefing, without labels (story sets such as neus_dev):
 
 - a summary sentence that repeats a fact an earlier one gave: as alike in meaning as the
-  briefing's own "same fact" setting, or giving the same amount and close in meaning;
+  briefing's own "same fact" setting, or giving the same amount (a figure the recogniser finds:
+  money, a count, a percentage, a quantity) and close in meaning;
 - a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
   referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
   happening:"), a quotation with no speaker, or it names a day only relative to the article
@@ -19,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rag.brief.facts import FIGURE_LABELS
 from rag.brief.model import Briefing, BriefSettings
 from rag.brief.standalone import stands_alone
 from rag.embed import Embedder
@@ -26,7 +28,6 @@ from rag.nlp import Pipeline
 from rag.text import sentences
 
 _AMOUNT = re.compile(r"\d[\d,.]*\d|\d")
-_DATED = re.compile(r" \([A-Z][a-z]+ \d{1,2}\)")  # a day the briefing wrote in: "(April 9)"
 
 
 @dataclass
@@ -71,7 +72,8 @@ def judge_briefing(
     if summary:
         vectors = embedder.embed(summary)
         similarity = vectors @ vectors.T
-        amounts = [set(_AMOUNT.findall(_DATED.sub("", s))) for s in summary]
+        docs = nlp.parse(summary)
+        amounts = [{a for e in doc.ents if e.label_ in FIGURE_LABELS for a in _AMOUNT.findall(e.text)} for doc in docs]
         for i in range(1, len(summary)):
             for j in range(i):
                 same = similarity[i, j] >= settings.same_fact_similarity or (
@@ -81,7 +83,7 @@ def judge_briefing(
                     tally.repeating += 1
                     tally.example("repeating", f"{summary[j]} || {summary[i]}")
                     break
-        for text, doc in zip(summary, nlp.parse(summary), strict=True):
+        for text, doc in zip(summary, docs, strict=True):
             if not stands_alone(text, doc):
                 tally.not_standalone += 1
                 tally.example("not standing alone", text)

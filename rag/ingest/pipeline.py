@@ -43,6 +43,7 @@ class IngestReport:
     warnings: list[str] = field(default_factory=list)
     duplicate_pairs: list[tuple[str, str]] = field(default_factory=list)
     revised: list[tuple[str, str | None, str | None]] = field(default_factory=list)  # (doc_id, date before, after)
+    outlets: set[str] = field(default_factory=set)  # of the articles added or changed
 
     @property
     def ingested_anything(self) -> bool:
@@ -123,6 +124,8 @@ class _Writer:
         if original is not None:
             report.duplicates += 1
             report.duplicate_pairs.append((article.doc_id, self.doc_ids.get(original, "?")))
+        if article.source:
+            report.outlets.add(article.source)
         position = len(self.pending.articles)
         self.pending.articles.append(NewArticle(article, dedupe.to_blob(signature), original))
         if original is None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from rag.embed import Embedder
 from rag.errors import IndexBusyError, RagError
 from rag.ingest.articles import ReadResult
+from rag.ingest.boilerplate import update as update_boilerplate
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.files import read_paths
 from rag.ingest.following import STATE_NAME, Following, from_text, to_text
@@ -23,6 +24,7 @@ from rag.store.registry import index_exists, open_index, remove_new_index
 
 if TYPE_CHECKING:
     from rag.ingest.sources import FetchProgress, SourceState
+    from rag.stories.model import StoryState
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,17 @@ def _bring_in(
     if urls:
         opened.begin_writes().write_state(STATE_NAME, to_text(following.after(urls, sources)))
     record_revisions(opened, report.revised)
-    _place_in_stories(opened, embedder)
+    stories = _place_in_stories(opened, embedder)
+    if report.outlets:
+        story_of = {doc_id: str(stories.story_of(doc_id)) for doc_id in stories.article_ids}
+        update_boilerplate(opened, report.outlets, story_of)
     return report
 
 
-def _place_in_stories(opened: IndexStore, embedder: Embedder) -> None:
+def _place_in_stories(opened: IndexStore, embedder: Embedder) -> StoryState:
     from rag.stories.kept import update
 
-    update(opened, embedder)  # each new article joins its story, or starts one
+    return update(opened, embedder)  # each new article joins its story, or starts one
 
 
 class IngestRun:
