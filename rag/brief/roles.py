@@ -87,7 +87,11 @@ def _title_before(entity: Any) -> list[Any]:
     while index >= 0:
         token = doc[index]
         hyphen = token.text == "-" and index > 0 and not token.whitespace_ and not doc[index - 1].whitespace_
-        described = token.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or token.tag_ in ("VBN", "VBG")
+        # A participle describes a name only as its modifier ("state-appointed financier"); one
+        # that governs the name is a verb ("challenging President Putin"), not part of a title.
+        described = token.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or (
+            token.tag_ in ("VBN", "VBG") and token.dep_ in ("amod", "compound")
+        )
         if not hyphen and (not described or token.ent_type_ == "PERSON"):
             break
         if token.tag_ == "POS" or token.lower_ in ("'s", "’s"):
