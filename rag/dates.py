@@ -39,6 +39,9 @@ def tense_of(entity: Any) -> str | None:
     Friday", "plans a rally on Monday", "have until Friday", "due to be presented on Saturday",
     "expect to finish by Friday"), from its tags in the parse: "past", "future", or None when
     the parse does not say. A verb without tense of its own ("demolishing") takes its head's."""
+    head = entity.root.head
+    if head.dep_ == "prep" and head.lower_ == "for" and head.i != entity.root.i:
+        return "future"  # "a strike for Thursday", "a hearing set for Jan. 9": what is scheduled
     verbs = [t for t in entity.root.ancestors if t.pos_ in ("VERB", "AUX")][:4]
     for verb in verbs:
         helpers = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]

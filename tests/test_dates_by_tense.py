@@ -32,6 +32,7 @@ def dated(nlp: Pipeline, sentence: str, article_date: str = FRIDAY) -> str | Non
         ("Residents have until Wednesday to file objections.", "2025-03-19"),
         ("The team hopes to finish the repairs by Monday.", "2025-03-17"),
         ("The mayor had signed the order by Wednesday.", "2025-03-12"),
+        ("Unions have called a general strike for Thursday.", "2025-03-20"),
     ],
 )
 def test_a_weekday_is_the_last_for_the_past_and_the_next_for_the_future(
