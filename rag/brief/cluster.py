@@ -67,7 +67,7 @@ def cluster_claims(
     keys = np.array([c.key for c in claims])
     other = keys[:, None] != keys[None, :]
     anchored = anchored if anchored is not None else np.zeros(similarity.shape, dtype=bool)
-    linked = (similarity >= settings.cluster_similarity) | anchored
+    linked = (similarity >= settings.agreement_similarity) | anchored
     echoes = (linked & other).sum(axis=1)
     order = sorted(range(len(claims)), key=lambda i: (-echoes[i], -claims[i].relevance, i))
     assigned = np.zeros(len(claims), dtype=bool)

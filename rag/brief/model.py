@@ -16,6 +16,7 @@ class BriefSettings:
     topic_article_floor: float = 0.3  # best passage cosine for an article to bear on the topic
     topic_lexical_floor: float = 0.15  # ... or this much when the passage also shares the topic's words
     cluster_similarity: float = 0.66
+    agreement_similarity: float = 0.6  # claims this alike (and sharing words) are grouped as one fact
     cluster_word_support: float = 0.3  # ... and share this much of their words (rag.cite's support score)
     same_figure_similarity: float = 0.5  # claims this alike that give the same amount state one fact
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
