@@ -38,10 +38,28 @@ def _loopback_only(connect):  # type: ignore[no-untyped-def]
     return guarded
 
 
+def _local_names_only(resolve):  # type: ignore[no-untyped-def]
+    """A name lookup that asks no resolver: numeric addresses (whose connects the guard above
+    checks), this machine's names and nothing else, so no test sends even a DNS query out."""
+    own = {None, "", "localhost", "localhost.localdomain", socket.gethostname()}
+
+    def guarded(host, *rest, **named):  # type: ignore[no-untyped-def]
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in own:
+            try:
+                ipaddress.ip_address(str(name).split("%")[0])
+            except ValueError:
+                raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no names but this machine's: {name}") from None
+        return resolve(host, *rest, **named)
+
+    return guarded
+
+
 @pytest.fixture(scope="session", autouse=True)
 def loopback_only() -> None:
     socket.socket.connect = _loopback_only(socket.socket.connect)  # type: ignore[method-assign]
     socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)  # type: ignore[method-assign]
+    socket.getaddrinfo = _local_names_only(socket.getaddrinfo)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
