@@ -123,31 +123,29 @@ def _year_by_tense(when: dt.datetime, base: dt.date, tense: str | None, period: 
     the first not before it for the future, else the nearest ("Jan. 31" in an August paper)."""
     if tense is None:
         return _nearest_year(when, base)
-    candidates = []
-    for year in (base.year - 1, base.year, base.year + 1):
-        try:
-            candidates.append(when.replace(year=year))
-        except ValueError:  # February 29th
-            continue
-    if period == "month":  # "in March": the month the article is in counts as either
-        start = dt.datetime(base.year, base.month, 1)
-        fitting = [c for c in candidates if c <= start] if tense == "past" else [c for c in candidates if c >= start]
-    else:
-        day = dt.datetime(base.year, base.month, base.day)
-        fitting = [c for c in candidates if c <= day] if tense == "past" else [c for c in candidates if c >= day]
-    if not fitting:
-        return _nearest_year(when, base)
-    return max(fitting) if tense == "past" else min(fitting)
+    # "in March": the month the article is in counts as either past or to come
+    edge = dt.datetime(base.year, base.month, 1 if period == "month" else base.day)
+    candidates = _in_years_around(when, base)
+    if tense == "past":
+        return max((c for c in candidates if c <= edge), default=_nearest_year(when, base))
+    return min((c for c in candidates if c >= edge), default=_nearest_year(when, base))
 
 
 def _nearest_year(when: dt.datetime, base: dt.date) -> dt.datetime:
+    candidates = _in_years_around(when, base)
+    return min(candidates, key=lambda c: abs((c.date() - base).days)) if candidates else when
+
+
+def _in_years_around(when: dt.datetime, base: dt.date) -> list[dt.datetime]:
+    """`when` in the year before the article's, its own and the next (no February 29th where
+    there is none)."""
     candidates = []
     for year in (base.year - 1, base.year, base.year + 1):
         try:
             candidates.append(when.replace(year=year))
-        except ValueError:  # February 29th
+        except ValueError:
             continue
-    return min(candidates, key=lambda c: abs((c.date() - base).days)) if candidates else when
+    return candidates
 
 
 def _iso_date(value: str | None) -> dt.date | None:
