@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 
 from rag.app import Rag
@@ -67,3 +68,16 @@ def events(body: str) -> list[tuple[str, Any]]:
         fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
         found.append((fields.get("event", "message"), json.loads(fields["data"])))
     return found
+
+
+def job_outcome(url: str, response: httpx.Response, seconds: float = 180) -> dict[str, Any]:
+    """The state an ingest job (an upload, or links) ends in, polled from the server."""
+    assert response.status_code == 202, response.text
+    job = response.json()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state: dict[str, Any] = httpx.get(f"{url}/api/ingest/{job['id']}").json()
+        if state["state"] != "running":
+            return state
+        time.sleep(0.1)
+    raise AssertionError("the ingest did not finish in time")

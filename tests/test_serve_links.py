@@ -5,15 +5,13 @@ are refused unless its operator started it with --allow-private."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from fixtures.web.server import Site, serve
-from serve_helpers import running_server
+from serve_helpers import job_outcome, running_server
 
 from rag.embed import HashEmbedder
 from rag.settings import Flags
@@ -42,24 +40,12 @@ def guarded_server(tmp_path: Path, quick_fetches: None) -> Iterator[str]:
         yield url
 
 
-def finished(url: str, response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 202, response.text
-    job = response.json()
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        state: dict[str, Any] = httpx.get(f"{url}/api/ingest/{job['id']}").json()
-        if state["state"] != "running":
-            return state
-        time.sleep(0.1)
-    raise AssertionError("the fetch did not finish in time")
-
-
 def send(url: str, *links: str) -> httpx.Response:
     return httpx.post(f"{url}/api/ingest/links", json={"urls": list(links)})
 
 
 def test_an_opml_list_given_to_the_server_is_ingested_and_followed(open_server: str, news: Site) -> None:
-    state = finished(open_server, send(open_server, f"{news.base}/feeds.opml"))
+    state = job_outcome(open_server, send(open_server, f"{news.base}/feeds.opml"))
     assert state["state"] == "done", state
     assert state["report"]["added"] > 10
     followed = httpx.get(f"{open_server}/api/feeds").json()["feeds"]
@@ -67,13 +53,13 @@ def test_an_opml_list_given_to_the_server_is_ingested_and_followed(open_server: 
 
 
 def test_the_index_page_lists_what_is_followed(open_server: str, news: Site) -> None:
-    finished(open_server, send(open_server, f"{news.base}/gazette/rss.xml"))
+    job_outcome(open_server, send(open_server, f"{news.base}/gazette/rss.xml"))
     page = httpx.get(f"{open_server}/index").text
     assert 'id="links-form"' in page and f"{news.base}/gazette/rss.xml" in page
 
 
 def test_a_loopback_link_is_refused_without_allow_private_naming_the_flag(guarded_server: str, news: Site) -> None:
-    state = finished(guarded_server, send(guarded_server, f"{news.base}/gazette/rss.xml"))
+    state = job_outcome(guarded_server, send(guarded_server, f"{news.base}/gazette/rss.xml"))
     reasons = [s["reason"] for s in (state["report"] or {}).get("skipped", [])] + [state["error"] or ""]
     assert any("--allow-private" in r for r in reasons), state
     stats = httpx.get(f"{guarded_server}/api/stats")

@@ -5,7 +5,6 @@ as ours are."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import SEEDS
-from serve_helpers import running_server
+from serve_helpers import job_outcome, running_server
 
 from rag.app import Rag
 from rag.embed import HashEmbedder
@@ -31,16 +30,9 @@ def site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def finished(url: str, response: httpx.Response) -> dict[str, Any]:
-    assert response.status_code == 202, response.text
-    job = response.json()
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        state: dict[str, Any] = httpx.get(f"{url}/api/ingest/{job['id']}").json()
-        if state["state"] != "running":
-            assert state["state"] == "done", state
-            return state
-        time.sleep(0.1)
-    raise AssertionError("the upload did not finish in time")
+    state = job_outcome(url, response, 120)
+    assert state["state"] == "done", state
+    return state
 
 
 def send(url: str, *files: tuple[str, bytes]) -> httpx.Response:
