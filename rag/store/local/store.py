@@ -113,6 +113,12 @@ class Store:
         saved) goes at once, before this writer needs the space: no one else can be writing it."""
         if not self.lock.held:
             self.lock.acquire(wait)
+            if not self.directory.is_dir():
+                # The first ingest ahead of this writer added nothing and took its new index away,
+                # folder and lock file with it: hold the lock of the folder made afresh instead.
+                self.lock.release()
+                self.directory.mkdir(parents=True, exist_ok=True)
+                self.lock.acquire(wait)
             if _identity(self.directory / DB_NAME) != self._file:
                 self._reopen()
             self.vectors.remove_leftovers()
