@@ -127,7 +127,7 @@ def build_briefing(
     facts = [every_fact[i] for i in keep]
     support_settings = SupportSettings()
     anchored = same_figures(facts, similarity, settings)
-    clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored)
+    clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
     agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings)
     single = single_source_claims(relevant, facts, similarity, clusters, settings)
     by_person = roles_by_person(relevant, facts)

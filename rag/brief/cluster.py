@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rag.brief.compare import tell_figures_apart
 from rag.brief.facts import ClaimFacts, amounts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
 from rag.cite import SupportSettings, support
@@ -60,14 +61,22 @@ def cluster_claims(
     settings: BriefSettings,
     support_settings: SupportSettings,
     anchored: np.ndarray | None = None,
+    facts: list[ClaimFacts] | None = None,
 ) -> list[_Cluster]:
     """Greedy leader clustering across articles: the claim most echoed by other outlets leads,
     and takes the closest sentence of each other article that says the same thing (close in
-    meaning and in words, or close in meaning with the same figures: `anchored`)."""
+    meaning and in words, or close in meaning with the same figures: `anchored`), unless the
+    two give different figures for one thing (`facts`: that is a disagreement, not one fact).
+    A sentence that joined a group leads none, but may join others: one outlet's long sentence
+    can state two facts that another outlet gives in two sentences."""
     keys = np.array([c.key for c in claims])
     other = keys[:, None] != keys[None, :]
     anchored = anchored if anchored is not None else np.zeros(similarity.shape, dtype=bool)
     linked = (similarity >= settings.agreement_similarity) | anchored
+    if facts is not None:
+        for i, j in zip(*np.nonzero(np.triu(linked & other)), strict=True):
+            if tell_figures_apart(facts[i], facts[j]):
+                linked[i, j] = linked[j, i] = False
     echoes = (linked & other).sum(axis=1)
     order = sorted(range(len(claims)), key=lambda i: (-echoes[i], -claims[i].relevance, i))
     assigned = np.zeros(len(claims), dtype=bool)
@@ -78,7 +87,7 @@ def cluster_claims(
         assigned[leader] = True
         members = [leader]
         best_per_article: dict[int, tuple[float, int]] = {}
-        close = np.flatnonzero(linked[leader] & other[leader] & ~assigned)
+        close = np.flatnonzero(linked[leader] & other[leader])
         for candidate in close.tolist():
             key = claims[candidate].key
             if similarity[leader, candidate] > best_per_article.get(key, (-1.0, -1))[0]:

@@ -1,0 +1,56 @@
+"""How a briefing groups the sentences of different outlets into facts: the groups are its
+agreements, so a fact stated twice must land in one group, and two versions of a count in none."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.brief.cluster import cluster_claims, same_figures
+from rag.brief.facts import read_facts
+from rag.brief.model import BriefSettings, Claim
+from rag.cite import SupportSettings
+from rag.embed import Embedder
+from rag.nlp import Pipeline
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+def groups(sentences: list[tuple[int, str]], embedder: Embedder, nlp: Pipeline) -> list[set[int]]:
+    """The groups of `sentences` (each the outlet's key and its text), as sets of their indices."""
+    claims = [Claim(key, text) for key, text in sentences]
+    facts = read_facts(claims, nlp, {key: "2026-03-02" for key, _ in sentences}, None)
+    vectors = embedder.embed([c.text for c in claims])
+    similarity = vectors @ vectors.T
+    settings = BriefSettings()
+    anchored = same_figures(facts, similarity, settings)
+    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), anchored, facts)
+    return [set(c.members) for c in clusters]
+
+
+def test_one_outlets_sentence_of_two_facts_joins_each_fact_another_outlet_states_apart(
+    minilm: Embedder, nlp: Pipeline
+) -> None:
+    sentences = [
+        (
+            1,
+            "The Hollow Canyon fire, which began on Sunday, has destroyed 37 homes"
+            " and forced about 4,000 residents to evacuate.",
+        ),
+        (2, "The Hollow Canyon fire has destroyed 37 homes since it began on Sunday."),
+        (2, "About 4,000 residents were forced to evacuate by the Hollow Canyon fire."),
+    ]
+    found = groups(sentences, minilm, nlp)
+    assert {0, 1} in found and {0, 2} in found
+
+
+def test_two_counts_of_one_thing_are_not_grouped_as_one_fact(minilm: Embedder, nlp: Pipeline) -> None:
+    sentences = [
+        (1, "Volunteers counted more than 10,000 dead fish along the river."),
+        (2, "Wildlife officials counted about 3,000 dead fish along the river."),
+    ]
+    assert groups(sentences, minilm, nlp) == [{0}, {1}]
