@@ -15,6 +15,7 @@ class DateMention:
     inferred_year: bool  # the text gave no year: it comes from the article's date
     text: str
     of: str = ""  # the verb it dates ("ordered" in "ordered on Tuesday"), as a stem
+    of_a_thing: bool = False  # it qualifies a noun ("the Nov. 29 holdup"), not the sentence's event
 
     @property
     def states_year(self) -> bool:
@@ -33,6 +34,18 @@ def duration(entity: Any) -> bool:
     return bool(counted and (root.pos_ == "NOUN" or (root.pos_ == "ADJ" and "-" in entity.text)))
 
 
+def an_age(entity: Any) -> bool:
+    """ "Vance, 34,": a bare number the recogniser took for a date names no day."""
+    return entity.root.dep_ == "appos" or bool(re.fullmatch(r"\d{1,2}", entity.text.strip()))
+
+
+def describes_a_thing(entity: Any) -> bool:
+    """ "the 1962 library", "the Nov. 29 holdup": a date that qualifies a noun, not the day the
+    sentence's own event happened."""
+    root = entity.root
+    return root.dep_ in ("det", "compound", "nummod", "amod") and root.head.pos_ in ("NOUN", "PROPN")
+
+
 def tense_of(entity: Any) -> str | None:
     """Whether the verb a date belongs to tells of the past ("arrested on Wednesday", "had
     answered by Tuesday") or of what is to come ("will be paraded on Tuesday", "would file by
@@ -43,6 +56,12 @@ def tense_of(entity: Any) -> str | None:
     if head.dep_ == "prep" and head.lower_ == "for" and head.i != entity.root.i:
         return "future"  # "a strike for Thursday", "a hearing set for Jan. 9": what is scheduled
     verbs = [t for t in entity.root.ancestors if t.pos_ in ("VERB", "AUX")][:4]
+    if head.dep_ == "prep" and head.lower_ == "by" and head.i != entity.root.i:
+        # A deadline ("expected results by Friday") is to come, unless what it bounds is
+        # already done ("by Tuesday, Kardovia had answered").
+        perfect = bool(verbs) and verbs[0].tag_ == "VBN"
+        done = perfect and any(c.lemma_ == "have" for c in verbs[0].children if c.dep_ == "aux")
+        return "past" if done else "future"
     for verb in verbs:
         helpers = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
         if any(h.tag_ == "MD" for h in helpers):  # will, would, should, may ...: yet to happen

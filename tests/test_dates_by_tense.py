@@ -3,8 +3,13 @@ happened and the next one for what is to come, counted from the article's own da
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from rag.brief import dated_days
+from rag.brief.facts import read_facts
+from rag.brief.model import BriefSettings, Claim, Statement
+from rag.brief.timeline import build_timeline
 from rag.dates import DateResolver, tense_of
 from rag.nlp import Pipeline
 
@@ -33,6 +38,8 @@ def dated(nlp: Pipeline, sentence: str, article_date: str = FRIDAY) -> str | Non
         ("The team hopes to finish the repairs by Monday.", "2025-03-17"),
         ("The mayor had signed the order by Wednesday.", "2025-03-12"),
         ("Unions have called a general strike for Thursday.", "2025-03-20"),
+        ("The inspector said she expected the first results by Monday.", "2025-03-17"),
+        ("By Tuesday, 300 homes had been evacuated.", "2025-03-11"),
     ],
 )
 def test_a_weekday_is_the_last_for_the_past_and_the_next_for_the_future(
@@ -54,11 +61,20 @@ def test_a_past_event_earlier_in_the_year_stays_in_it(nlp: Pipeline) -> None:
 
 
 def test_a_summary_writes_the_date_of_a_day_named_relative_to_its_article(nlp: Pipeline) -> None:
-    from rag.brief import dated_days
-    from rag.brief.facts import read_facts
-    from rag.brief.model import Claim, Statement
 
     claim = Claim(1, "The council approved the budget on Tuesday after a long debate.")
     facts = read_facts([claim], nlp, {1: FRIDAY}, None)
     shown = dated_days([Statement(claim.text, (1,))], [claim], facts)
     assert shown[0].text == "The council approved the budget on Tuesday (March 11) after a long debate."
+
+
+def test_an_age_after_a_name_is_not_a_date(nlp: Pipeline) -> None:
+    facts = read_facts([Claim(1, "Police arrested Dmitri Vance, 34, on Wednesday.")], nlp, {1: FRIDAY}, None)
+    assert [d.date for d in facts[0].dates] == ["2025-03-12"]
+
+
+def test_a_date_that_qualifies_a_noun_is_not_on_the_timeline(nlp: Pipeline) -> None:
+    claim = Claim(1, "Police on Wednesday charged a local man in the Nov. 29 holdup of a jewelry store.")
+    facts = read_facts([claim], nlp, {1: "2024-12-06"}, None)
+    timeline = build_timeline([claim], facts, np.ones((1, 1)), BriefSettings())
+    assert [event.date for event in timeline] == ["2024-12-04"]

@@ -17,7 +17,7 @@ from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
 from rag.brief.roles import Role, role_of
 from rag.brief.standalone import stands_alone
-from rag.dates import DateMention, DateResolver, duration, tense_of
+from rag.dates import DateMention, DateResolver, an_age, describes_a_thing, duration, tense_of
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
 
@@ -81,10 +81,10 @@ def read_facts(
                 value = _figure_value(entity)
                 if value:
                     facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
-            elif entity.label_ == "DATE" and not duration(entity):
+            elif entity.label_ == "DATE" and not duration(entity) and not an_age(entity):
                 mention = resolver.resolve(entity.text, dates_by_key.get(claim.key), reference_year, tense_of(entity))
                 if mention is not None:
-                    facts.dates.append(replace(mention, of=_dated_verb(entity)))
+                    facts.dates.append(replace(mention, of=_dated_verb(entity), of_a_thing=describes_a_thing(entity)))
         for token in doc:
             # A surname the recogniser missed or took for a company here ("Lindqvist said …")
             # is still that person.

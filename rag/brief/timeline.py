@@ -24,6 +24,8 @@ def build_timeline(
     events: list[tuple[str, int, str, bool]] = []
     for index, fact in enumerate(facts):
         for mention in fact.dates:
+            if mention.of_a_thing:
+                continue  # "charged in the Nov. 29 holdup" is not news of Nov. 29
             events.append((mention.date, index, mention.precision, mention.inferred_year))
     merged: list[tuple[str, list[int], str, bool]] = []
     for date, index, precision, inferred in sorted(events, key=lambda e: (e[0], -claims[e[1]].relevance)):
