@@ -15,6 +15,7 @@ from typing import Any
 
 from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
+from rag.brief.numbers import with_digits
 from rag.brief.roles import Role, role_of
 from rag.brief.standalone import stands_alone
 from rag.dates import DateMention, DateResolver, an_age, describes_a_thing, duration, tense_of
@@ -116,7 +117,7 @@ def _figure_value(entity: Any) -> str:
         for t in entity
         if t.like_num or t.pos_ == "NUM" or t.tag_ == "$" or t.text in ("%", "percent")
     ]
-    return " ".join(kept)
+    return " ".join(with_digits(kept))
 
 
 def amounts(value: str) -> set[str]:
@@ -133,7 +134,11 @@ def amounts(value: str) -> set[str]:
 
 def _counted(entity: Any) -> str:
     """The noun a figure counts or prices ("1,200 workers" → "worker", "a $4 million budget"
-    → "budget"), or the verb it measures ("rose 5.4 percent" → "rose")."""
+    → "budget"), the unit it measures in ("8,400 acres" → "acr"), or the verb it measures
+    ("rose 5.4 percent" → "rose")."""
+    units = [t for t in entity if t.pos_ == "NOUN" and not t.like_num]
+    if entity.label_ == "QUANTITY" and units:
+        return stem(units[-1].lower_)
     root = entity.root
     while root.dep_ == "conj" and root.head.ent_type_ == entity.label_:  # "0.9% in May and 5.4% over the year"
         root = root.head

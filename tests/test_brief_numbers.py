@@ -1,0 +1,53 @@
+"""Figures compared across outlets: an amount spelled in words is the same figure in digits,
+and a quantity is compared with another in the same unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.brief.compare import number_conflicts
+from rag.brief.facts import read_facts
+from rag.brief.model import BriefSettings, Claim
+from rag.brief.numbers import spelled_number, with_digits
+from rag.nlp import Pipeline
+
+DAY = "2025-03-14"
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+def differences(nlp: Pipeline, first: str, second: str) -> list[str]:
+    claims = [Claim(1, first), Claim(2, second)]
+    facts = read_facts(claims, nlp, {1: DAY, 2: DAY}, None)
+    similarity = [[1.0, 0.9], [0.9, 1.0]]
+    return [d.kind for d in number_conflicts(claims, facts, np.array(similarity), BriefSettings(), {1: DAY, 2: DAY})]
+
+
+@pytest.mark.parametrize(
+    ("words", "number"),
+    [(["fourteen"], 14), (["Twenty", "three"], 23), (["two", "hundred", "and", "five"], 205), (["and"], None)],
+)
+def test_numbers_spelled_in_words_are_read(words: list[str], number: int | None) -> None:
+    assert spelled_number(words) == number
+
+
+def test_a_scale_word_stays_beside_the_spelled_number() -> None:
+    assert with_digits(["two", "million"]) == ["2", "million"]
+
+
+def test_the_same_count_in_words_and_in_digits_is_no_disagreement(nlp: Pipeline) -> None:
+    assert (
+        differences(nlp, "Fourteen people were arrested after the march.", "14 people were arrested after the march.")
+        == []
+    )
+
+
+def test_two_areas_in_the_same_unit_are_compared(nlp: Pipeline) -> None:
+    found = differences(
+        nlp, "The fire had burned 8,400 acres by Monday.", "The fire has scorched more than 11,000 acres."
+    )
+    assert found == ["number"]
