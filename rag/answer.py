@@ -43,6 +43,7 @@ def ask(
     reader, kept for every question), whatever the model wrote.
     """
     started = time.perf_counter()
+    conflicts.prepare(question)  # spaCy, when the question needs it, loads while we retrieve
     retrieval = retrieve(store, embedder, question, params)
     timings = {"retrieve": time.perf_counter() - started}
     return answer_from_hits(

@@ -7,8 +7,12 @@ The official `en_core_web_sm` is used when installed, else the same model repack
 
 from __future__ import annotations
 
+import contextlib
+import importlib.abc
 import importlib.util
 import sys
+import threading
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,19 +48,53 @@ class NlpUnavailable(RagError):
     """spaCy or its English pipeline is not installed."""
 
 
+class _RefuseInThread(importlib.abc.MetaPathFinder):
+    """Makes `import <name>` fail in one thread only, for a module not loaded yet."""
+
+    def __init__(self, names: frozenset[str], thread: int) -> None:
+        self.names, self.thread = names, thread
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and fullname.partition(".")[0] in self.names:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
+def _spacy_info(*args: Any, **kwargs: Any) -> Any:
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)
+
+
 def _import_spacy() -> Any:
-    # thinc imports torch when it can find it (1.2 s here) only to offer it as a backend, which
-    # these CPU pipelines never use: hide torch for the import alone, unless it is loaded already.
-    hide_torch = "torch" not in sys.modules
-    if hide_torch:
-        sys.modules["torch"] = None  # type: ignore[assignment]
+    """spaCy, imported without two things it loads only to offer them.
+
+    thinc imports torch when it can find it (1.2 s here) only to offer it as a backend, which
+    these CPU pipelines never use: torch is hidden from this thread's imports while spaCy is
+    imported, unless it is loaded already (another thread may be importing it meanwhile).
+    spaCy's `__init__` imports its command line (weasel, requests, httpx...) for `spacy.info`
+    alone: a stand-in `spacy.cli.info` is in place while spaCy is imported, and `spacy.info`
+    then imports the real one when called.
+    """
+    if "spacy" in sys.modules:  # imported, or being imported by another thread: wait for it
+        import spacy
+
+        return spacy
+    refuse = _RefuseInThread(frozenset({"torch"}), threading.get_ident())
+    stand_ins = {"spacy.cli": types.ModuleType("spacy.cli"), "spacy.cli.info": types.ModuleType("spacy.cli.info")}
+    stand_ins["spacy.cli.info"].info = _spacy_info  # type: ignore[attr-defined]
+    sys.meta_path.insert(0, refuse)
+    for name, module in stand_ins.items():
+        sys.modules.setdefault(name, module)
     try:
         import spacy
     except ImportError as exc:
         raise NlpUnavailable(f"spaCy is not installed ({exc}); install it with: {INSTALL_HINT}") from exc
     finally:
-        if hide_torch:
-            sys.modules.pop("torch", None)
+        sys.meta_path.remove(refuse)
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
     return spacy
 
 
@@ -72,27 +110,32 @@ class Pipeline:
         self._nlp: Any = None
         self._memo: dict[str, Any] = {}
         self._memo_size = memo_size
+        self._loading = threading.Lock()
+        self._preloading: threading.Thread | None = None
 
     @property
     def loaded(self) -> bool:
         return self._nlp is not None
 
+    def preload(self) -> None:
+        """Start loading the pipeline in a thread of its own, so that it loads while the caller
+        does other work (the embedder loads and retrieval runs, which release the GIL in ONNX,
+        FAISS and SQLite); the first parse waits for it. An error is raised by that parse."""
+        with self._loading:
+            if self._nlp is not None or self._preloading is not None:
+                return
+            self._preloading = threading.Thread(target=self._load_or_not, name="spacy-load")
+            self._preloading.start()
+
+    def _load_or_not(self) -> None:
+        with contextlib.suppress(NlpUnavailable):
+            self._load()
+
     def _load(self) -> Any:
-        if self._nlp is None:
-            spacy = _import_spacy()
-            name = self._package or next(
-                (p for p in PIPELINE_PACKAGES if importlib.util.find_spec(p) is not None), None
-            )
-            if name is None:
-                raise NlpUnavailable(f"spaCy's English pipeline is not installed; install it with: {INSTALL_HINT}")
-            # The lemmatizer is never read; without it a parse is ~10% faster.
-            try:
-                self._nlp = spacy.load(name, exclude=["lemmatizer"])
-            except OSError as exc:  # not installed, or its files damaged
-                raise NlpUnavailable(
-                    f"spaCy's pipeline {name!r} cannot be loaded; install it with: {INSTALL_HINT}"
-                ) from exc
-        return self._nlp
+        with self._loading:
+            if self._nlp is None:
+                self._nlp = _load_pipeline(self._package)
+            return self._nlp
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
         """spaCy Docs for `texts`, in order; each distinct text is parsed once while the memo
@@ -107,6 +150,20 @@ class Pipeline:
 
     def parse_one(self, text: str) -> Any:
         return self.parse([text])[0]
+
+
+def _load_pipeline(package: str | None) -> Any:
+    spacy = _import_spacy()
+    name = package or next((p for p in PIPELINE_PACKAGES if importlib.util.find_spec(p) is not None), None)
+    if name is None:
+        raise NlpUnavailable(f"spaCy's English pipeline is not installed; install it with: {INSTALL_HINT}")
+    # The lemmatizer is never read; without it a parse is ~10% faster. The tokenizer the package
+    # stores is English's default, which spaCy has already made before reading it again from
+    # disk (a test checks they are the same): not reading it saves ~0.1 s.
+    try:
+        return spacy.load(name, exclude=["lemmatizer", "tokenizer"])
+    except OSError as exc:  # not installed, or its files damaged
+        raise NlpUnavailable(f"spaCy's pipeline {name!r} cannot be loaded; install it with: {INSTALL_HINT}") from exc
 
 
 def explain(label: str) -> str:

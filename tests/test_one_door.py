@@ -125,14 +125,13 @@ def spacy_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     from rag import nlp
 
     loads: list[int] = []
-    real = nlp.Pipeline._load
+    real = nlp._load_pipeline
 
-    def counted(self: nlp.Pipeline) -> Any:
-        if not self.loaded:
-            loads.append(1)
-        return real(self)
+    def counted(package: str | None) -> Any:
+        loads.append(1)
+        return real(package)
 
-    monkeypatch.setattr(nlp.Pipeline, "_load", counted)
+    monkeypatch.setattr(nlp, "_load_pipeline", counted)
     return loads
 
 

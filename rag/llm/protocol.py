@@ -79,6 +79,10 @@ class ConflictFinder(Protocol):
 
     def find_conflicts(self, question: str, passages: Sequence[tuple[int, Hit]]) -> tuple[Conflict, ...]: ...
 
+    def prepare(self, question: str) -> None:
+        """Start loading, in the background, what reading `question` will need."""
+        ...
+
 
 class LLMError(RagError):
     """The model server failed in a way the user has to fix or wait out."""

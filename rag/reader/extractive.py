@@ -66,16 +66,26 @@ class ExtractiveLLM:
         self.dates = DateResolver()  # dateparser loads only when two dates are compared
         self._glossary: LabelGlossary | None = None
 
+    def prepare(self, question: str) -> None:
+        """Start loading spaCy in the background when `question` may want a short answer, so
+        that it loads while the passages are retrieved."""
+        if needs_parse(question):
+            self.nlp.preload()
+
     def question_type(self, question: str) -> QuestionType:
         """What the question asks for; spaCy is loaded only for questions that may want a
         short answer (not "why …", not "how does …")."""
         if not needs_parse(question):
             return QuestionType(OPEN)
         embed = self.embedder.embed if self.embedder is not None else None
-        try:
+
+        def glossary() -> LabelGlossary:  # only what/which questions and bare noun phrases read it
             if self._glossary is None:
                 self._glossary = LabelGlossary.build(self.nlp, embed)
-            return classify(question, self.nlp, self._glossary, embed)
+            return self._glossary
+
+        try:
+            return classify(question, self.nlp, glossary, embed)
         except NlpUnavailable:
             # Without spaCy the reader still answers, by quoting; only short answers need it.
             return QuestionType(OPEN)

@@ -118,12 +118,15 @@ def needs_parse(question: str) -> bool:
     return not normalize(question).startswith(_OPEN_OPENINGS)
 
 
-def classify(question: str, nlp: Pipeline, glossary: LabelGlossary, embed: Callable | None = None) -> QuestionType:
+def classify(
+    question: str, nlp: Pipeline, glossary: Callable[[], LabelGlossary], embed: Callable | None = None
+) -> QuestionType:
     """The form of answer `question` expects.
 
     who → people and organisations; when → dates; where → places; how many/much → numbers;
     what/which X, or a bare noun phrase ("2024 marathon winner") → the labels that describe X;
     a question opening with an auxiliary ("Did …", "Is …") → yes/no; why and bare how → open.
+    `glossary` is called only for a question that asks about a noun.
     """
     doc = nlp.parse_one(question.strip())
     tokens = [t for t in doc if not t.is_punct and not t.is_space]
@@ -136,7 +139,7 @@ def classify(question: str, nlp: Pipeline, glossary: LabelGlossary, embed: Calla
         root = next((t for t in tokens if t.dep_ == "ROOT"), tokens[-1])
         if root.pos_ in ("NOUN", "PROPN"):
             # A search-style question: its head noun says what is wanted.
-            return QuestionType(FACTOID, glossary.labels_for(root, embed), root.text)
+            return QuestionType(FACTOID, glossary().labels_for(root, embed), root.text)
         return QuestionType(OPEN)
     word = wh.lower_
     if word in ("who", "whom", "whose"):
@@ -163,7 +166,7 @@ def classify(question: str, nlp: Pipeline, glossary: LabelGlossary, embed: Calla
         return QuestionType(FACTOID, frozenset(), word)
     if _singular(focus) == "name":
         return QuestionType(FACTOID, NAMES, focus.text)  # "what is the name of …": a name, of any kind
-    return QuestionType(FACTOID, glossary.labels_for(focus, embed), focus.text)
+    return QuestionType(FACTOID, glossary().labels_for(focus, embed), focus.text)
 
 
 def _asks_identity(wh: Any) -> bool:

