@@ -44,11 +44,24 @@ class Parts:
 
         return self._once("embedder", make)
 
+    def sentence_embedder(self) -> Embedder:
+        """The embedder the reader scores passage sentences with: the shared one, behind vectors
+        kept on disk (rag.embed.stored), so no sentence is embedded twice across processes."""
+
+        def make() -> Embedder:
+            from rag.embed.stored import StoredVectors, vectors_path
+
+            shared = self.embedder()
+            path = vectors_path(self.settings.model_cache, self.settings.embedder, shared.fingerprint())
+            return StoredVectors(shared, path)
+
+        return self._once("sentence_embedder", make)
+
     def llm(self) -> LLM:
         def make() -> LLM:
             from rag.llm import make_llm
 
-            return make_llm(self.settings, self.embedder())
+            return make_llm(self.settings, self.sentence_embedder())
 
         return self._once("llm", make)
 
@@ -60,7 +73,7 @@ class Parts:
             from rag.reader import ExtractiveLLM
 
             llm = self.llm()
-            return llm if isinstance(llm, ExtractiveLLM) else ExtractiveLLM(self.embedder())
+            return llm if isinstance(llm, ExtractiveLLM) else ExtractiveLLM(self.sentence_embedder())
 
         return self._once("conflicts", make)
 

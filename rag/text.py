@@ -105,9 +105,18 @@ def normalize(text: str) -> str:
     return _fold(text)
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _without_marks(run: re.Match[str]) -> str:
+    return "".join(c for c in run.group() if not unicodedata.combining(c))
+
+
 def _fold(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    # Only a non-ASCII character can be a combining mark: the rest is kept without looking at
+    # each character (a third of the reader's time went on that look, in long passages).
+    folded = _NON_ASCII.sub(_without_marks, folded)
     folded = folded.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return " ".join(folded.lower().split())
 
