@@ -129,7 +129,9 @@ class Pipeline:
 
     def _load_or_not(self) -> None:
         with contextlib.suppress(NlpUnavailable):
-            self._load()
+            # A first parse sets up what every parse uses (about 0.1 s): done here, it is not
+            # waited for by the question's.
+            self._load()("Loaded.")
 
     def _load(self) -> Any:
         with self._loading:

@@ -73,6 +73,7 @@ def ask(
 
     filters = filters_from(source, since, until, as_of)
     with open_rag(settings_from(index, backend, model, base_url, store)) as rag:
+        rag.conflicts.prepare(question)  # spaCy, when the question needs it, loads from now on
         filters = rag.in_story(story, filters) if story is not None else filters
         streaming = not as_json and rag.llm.writes and sys.stdout.isatty()
         on_token = (lambda t: say(t, nl=False)) if streaming else None
