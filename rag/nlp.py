@@ -111,6 +111,7 @@ class Pipeline:
         self._memo: dict[str, Any] = {}
         self._memo_size = memo_size
         self._loading = threading.Lock()
+        self._starting = threading.Lock()
         self._preloading: threading.Thread | None = None
 
     @property
@@ -121,7 +122,7 @@ class Pipeline:
         """Start loading the pipeline in a thread of its own, so that it loads while the caller
         does other work (the embedder loads and retrieval runs, which release the GIL in ONNX,
         FAISS and SQLite); the first parse waits for it. An error is raised by that parse."""
-        with self._loading:
+        with self._starting:  # not `_loading`, which the loading thread holds until it is done
             if self._nlp is not None or self._preloading is not None:
                 return
             self._preloading = threading.Thread(target=self._load_or_not, name="spacy-load")
