@@ -23,6 +23,23 @@ class DateMention:
         return states_year(self.text)
 
 
+# Days news names relative to its own date: the calendar's words.
+RELATIVE_DAYS = frozenset(
+    "today tonight tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday".split()
+)
+
+
+def day_spans(doc: Any) -> list[Any]:
+    """The parts of a parsed sentence that name a day: its DATE entities, the TIME entities
+    that name one ("Wednesday night", "later today"), and day words the recogniser left out
+    ("in a three-hour period Wednesday")."""
+    spans = [
+        e for e in doc.ents if e.label_ == "DATE" or (e.label_ == "TIME" and any(t.lower_ in RELATIVE_DAYS for t in e))
+    ]
+    spans += [doc[t.i : t.i + 1] for t in doc if t.lower_ in RELATIVE_DAYS and not t.ent_type_]
+    return sorted(spans, key=lambda span: span.start)
+
+
 def states_year(text: str) -> bool:
     return bool(re.search(r"\b\d{4}\b", text))
 
@@ -102,7 +119,18 @@ class DateResolver:
     ) -> DateMention | None:
         """The date `text` names, counted from the article's date: a weekday or a date without
         a year is the most recent one for an event told in the past, the next one for what is
-        to come (`tense`), and the nearest when the tense is not known."""
+        to come (`tense`), and the nearest when the tense is not known. A day named with an
+        hour dateparser cannot read ("early Friday", "11:59 p.m. Saturday") is that day."""
+        found = self._resolve(text, article_date, reference_year, tense)
+        day_word = next((w for w in re.findall(r"[a-z]+", text.lower()) if w in RELATIVE_DAYS), None)
+        if found is None and day_word is not None and day_word != text.lower():
+            day = self._resolve(day_word, article_date, reference_year, tense)
+            return DateMention(day.date, day.precision, day.inferred_year, text) if day else None
+        return found
+
+    def _resolve(
+        self, text: str, article_date: str | None, reference_year: int | None, tense: str | None
+    ) -> DateMention | None:
         base = _iso_date(article_date)
         inferred_base = base is None and reference_year is not None
         if inferred_base:

@@ -78,3 +78,21 @@ def test_a_date_that_qualifies_a_noun_is_not_on_the_timeline(nlp: Pipeline) -> N
     facts = read_facts([claim], nlp, {1: "2024-12-06"}, None)
     timeline = build_timeline([claim], facts, np.ones((1, 1)), BriefSettings())
     assert [event.date for event in timeline] == ["2024-12-04"]
+
+
+def test_a_day_the_sentence_names_twice_is_dated_both_times(nlp: Pipeline) -> None:
+    claim = Claim(1, "The general spoke on Thursday during a briefing Thursday afternoon.")
+    facts = read_facts([claim], nlp, {1: "2021-06-09"}, None)
+    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)[0].text
+    assert shown.count("(June 3)") == 2
+
+
+@pytest.mark.parametrize("when", ["early Friday", "11:59 p.m. Saturday", "later today"])
+def test_a_day_named_with_its_hour_is_that_day(when: str) -> None:
+    mention = DateResolver().resolve(when, "2021-06-09", None, "future")
+    assert mention is not None and mention.precision == "day" and mention.text == when
+
+
+def test_a_relative_day_in_an_undated_article_does_not_stand_alone(nlp: Pipeline) -> None:
+    claim = Claim(1, "The council approved the budget on Tuesday after a long debate.")
+    assert read_facts([claim], nlp, {1: None}, None)[0].standalone is False

@@ -11,8 +11,11 @@ against the articles the same way.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from rag.brief.cluster import (
     centroid,
@@ -38,6 +41,7 @@ from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
 from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
+from rag.dates import RELATIVE_DAYS
 from rag.embed import Embedder
 from rag.errors import RagError
 from rag.ingest.boilerplate import boilerplate_of
@@ -69,15 +73,31 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
     for statement in statements:
         text = statement.text
         fact = by_text.get(text)
+        cursor = 0  # mentions come in the sentence's order: a day named twice is dated twice
         for mention in fact.dates if fact else ():
-            at = text.find(mention.text)
-            after = at + len(mention.text)
-            if mention.precision == "day" and not any(c.isdigit() for c in mention.text) and at >= 0:
-                if text[after : after + 2] != " (":  # not dated already (a day the sentence names twice)
+            at = text.find(mention.text, cursor)
+            if at < 0:
+                continue
+            after = cursor = at + len(mention.text)
+            if mention.precision == "day" and RELATIVE_DAYS & set(re.findall(r"[a-z]+", mention.text.lower())):
+                if text[after : after + 2] != " (":  # not dated already
                     day = dt.date.fromisoformat(mention.date)
                     text = f"{text[:after]} ({day:%B} {day.day}){text[after:]}"
         shown.append(Statement(text, statement.citations))
     return shown
+
+
+def shown_similarity(
+    claims: list[Claim], facts: list[ClaimFacts], vectors: np.ndarray, embedder: Embedder
+) -> np.ndarray:
+    """How alike the claims are as a summary would show them, their relative days dated: a
+    summary must not repeat a fact in what the reader sees."""
+    shown = dated_days([Statement(c.text, (c.key,)) for c in claims], claims, facts)
+    changed = [i for i, (claim, seen) in enumerate(zip(claims, shown, strict=True)) if seen.text != claim.text]
+    if changed:
+        vectors = vectors.copy()
+        vectors[changed] = embedder.embed([shown[i].text for i in changed])
+    return np.asarray(vectors @ vectors.T)
 
 
 def build_briefing(
@@ -139,7 +159,10 @@ def build_briefing(
     )
     timeline = build_timeline(relevant, facts, similarity, settings)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
-    summary = dated_days(summarize_claims(relevant, similarity, settings, facts, anchored), relevant, facts)
+    shown = shown_similarity(relevant, facts, vectors, embedder)
+    summary = dated_days(
+        summarize_claims(relevant, shown, settings, facts, same_figures(facts, shown, settings)), relevant, facts
+    )
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
     return Briefing(

@@ -18,7 +18,7 @@ from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import with_digits
 from rag.brief.roles import Role, role_of
 from rag.brief.standalone import stands_alone
-from rag.dates import DateMention, DateResolver, an_age, describes_a_thing, duration, tense_of
+from rag.dates import DateMention, DateResolver, an_age, day_spans, describes_a_thing, duration, tense_of
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
 
@@ -82,10 +82,11 @@ def read_facts(
                 value = _figure_value(entity)
                 if value:
                     facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
-            elif entity.label_ == "DATE" and not duration(entity) and not an_age(entity):
-                mention = resolver.resolve(entity.text, dates_by_key.get(claim.key), reference_year, tense_of(entity))
+        for span in day_spans(doc):
+            if not duration(span) and not an_age(span):
+                mention = resolver.resolve(span.text, dates_by_key.get(claim.key), reference_year, tense_of(span))
                 if mention is not None:
-                    facts.dates.append(replace(mention, of=_dated_verb(entity), of_a_thing=describes_a_thing(entity)))
+                    facts.dates.append(replace(mention, of=_dated_verb(span), of_a_thing=describes_a_thing(span)))
         for token in doc:
             # A surname the recogniser missed or took for a company here ("Lindqvist said …")
             # is still that person.
@@ -98,7 +99,8 @@ def read_facts(
                     facts.people.append(name)
         facts.actions = actions_of(doc, aliases)
         facts.speaker, facts.quote = _speaker(claim.text, doc, aliases)
-        facts.standalone = stands_alone(claim.text, doc, days_dated=True)
+        # Relative days pass only where the article's date lets the summary write their dates in.
+        facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)))
         found.append(facts)
     return found
 

@@ -15,7 +15,7 @@ from typing import Any
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 _RELATIVE_DAY = re.compile(
     r"\b(today|tonight|tomorrow|yesterday|(on |by |until |last |next |this )?(monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday))\b(?!\s*\()",
+    r"friday|saturday|sunday))\b(?!(\s+(morning|afternoon|evening|night))?\s*\()",
     re.IGNORECASE,
 )
 
