@@ -63,6 +63,12 @@ def describes_a_thing(entity: Any) -> bool:
     return root.dep_ in ("det", "compound", "nummod", "amod") and root.head.pos_ in ("NOUN", "PROPN")
 
 
+def _have(token: Any) -> bool:
+    """The auxiliary of the perfect. The pipeline runs without its lemmatizer, and the rules
+    that lemmatize auxiliaries leave the bare "have" of "would have" unlemmatized."""
+    return bool(token.lemma_ == "have" or token.lower_ in ("have", "'ve"))
+
+
 def tense_of(entity: Any) -> str | None:
     """Whether the verb a date belongs to tells of the past ("arrested on Wednesday", "had
     answered by Tuesday") or of what is to come ("will be paraded on Tuesday", "would file by
@@ -77,12 +83,12 @@ def tense_of(entity: Any) -> str | None:
         # A deadline ("expected results by Friday") is to come, unless what it bounds is
         # already done ("by Tuesday, Kardovia had answered").
         perfect = bool(verbs) and verbs[0].tag_ == "VBN"
-        done = perfect and any(c.lemma_ == "have" for c in verbs[0].children if c.dep_ == "aux")
+        done = perfect and any(_have(c) for c in verbs[0].children if c.dep_ == "aux")
         return "past" if done else "future"
     for verb in verbs:
         helpers = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
         if any(h.tag_ == "MD" for h in helpers):  # will, would, should, may ...: yet to happen
-            return "past" if any(h.lemma_ == "have" for h in helpers) else "future"  # ... unless "would have"
+            return "past" if any(_have(h) for h in helpers) else "future"  # ... unless "would have"
         if any(h.tag_ == "TO" for h in helpers):
             if verb.dep_ == "acl":
                 continue  # "a contract to run the center": what the noun is for, not when
@@ -91,7 +97,7 @@ def tense_of(entity: Any) -> str | None:
         if finite.tag_ == "VBD":
             return "past"
         if finite.tag_ in ("VBZ", "VBP"):  # the present of news tells what is planned, bar the perfect
-            return "past" if finite.lemma_ == "have" and verb.tag_ == "VBN" else "future"
+            return "past" if _have(finite) and verb.tag_ == "VBN" else "future"
         if verb.tag_ == "VBN":
             return "past"  # "the complaint, filed Monday"
     return None

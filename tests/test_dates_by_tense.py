@@ -40,6 +40,7 @@ def dated(nlp: Pipeline, sentence: str, article_date: str = FRIDAY) -> str | Non
         ("Unions have called a general strike for Thursday.", "2025-03-20"),
         ("The inspector said she expected the first results by Monday.", "2025-03-17"),
         ("By Tuesday, 300 homes had been evacuated.", "2025-03-11"),
+        ("The mayor would have signed the order on Tuesday.", "2025-03-11"),
     ],
 )
 def test_a_weekday_is_the_last_for_the_past_and_the_next_for_the_future(

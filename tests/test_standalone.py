@@ -1,0 +1,41 @@
+"""What a summary may quote: a sentence that makes sense without its neighbours."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.brief.standalone import stands_alone
+from rag.nlp import Pipeline
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
+    return stands_alone(text, nlp.parse_one(text), days_dated=days_dated)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He said the plan would cost too much.",
+        "But the council voted against the measure.",
+        "That was the third closure this year.",
+        "Will the plan survive the winter?",
+        "What's happening: The council closed the station.",
+        '"We will not back down."',
+    ],
+)
+def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
+    assert not alone(nlp, text)
+
+
+def test_a_quotation_with_its_speaker_stands_alone(nlp: Pipeline) -> None:
+    assert alone(nlp, '"We will not back down," said Mayor Ana Ruiz, "not this year."')
+
+
+def test_a_relative_day_stands_alone_only_with_its_date(nlp: Pipeline) -> None:
+    assert not alone(nlp, "The council approved the budget on Tuesday night.")
+    assert alone(nlp, "The council approved the budget on Tuesday night (March 11).")
