@@ -36,6 +36,19 @@ def test_the_asylum_offer_by_novikov_is_agreed_by_at_least_four_outlets(seed_bri
 
 
 @pytest.mark.integration
+def test_no_two_agreements_give_the_same_wording(seed_briefing: Briefing) -> None:
+    texts = [a.text for a in seed_briefing.agreements]
+    assert len(texts) == len(set(texts))
+
+
+@pytest.mark.integration
+def test_a_summary_sentence_that_is_an_agreement_cites_its_outlets(seed_briefing: Briefing) -> None:
+    agreed = {a.text: set(a.citations) for a in seed_briefing.agreements}
+    shared = [s for s in seed_briefing.summary if s.text in agreed]
+    assert shared and all(set(s.citations) == agreed[s.text] for s in shared)
+
+
+@pytest.mark.integration
 def test_peskov_domestic_issue_and_medvedev_joke_are_agreed(seed_briefing: Briefing) -> None:
     texts = [a.text for a in seed_briefing.agreements]
     assert any("Peskov" in t and "domestic issue" in t for t in texts)

@@ -3,9 +3,10 @@ agreements, so a fact stated twice must land in one group, and two versions of a
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from rag.brief.cluster import cluster_claims, same_figures
+from rag.brief.cluster import cluster_claims, same_figures, summarize_claims
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
 from rag.cite import SupportSettings
@@ -54,3 +55,14 @@ def test_two_counts_of_one_thing_are_not_grouped_as_one_fact(minilm: Embedder, n
         (2, "Wildlife officials counted about 3,000 dead fish along the river."),
     ]
     assert groups(sentences, minilm, nlp) == [{0}, {1}]
+
+
+def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The county board voted 5-4 on Tuesday to close three elementary schools.", position=0),
+        Claim(1, '"This is a sad day for our neighborhood," said parent Dana Ortiz at the meeting.', position=1),
+        Claim(1, "The three schools are running at less than half of their capacity this year.", position=2),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06"}, None)
+    summary = summarize_claims(claims, np.eye(3), BriefSettings(), facts)
+    assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]

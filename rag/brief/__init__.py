@@ -35,12 +35,12 @@ from rag.brief.compare import (
 )
 from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.llm_steps import map_claims, reduce_summary
-from rag.brief.model import Briefing, BriefSettings, BriefSource, Claim, Statement
+from rag.brief.model import Agreement, Briefing, BriefSettings, BriefSource, Claim, Statement
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
 from rag.brief.timeline import build_timeline, reference_year_of
-from rag.cite import SupportSettings
+from rag.cite import SupportSettings, support
 from rag.dates import RELATIVE_DAYS
 from rag.embed import Embedder
 from rag.errors import RagError
@@ -85,6 +85,23 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
                     text = f"{text[:after]} ({day:%B} {day.day}){text[after:]}"
         shown.append(Statement(text, statement.citations))
     return shown
+
+
+def cited_as_agreed(
+    statements: list[Statement], agreements: list[Agreement], texts: dict[int, str], embedder: Embedder
+) -> list[Statement]:
+    """A summary sentence that an agreement states cites the outlets the agreement does, each
+    checked against its article as every citation is."""
+    agreed = {a.text: a.citations for a in agreements}
+    cited = []
+    for statement in statements:
+        more = [
+            k
+            for k in agreed.get(statement.text, ())
+            if k not in statement.citations and support(statement.text, texts[k], embedder, SupportSettings()).supported
+        ]
+        cited.append(Statement(statement.text, tuple(sorted({*statement.citations, *more}))))
+    return cited
 
 
 def shown_similarity(
@@ -148,7 +165,9 @@ def build_briefing(
     support_settings = SupportSettings()
     anchored = same_figures(facts, similarity, settings)
     clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
-    agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings)
+    agreements = find_agreements(
+        relevant, similarity, clusters, texts, embedder, support_settings, settings.same_fact_similarity
+    )
     single = single_source_claims(relevant, facts, similarity, clusters, settings)
     by_person = roles_by_person(relevant, facts)
     discrepancies = (
@@ -160,9 +179,8 @@ def build_briefing(
     timeline = build_timeline(relevant, facts, similarity, settings)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
     shown = shown_similarity(relevant, facts, vectors, embedder)
-    summary = dated_days(
-        summarize_claims(relevant, shown, settings, facts, same_figures(facts, shown, settings)), relevant, facts
-    )
+    summary = summarize_claims(relevant, shown, settings, facts, same_figures(facts, shown, settings))
+    summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder), relevant, facts)
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
     return Briefing(

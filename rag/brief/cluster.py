@@ -111,8 +111,12 @@ def find_agreements(
     texts: dict[int, str],
     embedder: Embedder,
     support_settings: SupportSettings,
+    repeat_similarity: float = 1.0,
 ) -> list[Agreement]:
-    agreements = []
+    """The groups that two outlets or more state, each in its most central wording, checked
+    against every article it cites; most sources first, and none that repeats one before it
+    (the same wording, or wordings `repeat_similarity` alike: a sentence may join two groups)."""
+    found: list[tuple[Agreement, int]] = []
     for cluster in clusters:
         if len(cluster.citations) < 2:
             continue
@@ -135,9 +139,13 @@ def find_agreements(
         ]
         if len(verified) >= 2:
             own = tuple(Statement(member_text[k], (k,)) for k in verified)
-            agreements.append(Agreement(text, tuple(verified), len(verified), own))
-    agreements.sort(key=lambda a: (-a.source_count, a.citations))
-    return agreements
+            found.append((Agreement(text, tuple(verified), len(verified), own), best))
+    found.sort(key=lambda item: (-item[0].source_count, item[0].citations))
+    kept: list[tuple[Agreement, int]] = []
+    for agreement, index in found:
+        if all(index != other and similarity[index, other] < repeat_similarity for _, other in kept):
+            kept.append((agreement, index))
+    return [agreement for agreement, _ in kept]
 
 
 def _flags(cluster: _Cluster) -> list[bool]:
@@ -243,6 +251,10 @@ def summarize_claims(
         if words >= settings.summary_words:
             break
         take(index)
+    if facts is not None:  # as a reader needs it: the main event, then context, then reactions
+        picked = (
+            picked[:1] + [i for i in picked[1:] if not facts[i].reaction] + [i for i in picked[1:] if facts[i].reaction]
+        )
     statements = []
     support_settings = SupportSettings()
     for index in picked:

@@ -17,7 +17,7 @@ from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import with_digits
 from rag.brief.roles import Role, role_of
-from rag.brief.standalone import stands_alone
+from rag.brief.standalone import reports_speech, stands_alone
 from rag.dates import DateMention, DateResolver, an_age, day_spans, describes_a_thing, duration, tense_of
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
@@ -56,6 +56,7 @@ class ClaimFacts:
     speaker: str | None = None  # the one person named outside a quote the claim carries
     quote: str | None = None
     standalone: bool = True  # makes sense without its neighbours, its relative days dated
+    reaction: bool = False  # tells what someone said, not what happened
 
     @property
     def informative(self) -> bool:
@@ -100,6 +101,7 @@ def read_facts(
         facts.actions = actions_of(doc, aliases)
         facts.speaker, facts.quote = _speaker(claim.text, doc, aliases)
         # Relative days pass only where the article's date lets the summary write their dates in.
+        facts.reaction = reports_speech(doc)
         facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)))
         found.append(facts)
     return found
