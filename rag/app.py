@@ -192,13 +192,12 @@ class Rag:
 
     def search(self, query: str, k: int = 5, filters: Filters | None = None) -> list[Hit]:
         """The passages that best match `query`, best first (no relevance floor)."""
-        from rag.retrieve import RetrievalParams, retrieve
+        from rag.retrieve import RetrievalParams, search
 
         check_question(query, "query")
         SEARCH_K.check(k)
         params = RetrievalParams(k=k, relevance_floor=-1.0, filters=filters or Filters())
-        with self.store() as store:
-            return list(retrieve(store, self.embedder, query, params).hits)
+        return search(self.store, self.embedder, query, params)
 
     def ask(
         self,

@@ -39,8 +39,10 @@ class Parts:
     def embedder(self) -> CachingEmbedder:
         def make() -> CachingEmbedder:
             from rag.embed import load_embedder
+            from rag.embed.batching import QueryBatcher
 
-            return _caching(load_embedder(self.settings.embedder, self.settings.model_cache))
+            # Concurrent queries (the server's) share model runs, at most one per core but one at a time.
+            return _caching(QueryBatcher(load_embedder(self.settings.embedder, self.settings.model_cache)))
 
         return self._once("embedder", make)
 

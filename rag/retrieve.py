@@ -10,7 +10,11 @@ measured hit@1 .873 / MRR@10 .914 on multihoprag_dev and .939 / .957 on squad2_d
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from rag.embed import Embedder
 from rag.store.filters import Filters
@@ -50,7 +54,22 @@ class Retrieval:
 
 
 def retrieve(store: IndexStore, embedder: Embedder, query: str, params: RetrievalParams) -> Retrieval:
-    query_vector = embedder.embed([query])
+    return retrieve_encoded(store, query, embedder.embed([query]), params)
+
+
+def search(
+    stores: Callable[[], AbstractContextManager[IndexStore]], embedder: Embedder, query: str, params: RetrievalParams
+) -> list[Hit]:
+    """The hits of `retrieve`, the query encoded before a connection is taken from `stores`:
+    encoding needs none, so concurrent searches do not hold connections while the model runs."""
+    vector = embedder.embed([query])
+    with stores() as store:
+        return list(retrieve_encoded(store, query, vector, params).hits)
+
+
+def retrieve_encoded(store: IndexStore, query: str, query_vector: np.ndarray, params: RetrievalParams) -> Retrieval:
+    """`retrieve` with the query already encoded (a (1, dimension) array): a caller can encode
+    before it takes a store connection, which encoding does not need."""
     scores, ids = store.dense_search(query_vector, params.candidates, params.filters)
     dense = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
     lexical = store.lexical_search(query, params.candidates, params.filters)
@@ -65,13 +84,16 @@ def retrieve(store: IndexStore, embedder: Embedder, query: str, params: Retrieva
     lexical_ranks = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical)}
     ordered = [chunk_id for chunk_id, _ in fused]
     hits = store.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
-    hits = [
-        replace(h, dense_score=dense_scores.get(h.chunk_id), lexical_rank=lexical_ranks.get(h.chunk_id)) for h in hits
-    ]
     window = question_window(store, query, params) if params.recency_weight > 0 else None
     if window is not None:
         hits = favour_recent(hits, window, params.recency_weight)
-    return Retrieval(query, tuple(select(hits, params)), best_dense, window)
+    # Each side's score is given to the chosen passages only (choosing reads neither): a copy of
+    # each of 64 candidates cost about 0.8 ms a search.
+    chosen = [
+        replace(h, dense_score=dense_scores.get(h.chunk_id), lexical_rank=lexical_ranks.get(h.chunk_id))
+        for h in select(hits, params)
+    ]
+    return Retrieval(query, tuple(chosen), best_dense, window)
 
 
 def question_window(store: IndexStore, query: str, params: RetrievalParams) -> Window | None:

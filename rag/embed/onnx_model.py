@@ -247,7 +247,7 @@ def _export(torch: Any, module: Any, example: Any, names: list[str], target: Pat
     )
 
 
-def _usable_cores() -> int:
+def usable_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))  # what this process may use, not what the machine has
     except AttributeError:  # pragma: no cover - not on Linux
@@ -269,7 +269,7 @@ class OnnxMiniLMEmbedder(PackagedMiniLM):
         super().__init__(cache, model_dir)
         self._int8 = int8
         self._batch_size = batch_size
-        self._workers = max(1, workers if workers is not None else _usable_cores())
+        self._workers = max(1, workers if workers is not None else usable_cores())
         self._notice = notice
         self._session: Any = None
         self._tokenizer: Any = None
