@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.brief.cluster import cluster_claims, same_figures, summarize_claims
+from rag.brief.cluster import cluster_claims, find_agreements, same_figures, summarize_claims
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
 from rag.cite import SupportSettings
@@ -66,3 +66,17 @@ def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: P
     facts = read_facts(claims, nlp, {1: "2026-03-06"}, None)
     summary = summarize_claims(claims, np.eye(3), BriefSettings(), facts)
     assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
+
+
+def test_outlets_naming_the_same_party_in_other_words_are_an_agreement(minilm: Embedder, nlp: Pipeline) -> None:
+    first = "Sen. Yvonne Castile, the Democratic leader, called it the most restrictive voting law this state has seen."
+    second = "Their leader in the Senate, Yvonne Castile, has vowed to make the new voting law an issue next year."
+    claims = [Claim(1, first), Claim(2, second)]
+    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
+    vectors = minilm.embed([c.text for c in claims])
+    similarity = vectors @ vectors.T
+    settings, support_settings = BriefSettings(), SupportSettings()
+    clusters = cluster_claims(claims, similarity, settings, support_settings, None, facts)
+    texts = {c.key: c.text for c in claims}
+    agreements = find_agreements(claims, similarity, clusters, texts, minilm, support_settings, settings, facts)
+    assert [a.citations for a in agreements] == [(1, 2)]

@@ -165,9 +165,7 @@ def build_briefing(
     support_settings = SupportSettings()
     anchored = same_figures(facts, similarity, settings)
     clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
-    agreements = find_agreements(
-        relevant, similarity, clusters, texts, embedder, support_settings, settings.same_fact_similarity
-    )
+    agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings, settings, facts)
     single = single_source_claims(relevant, facts, similarity, clusters, settings)
     by_person = roles_by_person(relevant, facts)
     discrepancies = (

@@ -111,11 +111,14 @@ def find_agreements(
     texts: dict[int, str],
     embedder: Embedder,
     support_settings: SupportSettings,
-    repeat_similarity: float = 1.0,
+    settings: BriefSettings,
+    facts: list[ClaimFacts] | None = None,
 ) -> list[Agreement]:
     """The groups that two outlets or more state, each in its most central wording, checked
-    against every article it cites; most sources first, and none that repeats one before it
-    (the same wording, or wordings `repeat_similarity` alike: a sentence may join two groups)."""
+    against every article it cites (in its words, or, with `facts`, in its own sentence naming
+    the same people or organisations as close in meaning as an agreement needs); most sources
+    first, and none that repeats one before it (the same wording, or wordings as alike as one
+    fact: a sentence may join two groups)."""
     found: list[tuple[Agreement, int]] = []
     for cluster in clusters:
         if len(cluster.citations) < 2:
@@ -126,6 +129,14 @@ def find_agreements(
         text = claims[best].text
         # Checked as in `rag ask`: each cited article must support the statement.
         member_text = {claims[m].key: claims[m].text for m in members}
+        named_alike = {
+            claims[m].key
+            for m in members
+            if facts is not None
+            and facts[m].names & facts[best].names
+            and similarity[best, m] >= settings.agreement_similarity
+            and not tell_figures_apart(facts[best], facts[m])
+        }
         same_figures = {claims[m].key for m, a in zip(members, _flags(cluster), strict=True) if a}
         if same_figures:
             same_figures.add(claims[members[0]].key)
@@ -134,6 +145,7 @@ def find_agreements(
             for k in cluster.citations
             if k == claims[best].key
             or (k in same_figures and claims[best].key in same_figures)
+            or k in named_alike
             or support(text, member_text[k], embedder, support_settings).supported
             or support(text, texts[k], embedder, support_settings).supported
         ]
@@ -143,7 +155,7 @@ def find_agreements(
     found.sort(key=lambda item: (-item[0].source_count, item[0].citations))
     kept: list[tuple[Agreement, int]] = []
     for agreement, index in found:
-        if all(index != other and similarity[index, other] < repeat_similarity for _, other in kept):
+        if all(index != other and similarity[index, other] < settings.same_fact_similarity for _, other in kept):
             kept.append((agreement, index))
     return [agreement for agreement, _ in kept]
 

@@ -57,6 +57,7 @@ class ClaimFacts:
     quote: str | None = None
     standalone: bool = True  # makes sense without its neighbours, its relative days dated
     reaction: bool = False  # tells what someone said, not what happened
+    names: frozenset[str] = frozenset()  # the people, organisations and places it names
 
     @property
     def informative(self) -> bool:
@@ -102,6 +103,8 @@ def read_facts(
         facts.speaker, facts.quote = _speaker(claim.text, doc, aliases)
         # Relative days pass only where the article's date lets the summary write their dates in.
         facts.reaction = reports_speech(doc)
+        named = {person_key(e) for e in doc.ents if e.label_ in ("ORG", "GPE", "FAC", "LOC", "NORP")}
+        facts.names = frozenset({*facts.people, *named} - {""})
         facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)))
         found.append(facts)
     return found
