@@ -51,3 +51,9 @@ def test_two_areas_in_the_same_unit_are_compared(nlp: Pipeline) -> None:
         nlp, "The fire had burned 8,400 acres by Monday.", "The fire has scorched more than 11,000 acres."
     )
     assert found == ["number"]
+
+
+def test_an_amount_the_recogniser_left_out_is_still_a_figure(nlp: Pipeline) -> None:
+    claim = Claim(1, "The Group of 7 wealthy nations pledged to deliver more than 1 billion doses of the vaccine.")
+    values = {f.value for f in read_facts([claim], nlp, {1: DAY}, None)[0].figures}
+    assert "1 billion" in values

@@ -81,9 +81,11 @@ def read_facts(
                 if role is not None:
                     facts.roles.append(role)
             elif entity.label_ in FIGURE_LABELS:
-                value = _figure_value(entity)
+                value = figure_value(entity)
                 if value:
                     facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
+        for span in _unlabelled_amounts(doc):
+            facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span)))
         for span in day_spans(doc):
             if not duration(span) and not an_age(span):
                 mention = resolver.resolve(span.text, dates_by_key.get(claim.key), reference_year, tense_of(span))
@@ -116,7 +118,26 @@ def read_facts(
 # -- figures --------------------------------------------------------------------------
 
 
-def _figure_value(entity: Any) -> str:
+def _unlabelled_amounts(doc: Any) -> list[Any]:
+    """Amounts the recogniser left out ("more than 1 billion doses"): runs of number words
+    outside any entity that give a figure in digits with a scale word or of two digits or more
+    (not the 7 of "Group of 7")."""
+    found = []
+    start = None
+    for token in [*doc, None]:
+        if token is not None and token.like_num and not token.ent_type_:
+            start = token.i if start is None else start
+            continue
+        if start is not None:
+            span = doc[start : token.i if token is not None else len(doc)]
+            digits = "".join(c for c in span.text if c.isdigit())
+            if digits and (len(span) > 1 or len(digits) >= 2):
+                found.append(span)
+            start = None
+    return found
+
+
+def figure_value(entity: Any) -> str:
     """The amount itself, without the words that hedge it ("about", "nearly", "up to"): its
     numbers, scale words and currency or percent signs."""
     kept = [

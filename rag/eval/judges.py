@@ -2,7 +2,8 @@
 
 - a summary sentence that repeats a fact an earlier one gave: as alike in meaning as the
   briefing's own "same fact" setting, or giving the same amount (a figure the recogniser finds:
-  money, a count, a percentage, a quantity) and close in meaning;
+  money, a count, a percentage, a quantity, with its scale: "100 million" is not 100) and close
+  in meaning;
 - a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
   referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
   happening:"), a quotation with no speaker, or it names a day only relative to the article
@@ -16,18 +17,16 @@ settings, so a briefing is held to what it claims to do.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.brief.facts import FIGURE_LABELS
+from rag.brief.facts import FIGURE_LABELS, figure_value
+from rag.brief.facts import amounts as figure_amounts
 from rag.brief.model import Briefing, BriefSettings
 from rag.brief.standalone import stands_alone
 from rag.embed import Embedder
 from rag.nlp import Pipeline
 from rag.text import sentences
-
-_AMOUNT = re.compile(r"\d[\d,.]*\d|\d")
 
 
 @dataclass
@@ -73,7 +72,9 @@ def judge_briefing(
         vectors = embedder.embed(summary)
         similarity = vectors @ vectors.T
         docs = nlp.parse(summary)
-        amounts = [{a for e in doc.ents if e.label_ in FIGURE_LABELS for a in _AMOUNT.findall(e.text)} for doc in docs]
+        amounts = [
+            {a for e in doc.ents if e.label_ in FIGURE_LABELS for a in figure_amounts(figure_value(e))} for doc in docs
+        ]
         for i in range(1, len(summary)):
             for j in range(i):
                 same = similarity[i, j] >= settings.same_fact_similarity or (

@@ -1,0 +1,49 @@
+"""What `rag eval` judges in any briefing, without labels: summary sentences that repeat a fact."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.brief.model import Briefing, Statement
+from rag.embed import Embedder
+from rag.eval.judges import JudgeTally, judge_briefing
+from rag.nlp import Pipeline
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+def repeats(summary: list[str], embedder: Embedder, nlp: Pipeline) -> int:
+    briefing = Briefing(
+        topic=None,
+        summary=tuple(Statement(text, (1,)) for text in summary),
+        agreements=(),
+        discrepancies=(),
+        single_source=(),
+        timeline=(),
+        people=(),
+        sources=(),
+    )
+    tally = JudgeTally()
+    judge_briefing(briefing, [], embedder, nlp, tally)
+    return tally.repeating
+
+
+def test_the_same_amount_told_twice_in_other_words_is_a_repeat(minilm: Embedder, nlp: Pipeline) -> None:
+    summary = [
+        "Leaders of the G-7 countries are set to pledge 1 billion vaccine doses to developing nations.",
+        "The wealthy nations pledged to deliver more than 1 billion doses of coronavirus vaccine this summer.",
+    ]
+    assert repeats(summary, minilm, nlp) == 1
+
+
+def test_a_count_and_a_larger_amount_with_the_same_digits_are_not_one_figure(minilm: Embedder, nlp: Pipeline) -> None:
+    summary = [
+        "Leaders of the G-7 countries pledged vaccines to 100 developing nations during the summit.",
+        "The U.K. is expected to commit to sending 100 million doses to poorer countries at the G-7 summit.",
+    ]
+    assert repeats(summary, minilm, nlp) == 0
