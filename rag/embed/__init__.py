@@ -123,14 +123,11 @@ class HashEmbedder:
         return out / norms
 
 
-class CachingEmbedder:
-    """Remembers the vectors of recent texts: answering embeds the same passage sentences for
-    the extractive model and again for the citation check."""
+class WrappedEmbedder:
+    """An embedder around another (`inner`): the same model, name and tokens; subclasses change
+    only how `embed` gets its vectors."""
 
-    def __init__(self, inner: Embedder, size: int = 20000) -> None:
-        self.inner = inner
-        self._size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+    inner: Embedder
 
     @property
     def name(self) -> str:
@@ -149,6 +146,16 @@ class CachingEmbedder:
 
     def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         return self.inner.token_spans(texts)
+
+
+class CachingEmbedder(WrappedEmbedder):
+    """Remembers the vectors of recent texts: answering embeds the same passage sentences for
+    the extractive model and again for the citation check."""
+
+    def __init__(self, inner: Embedder, size: int = 20000) -> None:
+        self.inner = inner
+        self._size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.embed import Embedder
+from rag.embed import Embedder, WrappedEmbedder
 from rag.embed.onnx_model import usable_cores
 
 
@@ -32,7 +32,7 @@ class _Waiting:
     done: bool = False
 
 
-class QueryBatcher:
+class QueryBatcher(WrappedEmbedder):
     """An `Embedder` whose one-text calls from concurrent threads are batched (see above)."""
 
     def __init__(self, inner: Embedder, runners: int | None = None, max_batch: int = 4) -> None:
@@ -43,24 +43,6 @@ class QueryBatcher:
         self._running = 0
         self._queue: list[_Waiting] = []
         self._changed = threading.Condition()
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self.inner.max_tokens
-
-    def fingerprint(self) -> str:
-        return self.inner.fingerprint()
-
-    def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        return self.inner.token_spans(texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if len(texts) != 1:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.embed import Embedder
+from rag.embed import Embedder, WrappedEmbedder
 
 DEFAULT_LIMIT = 100_000  # about 160 MB of 384-dimension vectors
 
@@ -35,7 +35,7 @@ def _key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-class StoredVectors:
+class StoredVectors(WrappedEmbedder):
     """An embedder that looks in its file before asking `inner`, and keeps what `inner` gives."""
 
     def __init__(self, inner: Embedder, path: Path, limit: int = DEFAULT_LIMIT) -> None:
@@ -45,24 +45,6 @@ class StoredVectors:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._failed = False
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    @property
-    def max_tokens(self) -> int:
-        return self.inner.max_tokens
-
-    def fingerprint(self) -> str:
-        return self.inner.fingerprint()
-
-    def token_spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
-        return self.inner.token_spans(texts)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         keys = [_key(t) for t in texts]
