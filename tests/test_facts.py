@@ -151,3 +151,12 @@ def test_an_honorific_is_no_role_and_the_apposition_is() -> None:
     claim = Claim(1, "Dr. Ana Ruiz, a marine ecologist at the institute, said the survey took two years.")
     facts = read_facts([claim], Pipeline(), {1: "2025-03-14"}, None)
     assert [r.description for r in facts[0].roles] == ["marine ecologist at the institute"]
+
+
+def test_a_name_told_with_which_is_not_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp,
+        "Hackers reached the records of Tallis Pay, which handles payments for small shops.",
+        "Tallis Pay said on Tuesday that card numbers were safe.",
+    )
+    assert "Tallis Pay" not in {person for fact in facts for person in fact.people}

@@ -7,6 +7,7 @@ The evidence is the parse's and the recogniser's own, over every mention in the 
   is not a person;
 - a name written as a thing ("the Ashcombe plant", "an Arlo", "Pelham residents": after an
   article or as a noun's modifier) in half its mentions or more is not a person;
+- a name followed by ", which" in any mention is not a person ("Tallis Pay, which …");
 - a name given only as one word, never in full, is not listed as a person (it may be a place, a
   firm or a ship; news names a person in full at first mention);
 - a first word whose removal leaves another full form ("Councilwoman Rita Saldana" beside "Rita
@@ -72,12 +73,19 @@ def _written_as_thing(entity: Any) -> bool:
     return bool(entity.root.dep_ == "compound" and entity.root.head.pos_ == "NOUN")
 
 
+def _which_follows(entity: Any) -> bool:
+    """ "Tallis Pay, which …": English refers to a person with "who", never "which"."""
+    doc = entity.doc
+    return entity.end + 1 < len(doc) and doc[entity.end].text == "," and doc[entity.end + 1].lower_ == "which"
+
+
 def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
     """Every way a person is written mapped to one name: the most frequent full form sharing the
     surname (or, for a given name alone, the one full form that starts with it). A bare name
     belongs to a full name only when one full name fits it."""
     forms: Counter[str] = Counter()
     as_thing: Counter[str] = Counter()
+    told_as_thing: defaultdict[str, bool] = defaultdict(bool)
     labelled_thing: Counter[str] = Counter()
     lower_words: set[str] = set()
     for doc in docs:
@@ -89,10 +97,13 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
                     form = written(tokens)
                     forms[form] += 1
                     as_thing[form] += _written_as_thing(entity)
+                    told_as_thing[form] |= _which_follows(entity)
             elif entity.label_ in THING_LABELS:
                 labelled_thing[written(clean_tokens(entity))] += 1
     people = {
-        form: count for form, count in forms.items() if labelled_thing[form] <= count and 2 * as_thing[form] < count
+        form: count
+        for form, count in forms.items()
+        if labelled_thing[form] <= count and 2 * as_thing[form] < count and not told_as_thing[form]
     }
     titled = _titled_forms(people, lower_words)
     for form, bare in titled.items():
