@@ -53,7 +53,7 @@ def duration(entity: Any) -> bool:
 
 def an_age(entity: Any) -> bool:
     """ "Vance, 34,": a bare number the recogniser took for a date names no day."""
-    return entity.root.dep_ == "appos" or bool(re.fullmatch(r"\d{1,2}", entity.text.strip()))
+    return bool(re.fullmatch(r"\d{1,2}", entity.text.strip()))
 
 
 def describes_a_thing(entity: Any) -> bool:

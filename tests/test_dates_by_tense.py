@@ -97,3 +97,8 @@ def test_a_day_named_with_its_hour_is_that_day(when: str) -> None:
 def test_a_relative_day_in_an_undated_article_does_not_stand_alone(nlp: Pipeline) -> None:
     claim = Claim(1, "The council approved the budget on Tuesday after a long debate.")
     assert read_facts([claim], nlp, {1: None}, None)[0].standalone is False
+
+
+def test_a_weekday_the_parse_sets_beside_a_name_is_still_a_date(nlp: Pipeline) -> None:
+    claim = Claim(1, "The Supreme Court Monday issued two unsigned opinions.")
+    assert [d.date for d in read_facts([claim], nlp, {1: "2021-10-20"}, None)[0].dates] == ["2021-10-18"]
