@@ -88,7 +88,11 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
 
 
 def cited_as_agreed(
-    statements: list[Statement], agreements: list[Agreement], texts: dict[int, str], embedder: Embedder
+    statements: list[Statement],
+    agreements: list[Agreement],
+    texts: dict[int, str],
+    embedder: Embedder,
+    support_settings: SupportSettings,
 ) -> list[Statement]:
     """A summary sentence that an agreement states cites the outlets the agreement does, each
     checked against its article as every citation is."""
@@ -98,7 +102,7 @@ def cited_as_agreed(
         more = [
             k
             for k in agreed.get(statement.text, ())
-            if k not in statement.citations and support(statement.text, texts[k], embedder, SupportSettings()).supported
+            if k not in statement.citations and support(statement.text, texts[k], embedder, support_settings).supported
         ]
         cited.append(Statement(statement.text, tuple(sorted({*statement.citations, *more}))))
     return cited
@@ -178,7 +182,7 @@ def build_briefing(
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
     shown = shown_similarity(relevant, facts, vectors, embedder)
     summary = summarize_claims(relevant, shown, settings, facts, same_figures(facts, shown, settings))
-    summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder), relevant, facts)
+    summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
     return Briefing(

@@ -79,7 +79,7 @@ def number_conflicts(
     found = []
     seen: set[frozenset[str]] = set()
     for i, j in _pairs(claims, similarity, settings.same_fact_similarity):
-        for kind, values_a, values_b in comparable_figures(facts[i], facts[j]):
+        for kind, values_a, values_b in _comparable_figures(facts[i], facts[j]):
             if values_a & values_b or _shared_amount(values_a, values_b):
                 continue
             signature = frozenset(values_a | values_b)
@@ -92,7 +92,7 @@ def number_conflicts(
     return found
 
 
-def comparable_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str], set[str]]]:
+def _comparable_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str], set[str]]]:
     """Figures of the same kind counting the same thing ("1,200 workers" against "1,500
     workers"), and days given for the same action ("ordered Tuesday" against "ordered on
     Wednesday"; a bare weekday is too loose to hold against another)."""
@@ -120,7 +120,7 @@ def comparable_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str]
 def tell_figures_apart(a: ClaimFacts, b: ClaimFacts) -> bool:
     """Whether two claims give different figures of one kind for one thing, and none of it in
     common: two versions of a count, not one fact."""
-    return any(not (x & y or _shared_amount(x, y)) for _, x, y in comparable_figures(a, b))
+    return any(not (x & y or _shared_amount(x, y)) for _, x, y in _comparable_figures(a, b))
 
 
 def _shared_amount(a: set[str], b: set[str]) -> bool:

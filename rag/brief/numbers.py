@@ -10,7 +10,7 @@ _UNITS = (
     "sixteen seventeen eighteen nineteen"
 ).split()
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
-VALUES = {word: value for value, word in enumerate(_UNITS)} | {word: 20 + 10 * i for i, word in enumerate(_TENS)}
+_VALUES = {word: value for value, word in enumerate(_UNITS)} | {word: 20 + 10 * i for i, word in enumerate(_TENS)}
 
 
 def spelled_number(words: Sequence[str]) -> int | None:
@@ -18,8 +18,8 @@ def spelled_number(words: Sequence[str]) -> int | None:
     → 205), or None when any word is not part of one."""
     total, seen = 0, False
     for word in (w.lower() for w in words):
-        if word in VALUES:
-            total += VALUES[word]
+        if word in _VALUES:
+            total += _VALUES[word]
             seen = True
         elif word == "hundred" and seen:
             total *= 100
@@ -34,7 +34,7 @@ def with_digits(words: Sequence[str]) -> list[str]:
     out: list[str] = []
     run: list[str] = []
     for word in [*words, ""]:
-        if word.lower() in VALUES or (run and word.lower() in ("hundred", "and")):
+        if word.lower() in _VALUES or (run and word.lower() in ("hundred", "and")):
             run.append(word)
             continue
         if run:

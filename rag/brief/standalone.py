@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
+from rag.dates import RELATIVE_DAYS
+
+_SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
+# A day named relative to the article, with no date written after it (past its time of day).
 _RELATIVE_DAY = re.compile(
-    r"\b(today|tonight|tomorrow|yesterday|(on |by |until |last |next |this )?(monday|tuesday|wednesday|thursday|"
-    r"friday|saturday|sunday))\b(?!(\s+(morning|afternoon|evening|night))?\s*\()",
-    re.IGNORECASE,
+    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(\s+(morning|afternoon|evening|night))?\s*\()", re.IGNORECASE
 )
 
 
@@ -37,7 +38,7 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if text.rstrip().endswith("?") or _LABEL.match(text):
         return False
     stripped = text.strip()
-    if stripped[:1] in '"“' and stripped.rstrip(".")[-1:] in '"”' and not any(t.lower_ in SAY for t in tokens):
+    if stripped[:1] in '"“' and stripped.rstrip(".")[-1:] in '"”' and not any(t.lower_ in _SAY for t in tokens):
         return False
     return days_dated or not _RELATIVE_DAY.search(text)
 
@@ -46,4 +47,4 @@ def reports_speech(doc: Any) -> bool:
     """Whether a sentence tells what someone said ("X said …", a quotation): a reaction, which
     a summary gives after the events it reacts to."""
     root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    return bool(root is not None and root.lower_ in SAY) or any(t.text in ('"', "“", "”") for t in doc)
+    return bool(root is not None and root.lower_ in _SAY) or any(t.text in ('"', "“", "”") for t in doc)
