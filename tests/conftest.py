@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,16 +25,30 @@ SEEDS = ROOT / "seeds"
 REAL_MODEL_FIXTURES = frozenset({"minilm", "minilm_torch", "seed_index_master", "seed_index", "seed_store"})
 
 
+def _refuse_beyond_loopback(sock: socket.socket, address: Any) -> None:
+    if sock.family in (socket.AF_INET, socket.AF_INET6):
+        host = str(address[0]).split("%")[0]
+        if not ipaddress.ip_address(host).is_loopback:
+            raise ConnectionRefusedError(f"tests connect only to loopback, not to {host}")
+
+
 def _loopback_only(connect):  # type: ignore[no-untyped-def]
     """A socket connect that refuses any address but the loopback range: tests may talk only to
     servers they start on this machine, whatever the code under test resolves or is redirected to."""
 
     def guarded(self, address, *rest):  # type: ignore[no-untyped-def]
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            host = str(address[0]).split("%")[0]
-            if not ipaddress.ip_address(host).is_loopback:
-                raise ConnectionRefusedError(f"tests connect only to loopback, not to {host}")
+        _refuse_beyond_loopback(self, address)
         return connect(self, address, *rest)
+
+    return guarded
+
+
+def _loopback_only_datagrams(sendto):  # type: ignore[no-untyped-def]
+    """The same for a datagram sent without a connect (`sendto(data[, flags], address)`)."""
+
+    def guarded(self, data, *rest):  # type: ignore[no-untyped-def]
+        _refuse_beyond_loopback(self, rest[-1])
+        return sendto(self, data, *rest)
 
     return guarded
 
@@ -59,6 +74,7 @@ def _local_names_only(resolve):  # type: ignore[no-untyped-def]
 def loopback_only() -> None:
     socket.socket.connect = _loopback_only(socket.socket.connect)  # type: ignore[method-assign]
     socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)  # type: ignore[method-assign]
+    socket.socket.sendto = _loopback_only_datagrams(socket.socket.sendto)  # type: ignore[method-assign]
     socket.getaddrinfo = _local_names_only(socket.getaddrinfo)
 
 

@@ -14,6 +14,11 @@ def test_a_connect_beyond_loopback_is_refused_before_it_leaves() -> None:
         sock.connect(("192.0.2.1", 80))  # TEST-NET-1: routed nowhere, and never tried
 
 
+def test_a_datagram_beyond_loopback_is_refused_before_it_leaves() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock, pytest.raises(ConnectionRefusedError):
+        sock.sendto(b"x", ("192.0.2.1", 53))
+
+
 def test_a_name_is_not_looked_up() -> None:
     with pytest.raises(socket.gaierror, match="resolve no names"):
         socket.getaddrinfo("news.example", 443)
