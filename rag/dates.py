@@ -16,6 +16,8 @@ class DateMention:
     text: str
     of: str = ""  # the verb it dates ("ordered" in "ordered on Tuesday"), as a stem
     of_a_thing: bool = False  # it qualifies a noun ("the Nov. 29 holdup"), not the sentence's event
+    depth: int = 0  # how far below the sentence's main verb it hangs in the parse
+    bounds_a_period: bool = False  # "since March", "until April": where a state begins or ends
 
     @property
     def states_year(self) -> bool:
@@ -60,7 +62,21 @@ def describes_a_thing(entity: Any) -> bool:
     """ "the 1962 library", "the Nov. 29 holdup": a date that qualifies a noun, not the day the
     sentence's own event happened."""
     root = entity.root
-    return root.dep_ in ("det", "compound", "nummod", "amod") and root.head.pos_ in ("NOUN", "PROPN")
+    return root.dep_ in ("det", "compound", "nummod", "amod", "poss") and root.head.pos_ in ("NOUN", "PROPN", "ADJ")
+
+
+def depth_of(entity: Any) -> int:
+    """How many steps the parse puts between a date and the sentence's root: "expelled on
+    Monday" is the sentence's own event; "a sample taken after his victory in October" is
+    another, told in passing."""
+    return sum(1 for _ in entity.root.ancestors)
+
+
+def bounds_a_period(entity: Any) -> bool:
+    """ "listed since March", "ran the office until April": the start or end of a state, not the
+    day something happened."""
+    head = entity.root.head
+    return head.dep_ == "prep" and head.lower_ in ("since", "until", "till") and head.i != entity.root.i
 
 
 def _have(token: Any) -> bool:

@@ -102,3 +102,24 @@ def test_a_relative_day_in_an_undated_article_does_not_stand_alone(nlp: Pipeline
 def test_a_weekday_the_parse_sets_beside_a_name_is_still_a_date(nlp: Pipeline) -> None:
     claim = Claim(1, "The Supreme Court Monday issued two unsigned opinions.")
     assert [d.date for d in read_facts([claim], nlp, {1: "2021-10-20"}, None)[0].dates] == ["2021-10-18"]
+
+
+def timeline_dates(nlp: Pipeline, sentence: str, article_date: str) -> list[str]:
+    claim = Claim(1, sentence)
+    facts = read_facts([claim], nlp, {1: article_date}, None)
+    return [event.date for event in build_timeline([claim], facts, np.ones((1, 1)), BriefSettings())]
+
+
+def test_a_sentence_is_placed_once_at_the_date_of_its_own_event(nlp: Pipeline) -> None:
+    sentence = "The league banned the cyclist on Tuesday, saying a sample taken after a race in August was positive."
+    assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-03-11"]
+
+
+def test_the_start_of_a_state_is_not_the_day_of_the_event(nlp: Pipeline) -> None:
+    sentence = "The company's shares, traded in Frankfurt since June, fell 4% on Wednesday."
+    assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-03-12"]
+
+
+def test_a_day_named_as_the_owner_of_a_thing_is_not_on_the_timeline(nlp: Pipeline) -> None:
+    sentence = "With crews still clearing debris after Sunday's storm, officials want to know why the alarms failed."
+    assert timeline_dates(nlp, sentence, "2025-03-14") == []

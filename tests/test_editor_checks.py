@@ -56,7 +56,7 @@ def test_roles_come_from_titles_and_appositions(figures: dict[str, Any]) -> None
 
 
 def test_timeline_dates_are_right(figures: dict[str, Any]) -> None:
-    assert figures["timeline_dates_right"] >= 0.92
+    assert figures["timeline_dates_right"] >= 0.95
 
 
 def test_most_shared_facts_are_listed_as_agreements(figures: dict[str, Any]) -> None:

@@ -18,7 +18,17 @@ from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import with_digits
 from rag.brief.roles import Role, role_of
 from rag.brief.standalone import reports_speech, stands_alone
-from rag.dates import DateMention, DateResolver, an_age, day_spans, describes_a_thing, duration, tense_of
+from rag.dates import (
+    DateMention,
+    DateResolver,
+    an_age,
+    bounds_a_period,
+    day_spans,
+    depth_of,
+    describes_a_thing,
+    duration,
+    tense_of,
+)
 from rag.nlp import Pipeline
 from rag.text import normalize, stem
 
@@ -90,7 +100,15 @@ def read_facts(
             if not duration(span) and not an_age(span):
                 mention = resolver.resolve(span.text, dates_by_key.get(claim.key), reference_year, tense_of(span))
                 if mention is not None:
-                    facts.dates.append(replace(mention, of=_dated_verb(span), of_a_thing=describes_a_thing(span)))
+                    facts.dates.append(
+                        replace(
+                            mention,
+                            of=_dated_verb(span),
+                            of_a_thing=describes_a_thing(span),
+                            depth=depth_of(span),
+                            bounds_a_period=bounds_a_period(span),
+                        )
+                    )
         for token in doc:
             # A surname the recogniser missed or took for a company here ("Lindqvist said …")
             # is still that person.

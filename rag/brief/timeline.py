@@ -20,12 +20,14 @@ def build_timeline(
     claims: list[Claim], facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings
 ) -> list[TimelineEvent]:
     """Dated claims in order (dates resolved against each article's own date), one event per
-    date and meaning, the most relevant kept."""
+    date and meaning, the most relevant kept. A claim is placed once, at the date of its own
+    event: "suspended on Monday after a victory in October" is news of Monday."""
     events: list[tuple[str, int, str, bool]] = []
     for index, fact in enumerate(facts):
-        for mention in fact.dates:
-            if mention.of_a_thing:
-                continue  # "charged in the Nov. 29 holdup" is not news of Nov. 29
+        # "charged in the Nov. 29 holdup" is not news of Nov. 29
+        events_dated = [m for m in fact.dates if not m.of_a_thing]
+        if events_dated:
+            mention = min(events_dated, key=lambda m: (m.bounds_a_period, m.depth))
             events.append((mention.date, index, mention.precision, mention.inferred_year))
     merged: list[tuple[str, list[int], str, bool]] = []
     for date, index, precision, inferred in sorted(events, key=lambda e: (e[0], -claims[e[1]].relevance)):
