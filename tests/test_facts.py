@@ -160,3 +160,23 @@ def test_a_name_told_with_which_is_not_a_person(nlp: Pipeline) -> None:
         "Tallis Pay said on Tuesday that card numbers were safe.",
     )
     assert "Tallis Pay" not in {person for fact in facts for person in fact.people}
+
+
+def test_a_nickname_and_the_given_name_it_stands_for_are_one_person(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "Robert Kessler voted against the plan.", "Bobby Kessler said he would appeal.")
+    assert facts[0].people == facts[1].people and len(facts[0].people) == 1
+
+
+def test_a_title_the_recogniser_took_into_the_name_is_left_out_of_it(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "Superintendent Alan Prescott closed the schools.", "Prescott said they would reopen soon.")
+    assert facts[0].people == ["Alan Prescott"] and facts[1].people == ["Alan Prescott"]
+
+
+def test_a_title_the_recogniser_took_into_the_name_is_the_persons_role(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "Superintendent Alan Prescott closed the schools.")
+    assert [role.description for role in facts[0].roles] == ["Superintendent"]
+
+
+def test_two_given_names_before_a_surname_stay_in_the_name(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "Mary Ellen Whitcombe opened the bakery in 1998.")
+    assert facts[0].people == ["Mary Ellen Whitcombe"]

@@ -10,9 +10,12 @@ The evidence is the parse's and the recogniser's own, over every mention in the 
 - a name followed by ", which" in any mention is not a person ("Tallis Pay, which …");
 - a name given only as one word, never in full, is not listed as a person (it may be a place, a
   firm or a ship; news names a person in full at first mention);
+- full names with one surname and given names that are one name's forms ("Robert Kessler" and
+  "Bobby Kessler", "Phillip J. Danvers" and "Phil Danvers", by the `nicknames` table) are one
+  person;
 - a first word whose removal leaves another full form ("Councilwoman Rita Saldana" beside "Rita
-  Saldana"), or that the texts also use as a common noun ("the superintendent"), is a title
-  written into the name.
+  Saldana"), that the texts also use as a common noun ("the superintendent"), or that is no given
+  name and comes before one ("Superintendent Alan Prescott"), is a title written into the name.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from nicknames import NickNamer
 
 THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT", "WORK_OF_ART"})
 
@@ -105,50 +110,66 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
         for form, count in forms.items()
         if labelled_thing[form] <= count and 2 * as_thing[form] < count and not told_as_thing[form]
     }
-    titled = _titled_forms(people, lower_words)
+    nicknames = NickNamer()
+    titled = _titled_forms(people, lower_words, nicknames)
     for form, bare in titled.items():
         people[bare] = people.get(bare, 0) + people.pop(form)
-    aliases = _by_surname(people)
+    aliases = _by_surname(people, nicknames)
     for form, bare in titled.items():
         if bare in aliases:
             aliases[form] = aliases[bare]
     return aliases
 
 
-def _titled_forms(people: dict[str, int], lower_words: set[str]) -> dict[str, str]:
+def _given_name(word: str, nicknames: NickNamer) -> bool:
+    """A given name the `nicknames` table knows, as a name or as a nickname of one."""
+    return bool(nicknames.nicknames_of(word) or nicknames.canonicals_of(word))
+
+
+def _before_a_given_name(words: Sequence[str], nicknames: NickNamer) -> bool:
+    return not _given_name(words[0], nicknames) and _given_name(words[1], nicknames)
+
+
+def _titled_forms(people: dict[str, int], lower_words: set[str], nicknames: NickNamer) -> dict[str, str]:
     """Forms whose first word is a title written into the name, each with the name without it:
-    in a name of three words or more, when the rest is a full form of its own or the texts use
-    the first word as a common noun ("the superintendent"); in a name of two, when the texts use
-    it so and another full name has the surname ("Councilwoman Saldana" beside "Rita Saldana"),
-    so that a given name such as Grant is left alone."""
+    in a name of three words or more, when the rest is a full form of its own, the texts use the
+    first word as a common noun ("the superintendent"), or the first word is no given name and
+    the second is ("Councilwoman Teresa Vail", not "Mary Ellen Coyle" or "Abiy Ahmed Ali"); in a
+    name of two, when the texts use it so and another full name has the surname ("Councilwoman
+    Saldana" beside "Rita Saldana"), so that a given name such as Grant is left alone."""
     surnames = Counter(form.split()[-1] for form in people if len(form.split()) > 1)
     found = {}
     for form in people:
         words = form.split()
         title = words[0].lower() in lower_words
-        if len(words) >= 3 and (title or " ".join(words[1:]) in people):
+        if len(words) >= 3 and (title or _before_a_given_name(words, nicknames) or " ".join(words[1:]) in people):
             found[form] = " ".join(words[1:])
         elif len(words) == 2 and title and surnames[words[1]] > 1:
             found[form] = words[1]
     return found
 
 
-def _by_surname(forms: Counter[str] | dict[str, int]) -> dict[str, str]:
+def _one_given_name(a: str, b: str, nicknames: NickNamer) -> bool:
+    """ "Anna" and "anna", "Robert" and "Bobby", "Phil" and "Phillip"."""
+    a, b = a.lower(), b.lower()
+    return a == b or b in nicknames.nicknames_of(a) or a in nicknames.nicknames_of(b)
+
+
+def _by_surname(forms: Counter[str] | dict[str, int], nicknames: NickNamer) -> dict[str, str]:
     by_surname: dict[str, list[str]] = defaultdict(list)
     for form in forms:
         by_surname[form.split()[-1].lower()].append(form)
     aliases: dict[str, str] = {}
     for variants in by_surname.values():
         full = sorted((v for v in variants if len(v.split()) > 1), key=lambda v: (-forms[v], -len(v), v))
-        firsts = {v.split()[0].lower() for v in full}
+        for variant in full:
+            # "Anna Okafor", "Anna M. Okafor" and "Annie Okafor" are one person; "Daniel Okafor" another.
+            aliases[variant] = next(f for f in full if _one_given_name(f.split()[0], variant.split()[0], nicknames))
+        persons = {aliases[v] for v in full}
         for variant in variants:
-            if len(variant.split()) > 1:
-                # "Anna Okafor" and "Anna M. Okafor" are one person; "Daniel Okafor" another.
-                same = [f for f in full if f.split()[0].lower() == variant.split()[0].lower()]
-                aliases[variant] = same[0]
-            elif len(firsts) == 1 and full:
+            if len(variant.split()) == 1 and len(persons) == 1:
                 aliases[variant] = full[0]
-        if len(firsts) == 1 and full:
+        if len(persons) == 1:
             aliases.setdefault(full[0].split()[-1], full[0])  # the surname alone, as it is written
     surnames = {form.split()[-1].lower() for form in forms if len(form.split()) > 1}
     by_given: dict[str, set[str]] = defaultdict(set)

@@ -59,6 +59,12 @@ def role_of(entity: Any, name: str) -> Role | None:
     title = [t for t in _title_before(entity) if t.text not in name.split() and t.lower_ not in _HONORIFICS]
     if title and _is_office(title[-1]):
         return _role(name, title, title[-1])
+    # A title the recogniser took into the name ("Councilwoman Teresa Vail"), which the
+    # briefing's names left out of it.
+    first = next((t.i for t in entity if t.text == name.split()[0]), entity.start)
+    written_in = [t for t in entity if t.i < first and t.is_alpha and t.lower_ not in _HONORIFICS]
+    if written_in and written_in[-1].pos_ in ("NOUN", "PROPN"):
+        return _role(name, [*title, *written_in], written_in[-1])
     for child in root.children:
         if child.dep_ == "appos" and _is_office(child):
             return _role(name, _phrase(child), child)
