@@ -180,3 +180,15 @@ def test_a_title_the_recogniser_took_into_the_name_is_the_persons_role(nlp: Pipe
 def test_two_given_names_before_a_surname_stay_in_the_name(nlp: Pipeline) -> None:
     facts = facts_of(nlp, "Mary Ellen Whitcombe opened the bakery in 1998.")
     assert facts[0].people == ["Mary Ellen Whitcombe"]
+
+
+def test_a_name_whose_clause_goes_on_with_its_is_not_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp, "Harlow Brandt said its proposal was the cheapest of the six.", "The council chose Harlow Brandt."
+    )
+    assert facts[0].people == [] and facts[1].people == []
+
+
+def test_its_that_belongs_to_another_noun_leaves_the_person_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "Sandra Kowalczyk said the company had missed its targets.", "Kowalczyk resigned.")
+    assert facts[0].people == ["Sandra Kowalczyk"]

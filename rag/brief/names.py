@@ -7,7 +7,8 @@ The evidence is the parse's and the recogniser's own, over every mention in the 
   is not a person;
 - a name written as a thing ("the Ashcombe plant", "an Arlo", "Pelham residents": after an
   article or as a noun's modifier) in half its mentions or more is not a person;
-- a name followed by ", which" in any mention is not a person ("Tallis Pay, which …");
+- a name followed by ", which" in any mention, or whose own clause goes on with "its" ("Baxter
+  Whitfield said its proposal scored highest"), is not a person;
 - a name given only as one word, never in full, is not listed as a person (it may be a place, a
   firm or a ship; news names a person in full at first mention);
 - full names with one surname and given names that are one name's forms ("Robert Kessler" and
@@ -84,6 +85,27 @@ def _which_follows(entity: Any) -> bool:
     return entity.end + 1 < len(doc) and doc[entity.end].text == "," and doc[entity.end + 1].lower_ == "which"
 
 
+def _told_as_it(entity: Any) -> bool:
+    """ "Baxter Whitfield said its proposal scored highest", "Kessler Mobility recalled 38,000 of
+    its scooters": the name's own clause goes on with "its", with no noun between them and no
+    pronoun of a person. ("It" is
+    too often the clause's other subject: "Achterberg has argued it will create jobs".)"""
+    root = entity.root
+    if root.dep_ not in ("nsubj", "nsubjpass"):
+        return False
+    own = {t.i for t in root.subtree}  # "Owen Trask, its finance critic, said": its is another's
+    after = [t for t in root.head.subtree if t.i >= entity.end and t.i not in own]
+    if any(t.lower_ in ("he", "she", "his", "her", "him", "hers", "they", "their") for t in after):
+        return False
+    doc = entity.doc
+    return any(
+        t.lower_ == "its"
+        and t.dep_ == "poss"
+        and not any(w.pos_ in ("NOUN", "PROPN") for w in doc[entity.end : t.i])  # nothing else it could mean
+        for t in after
+    )
+
+
 def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
     """Every way a person is written mapped to one name: the most frequent full form sharing the
     surname (or, for a given name alone, the one full form that starts with it). A bare name
@@ -102,7 +124,7 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
                     form = written(tokens)
                     forms[form] += 1
                     as_thing[form] += _written_as_thing(entity)
-                    told_as_thing[form] |= _which_follows(entity)
+                    told_as_thing[form] |= _which_follows(entity) or _told_as_it(entity)
             elif entity.label_ in THING_LABELS:
                 labelled_thing[written(clean_tokens(entity))] += 1
     people = {
