@@ -192,3 +192,10 @@ def test_a_name_whose_clause_goes_on_with_its_is_not_a_person(nlp: Pipeline) -> 
 def test_its_that_belongs_to_another_noun_leaves_the_person_a_person(nlp: Pipeline) -> None:
     facts = facts_of(nlp, "Sandra Kowalczyk said the company had missed its targets.", "Kowalczyk resigned.")
     assert facts[0].people == ["Sandra Kowalczyk"]
+
+
+def test_a_name_written_after_a_place_preposition_in_most_mentions_is_not_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp, "Police searched a house in Hartley Falls.", "The storm flooded streets across Hartley Falls."
+    )
+    assert facts[0].people == [] and facts[1].people == []

@@ -27,6 +27,8 @@ from typing import Any
 
 from nicknames import NickNamer
 
+# Prepositions that put what follows them on a map ("in Corbin Falls", "off Cape Marrick").
+_PLACE_PREPOSITIONS = frozenset({"in", "near", "off", "across", "outside", "inside", "throughout", "around"})
 THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT", "WORK_OF_ART"})
 
 
@@ -71,12 +73,21 @@ def plausible_person(tokens: Sequence[Any]) -> bool:
 
 
 def _written_as_thing(entity: Any) -> bool:
-    """ "the Coldharbour Mill site", "an Arlo", "Pelham residents": an article before the name,
-    or the name modifying a common noun. People's names take neither."""
+    """ "the Coldharbour Mill site", "an Arlo", "the new $212 million Margaret Ames Bridge",
+    "Pelham residents", "off Cape Marrick": an article before the name or heading its phrase,
+    the name modifying a common noun, or a place's preposition before it. People's names take
+    none of these, bar now and then ("the late Ann Ruiz"), which the majority of mentions
+    outweighs."""
     before = entity.doc[entity.start - 1] if entity.start > 0 else None
-    if before is not None and before.tag_ == "DT" and before.lower_ in ("the", "a", "an"):
+    for word in (before, entity[0]):  # the recogniser may take the article in ("the MV Islander")
+        if word is not None and word.tag_ == "DT" and word.lower_ in ("the", "a", "an"):
+            return True
+    root = entity.root
+    if any(c.dep_ == "det" and c.lower_ in ("the", "a", "an") and c.i < entity.start for c in root.children):
         return True
-    return bool(entity.root.dep_ == "compound" and entity.root.head.pos_ == "NOUN")
+    if root.dep_ == "pobj" and root.head.lower_ in _PLACE_PREPOSITIONS:
+        return True
+    return bool(root.dep_ == "compound" and root.head.pos_ == "NOUN")
 
 
 def _which_follows(entity: Any) -> bool:
@@ -88,14 +99,14 @@ def _which_follows(entity: Any) -> bool:
 def _told_as_it(entity: Any) -> bool:
     """ "Baxter Whitfield said its proposal scored highest", "Kessler Mobility recalled 38,000 of
     its scooters": the name's own clause goes on with "its", with no noun between them and no
-    pronoun of a person. ("It" is
-    too often the clause's other subject: "Achterberg has argued it will create jobs".)"""
+    pronoun of a person. ("It" is too often the clause's other subject: "Achterberg has argued
+    it will create jobs".)"""
     root = entity.root
     if root.dep_ not in ("nsubj", "nsubjpass"):
         return False
     own = {t.i for t in root.subtree}  # "Owen Trask, its finance critic, said": its is another's
     after = [t for t in root.head.subtree if t.i >= entity.end and t.i not in own]
-    if any(t.lower_ in ("he", "she", "his", "her", "him", "hers", "they", "their") for t in after):
+    if any(t.lower_ in ("he", "she", "his", "her", "him", "hers") for t in after):
         return False
     doc = entity.doc
     return any(
@@ -118,15 +129,17 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
     for doc in docs:
         lower_words.update(t.text for t in doc if t.pos_ == "NOUN" and t.is_alpha and t.text.islower())
         for entity in doc.ents:
-            if entity.label_ == "PERSON":
-                tokens = clean_tokens(entity)
-                if plausible_person(tokens):
-                    form = written(tokens)
-                    forms[form] += 1
-                    as_thing[form] += _written_as_thing(entity)
-                    told_as_thing[form] |= _which_follows(entity) or _told_as_it(entity)
-            elif entity.label_ in THING_LABELS:
-                labelled_thing[written(clean_tokens(entity))] += 1
+            if entity.label_ not in ("PERSON", *THING_LABELS):
+                continue
+            tokens = clean_tokens(entity)
+            form = written(tokens)
+            # Whatever the recogniser calls it here, a name referred to as a thing is one.
+            told_as_thing[form] |= _which_follows(entity) or _told_as_it(entity)
+            if entity.label_ != "PERSON":
+                labelled_thing[form] += 1
+            elif plausible_person(tokens):
+                forms[form] += 1
+                as_thing[form] += _written_as_thing(entity)
     people = {
         form: count
         for form, count in forms.items()
