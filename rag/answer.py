@@ -8,11 +8,12 @@ from dataclasses import dataclass, replace
 
 from rag.cite import SupportSettings, check_answer
 from rag.embed import Embedder
+from rag.ingest.boilerplate import boilerplate_of, is_boilerplate
 from rag.llm.protocol import ABSTAIN, LLM, AnswerRequest, ConflictFinder
 from rag.prompt import PackedContext, Prompts, answer_messages, pack
 from rag.retrieve import RetrievalParams, retrieve
 from rag.store.protocol import IndexStore
-from rag.text import content_stems, sentences
+from rag.text import content_stems, sentence_spans, sentences
 from rag.types import Answer, Conflict, Hit, Source
 
 DEFAULT_BUDGET = 3000
@@ -46,9 +47,31 @@ def ask(
     conflicts.prepare(question)  # spaCy, when the question needs it, loads while we retrieve
     retrieval = retrieve(store, embedder, question, params)
     timings = {"retrieve": time.perf_counter() - started}
-    return answer_from_hits(
-        question, list(retrieval.hits), embedder, llm, prompts, conflicts, budget, on_token, support, timings
-    )
+    hits = without_boilerplate(list(retrieval.hits), store)
+    return answer_from_hits(question, hits, embedder, llm, prompts, conflicts, budget, on_token, support, timings)
+
+
+def without_boilerplate(hits: list[Hit], store: IndexStore) -> list[Hit]:
+    """The passages without their outlets' boilerplate ("Sign up for our newsletter", a tip
+    line: rag.ingest.boilerplate), so that no answer reads or cites it; a passage that is all
+    boilerplate is left out."""
+    found = boilerplate_of(store)
+    if not found:
+        return hits
+    kept = []
+    for hit in hits:
+        cuts = [(s, e) for s, e in sentence_spans(hit.text) if is_boilerplate(hit.text[s:e], hit.source, found)]
+        if not cuts:
+            kept.append(hit)
+            continue
+        pieces, last = [], 0
+        for start, end in cuts:
+            pieces.append(hit.text[last:start])
+            last = end
+        text = (" ".join(p.strip() for p in [*pieces, hit.text[last:]] if p.strip())).strip()
+        if text:
+            kept.append(replace(hit, text=text))
+    return kept
 
 
 def answer_from_hits(

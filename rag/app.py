@@ -234,8 +234,10 @@ class Rag:
     def answer_from(self, question: str, hits: list[Hit], timings: dict[str, float] | None = None) -> AskResult:
         """The part of `ask` after retrieval (pack, generate, check), for passages the caller
         retrieved itself (the evaluation, which scores retrieval deeper than it answers)."""
-        from rag.answer import answer_from_hits
+        from rag.answer import answer_from_hits, without_boilerplate
 
+        with self.store() as store:
+            hits = without_boilerplate(hits, store)
         llm, conflicts, prompts = self.llm, self.conflicts, self.prompts
         return answer_from_hits(question, hits, self.embedder, llm, prompts, conflicts, timings=timings)
 

@@ -1,5 +1,5 @@
 """An outlet's boilerplate is found at ingest by its repetition under articles of different
-stories, and kept out of briefings; a sentence two outlets share is not anyone's template."""
+stories, and kept out of briefings and answers; a sentence two outlets share is not anyone's template."""
 
 from __future__ import annotations
 
@@ -72,3 +72,14 @@ def test_a_briefing_never_shows_boilerplate(rag: Rag) -> None:
     briefing = rag.brief()
     shown = [s.text for s in (*briefing.summary, *briefing.single_source)] + [a.text for a in briefing.agreements]
     assert shown and not any("regional desk" in text for text in shown)
+
+
+def test_an_answer_never_reads_boilerplate(rag: Rag) -> None:
+    result = rag.ask_in_context("What did the harbour board approve?")
+    passages = [hit.text for _, hit in result.context.passages]
+    assert passages and not any("regional desk" in text for text in passages)
+
+
+def test_an_answer_keeps_the_news_around_the_boilerplate(rag: Rag) -> None:
+    result = rag.ask_in_context("What did the harbour board approve?")
+    assert any("ferry terminal" in hit.text for _, hit in result.context.passages)

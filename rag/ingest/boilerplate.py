@@ -1,7 +1,8 @@
 """An outlet's boilerplate, found by its repetition: a sentence that one outlet prints word for
 word under articles of different stories ("Sign up for our morning briefing…", "Reporting
 contributed by … staff", a tip line) is the outlet's template, not news. It is kept out of every
-briefing, and so never counted as an agreement of several sources.
+briefing, and so never counted as an agreement of several sources, and out of the passages every
+answer reads (rag.answer.without_boilerplate).
 
 Found after each ingest, over the articles of the outlets it touched, and kept as the store's
 named state `boilerplate` (either engine): {outlet (lower case): [sentence key, …]}.
