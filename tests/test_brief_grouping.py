@@ -80,3 +80,23 @@ def test_outlets_naming_the_same_party_in_other_words_are_an_agreement(minilm: E
     texts = {c.key: c.text for c in claims}
     agreements = find_agreements(claims, similarity, clusters, texts, minilm, support_settings, settings, facts)
     assert [a.citations for a in agreements] == [(1, 2)]
+
+
+def agreed(first: str, second: str, embedder: Embedder, nlp: Pipeline) -> list[tuple[int, ...]]:
+    claims = [Claim(1, first), Claim(2, second)]
+    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
+    vectors = embedder.embed([c.text for c in claims])
+    similarity = vectors @ vectors.T
+    settings, support_settings = BriefSettings(), SupportSettings()
+    clusters = cluster_claims(claims, similarity, settings, support_settings, None, facts)
+    texts = {c.key: c.text for c in claims}
+    agreements = find_agreements(claims, similarity, clusters, texts, embedder, support_settings, settings, facts)
+    return [a.citations for a in agreements]
+
+
+def test_outlets_giving_the_same_length_of_time_in_other_words_are_an_agreement(
+    minilm: Embedder, nlp: Pipeline
+) -> None:
+    first = "The driver faces up to seven years in prison on each charge."
+    second = "Each charge carries a maximum sentence of seven years."
+    assert agreed(first, second, minilm, nlp) == [(1, 2)]

@@ -115,8 +115,9 @@ def find_agreements(
     facts: list[ClaimFacts] | None = None,
 ) -> list[Agreement]:
     """The groups that two outlets or more state, each in its most central wording, checked
-    against every article it cites (in its words, or, with `facts`, in its own sentence naming
-    the same people or organisations as close in meaning as an agreement needs); most sources
+    against every article it cites (in its words, or, with `facts`, in its own sentence giving
+    the same people, organisations, amounts, written dates or lengths of time, as close in
+    meaning as an agreement needs); most sources
     first, and none that repeats one before it (the same wording, or wordings as alike as one
     fact: a sentence may join two groups)."""
     found: list[tuple[Agreement, int]] = []
@@ -133,7 +134,7 @@ def find_agreements(
             claims[m].key
             for m in members
             if facts is not None
-            and facts[m].names & facts[best].names
+            and facts[m].particulars & facts[best].particulars
             and similarity[best, m] >= settings.agreement_similarity
             and not tell_figures_apart(facts[best], facts[m])
         }
