@@ -55,7 +55,7 @@ class Settings:
     index: Path = DEFAULT_INDEX
     store: StoreSpec = field(default_factory=StoreSpec)  # where the index lives: local, or Qdrant
     cache: Path = Path(".cache") / "rag"  # resolve() gives the real one: RAG_CACHE, XDG_CACHE_HOME or ~
-    embedder: str = "minilm"
+    embedder: str = "minilm-int8"
     backend: str = "extractive"
     model: str | None = None
     base_url: str | None = None
@@ -96,7 +96,7 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
                 return value
         return None
 
-    embedder = text(flags.embedder, "RAG_EMBEDDER") or "minilm"
+    embedder = text(flags.embedder, "RAG_EMBEDDER") or "minilm-int8"
     _check_choice(embedder, EMBEDDERS, "--embedder" if flags.embedder else "RAG_EMBEDDER")
     backend = text(flags.backend, "RAG_BACKEND") or "extractive"
     _check_choice(backend, BACKENDS, "--backend" if flags.backend else "RAG_BACKEND")

@@ -26,8 +26,16 @@ def test_chunks_map_back_to_the_text_by_offsets() -> None:
         assert SEED_TEXT[chunk.start : chunk.end] == chunk.text
 
 
+def test_by_default_chunks_follow_one_another_without_overlap(wordpieces: WordPieceCounter) -> None:
+    chunks = chunk_text(SEED_TEXT, wordpieces, ChunkParams(target_tokens=30))
+    assert len(chunks) >= 3
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        assert before.end <= after.start
+        assert SEED_TEXT[before.end : after.start].strip() == ""  # nothing between them is lost
+
+
 def test_chunks_hold_whole_sentences_and_overlap_by_one() -> None:
-    chunks = chunk_text(SEED_TEXT, HashEmbedder(max_tokens=64), ChunkParams(target_tokens=34))
+    chunks = chunk_text(SEED_TEXT, HashEmbedder(max_tokens=64), ChunkParams(target_tokens=34, overlap_sentences=1))
     assert chunks[0].text.startswith("Russia is prepared")
     assert chunks[0].text.endswith(".")
     last_sentence_of_first = "The remarks came days after Musk's stint ended on May 30."

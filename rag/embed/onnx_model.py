@@ -2,8 +2,8 @@
 
 The ONNX files are made once from the packaged weights (torch is needed for that one step only)
 and kept in the model cache (`models/` under the cache root: `RAG_CACHE`, default ~/.cache/rag). fp32 gives the
-same vectors as sentence-transformers; the optional dynamic int8 variant (per-channel) is
-about twice as fast at a mean cosine of ~0.99 to the reference, and has its own fingerprint.
+same vectors as sentence-transformers; the dynamic int8 variant (the default embedder, see
+`_quantize`) is faster at a mean cosine of ~0.995 to the reference, and has its own fingerprint.
 """
 
 from __future__ import annotations

@@ -15,8 +15,12 @@ from rag.types import Chunk
 
 @dataclass(frozen=True)
 class ChunkParams:
+    """`overlap_sentences`: how many whole sentences a chunk repeats from the one before. None by
+    default: one sentence of overlap embedded 22% of an article's characters twice (#28), for
+    retrieval within 0.01 on the dev sets without it."""
+
     target_tokens: int = 160
-    overlap_sentences: int = 1
+    overlap_sentences: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return {"target_tokens": self.target_tokens, "overlap_sentences": self.overlap_sentences}
@@ -30,7 +34,7 @@ class _Unit:
 
 
 def chunk_text(text: str, counter: TokenCounter, params: ChunkParams | None = None) -> list[Chunk]:
-    """Split `text` into overlapping windows of whole sentences.
+    """Split `text` into windows of whole sentences (overlapping by `params.overlap_sentences`).
 
     A sentence longer than the model's limit is cut into token windows at token boundaries.
     """
