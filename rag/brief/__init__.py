@@ -36,6 +36,7 @@ from rag.brief.compare import (
 from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.llm_steps import map_claims, reduce_summary
 from rag.brief.model import Agreement, Briefing, BriefSettings, BriefSource, Claim, Statement
+from rag.brief.opinion import with_authors
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
@@ -183,6 +184,7 @@ def build_briefing(
     shown = shown_similarity(relevant, facts, vectors, embedder)
     summary = summarize_claims(relevant, shown, settings, facts, same_figures(facts, shown, settings))
     summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
+    summary, single = with_authors(summary, sources), with_authors(single, sources)
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary
     return Briefing(

@@ -1,0 +1,44 @@
+"""Opinion keeps its author: a sentence from a column, an editorial or an op-ed is a view, and a
+briefing that shows it says whose ("… a barrier to voting (opinion: Jane Roe, Washington
+Post)."), never states it as fact.
+
+An article is opinion by how news sites file and label it: a section of their address named for
+opinion ("/opinion/", "/opinions/", "/commentary/", "/editorials/", "/columns/", "/op-ed/"), or a
+title that says so ("Opinion: …", "Editorial | …").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from urllib.parse import urlsplit
+
+from rag.brief.model import BriefSource, Statement
+
+_SECTIONS = frozenset(
+    "opinion opinions commentary editorial editorials column columns columnists op-ed op-eds oped opeds".split()
+)
+_TITLE_LABEL = re.compile(r"^\s*(opinion|editorial|commentary|column|op-ed)\s*[:|]", re.IGNORECASE)
+
+
+def is_opinion(url: str | None, title: str | None) -> bool:
+    if url:
+        path = urlsplit(url).path.lower()
+        if any(part in _SECTIONS for part in path.split("/")):
+            return True
+    return bool(title and _TITLE_LABEL.match(title))
+
+
+def with_authors(statements: Iterable[Statement], sources: Sequence[BriefSource]) -> list[Statement]:
+    """The statements, each that only opinion pieces give closed by whose opinion it is; one
+    that a news report also gives is news, and stands as it is."""
+    opinion = {s.key: s.source or "unnamed outlet" for s in sources if is_opinion(s.url, s.title)}
+    shown = []
+    for statement in statements:
+        if statement.citations and all(k in opinion for k in statement.citations):
+            authors = ", ".join(dict.fromkeys(opinion[k] for k in statement.citations))
+            text = statement.text.rstrip()
+            end = len(text) - 1 if text.endswith(".") else len(text)  # after a closing quote
+            statement = Statement(f"{text[:end]} (opinion: {authors}){text[end:]}", statement.citations)
+        shown.append(statement)
+    return shown

@@ -1,0 +1,62 @@
+"""Opinion keeps its author: a briefing never states a columnist's view as fact."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.brief.model import BriefSource, Statement
+from rag.brief.opinion import is_opinion, with_authors
+
+NEWS = BriefSource(
+    1, "a", "Council approves budget", "Harbor Ledger", "2025-03-01", "https://ledger.example/news/budget"
+)
+COLUMN = BriefSource(
+    2,
+    "b",
+    "The budget is a gift to landlords",
+    "Jane Roe",
+    "2025-03-02",
+    "https://post.example/opinions/2025/03/02/budget",
+)
+EDITORIAL = BriefSource(3, "c", "Editorial: A budget the city can afford", "Daily Meridian", "2025-03-02", None)
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        ("https://www.example.com/opinion/story/2021-08-16/mexico-lawsuit", "Good for Mexico"),
+        ("https://example.com/2021/09/21/opinions/border/index.html", "Outrageous treatment"),
+        ("https://example.com/op-ed/why-we-should-vote", "Why we should vote"),
+        (None, "Opinion | What a true Memorial Day celebration looks like"),
+        (None, "Editorial: Good for Mexico for suing U.S. gun makers"),
+    ],
+)
+def test_columns_editorials_and_op_eds_are_opinion(url: str | None, title: str) -> None:
+    assert is_opinion(url, title)
+
+
+@pytest.mark.parametrize(
+    ("url", "title"),
+    [
+        ("https://www.example.com/politics/2021/10/18/supreme-court/index.html", "Supreme Court sides with police"),
+        ("https://example.com/news/opinion-poll-shows-lead", "Opinion poll shows lead for mayor"),
+        (None, "Opinions differ on the stadium plan"),
+    ],
+)
+def test_news_reports_are_not_opinion(url: str | None, title: str) -> None:
+    assert not is_opinion(url, title)
+
+
+def test_a_view_only_a_column_gives_names_its_author() -> None:
+    shown = with_authors([Statement("The budget is a gift to landlords.", (2,))], [NEWS, COLUMN, EDITORIAL])
+    assert shown[0].text.startswith("The budget is a gift to landlords") and "opinion: Jane Roe" in shown[0].text
+
+
+def test_an_editorial_names_its_outlet() -> None:
+    shown = with_authors([Statement("The city can afford it.", (3,))], [NEWS, COLUMN, EDITORIAL])
+    assert "opinion: Daily Meridian" in shown[0].text
+
+
+def test_a_statement_a_news_report_also_gives_is_news() -> None:
+    statement = Statement("The council approved the budget.", (1, 2))
+    assert with_authors([statement], [NEWS, COLUMN, EDITORIAL]) == [statement]
