@@ -59,8 +59,8 @@ def an_age(entity: Any) -> bool:
 
 
 def describes_a_thing(entity: Any) -> bool:
-    """ "the 1962 library", "the Nov. 29 holdup": a date that qualifies a noun, not the day the
-    sentence's own event happened."""
+    """ "the 1962 library", "the Nov. 29 holdup", "after Monday's record high": a date that
+    qualifies a noun, not the day the sentence's own event happened."""
     root = entity.root
     return root.dep_ in ("det", "compound", "nummod", "amod", "poss") and root.head.pos_ in ("NOUN", "PROPN", "ADJ")
 

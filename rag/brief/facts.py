@@ -68,7 +68,7 @@ class ClaimFacts:
     standalone: bool = True  # makes sense without its neighbours, its relative days dated
     reaction: bool = False  # tells what someone said, not what happened
     names: frozenset[str] = frozenset()  # the people, organisations and places it names
-    spans: frozenset[str] = frozenset()  # the lengths of time it gives ("5 year" for "five years")
+    lengths: frozenset[str] = frozenset()  # the lengths of time it gives ("5 year" for "five years")
 
     @property
     def informative(self) -> bool:
@@ -79,7 +79,7 @@ class ClaimFacts:
         """What pins a claim to one fact: the names it gives, its amounts, the days and months it
         writes in figures ("June 30", not "Tuesday") and its lengths of time."""
         written_days = {d.date for d in self.dates if any(c.isdigit() for c in d.text)}
-        return self.names | {f.value for f in self.figures} | written_days | self.spans
+        return self.names | {f.value for f in self.figures} | written_days | self.lengths
 
 
 def read_facts(
@@ -104,10 +104,10 @@ def read_facts(
                     facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
         for span in _unlabelled_amounts(doc):
             facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span)))
-        spans = set()
+        lengths = set()
         for span in day_spans(doc):
             if duration(span) and (length := figure_value(span)):
-                spans.add(f"{length} {stem(span.root.lower_)}")
+                lengths.add(f"{length} {stem(span.root.lower_)}")
             if not duration(span) and not an_age(span):
                 mention = resolver.resolve(span.text, dates_by_key.get(claim.key), reference_year, tense_of(span))
                 if mention is not None:
@@ -136,7 +136,7 @@ def read_facts(
         facts.reaction = reports_speech(doc)
         named = {person_key(e) for e in doc.ents if e.label_ in ("ORG", "GPE", "FAC", "LOC", "NORP")}
         facts.names = frozenset({*facts.people, *named} - {""})
-        facts.spans = frozenset(spans)
+        facts.lengths = frozenset(lengths)
         facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)))
         found.append(facts)
     return found

@@ -5,8 +5,9 @@ full name, and the names the recogniser calls people but the texts treat as thin
 The evidence is the parse's and the recogniser's own, over every mention in the articles:
 - a name the recogniser labels a place, an organisation or a product more often than a person
   is not a person;
-- a name written as a thing ("the Ashcombe plant", "an Arlo", "Pelham residents": after an
-  article or as a noun's modifier) in half its mentions or more is not a person;
+- a name written as a thing ("the Ashcombe plant", "an Arlo", "Pelham residents", "off Cape
+  Marrick": after an article or with one heading its phrase, as a noun's modifier, or after a
+  preposition of place) in half its mentions or more is not a person;
 - a name followed by ", which" in any mention, or whose own clause goes on with "its" ("Baxter
   Whitfield said its proposal scored highest"), is not a person;
 - a name given only as one word, never in full, is not listed as a person (it may be a place, a
