@@ -198,3 +198,7 @@ def test_a_later_report_that_changes_the_story_is_labelled_an_update(tmp_path: P
     [responded] = [d for d in briefing.discrepancies if d.kind == "negation"]
     assert responded.about == "whether Elon Musk responded"
     assert responded.label == "update"
+
+
+def test_a_short_whole_statement_is_a_claim() -> None:
+    assert claim_sentences("No one was injured. Read more.") == ["No one was injured."]

@@ -68,6 +68,18 @@ def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: P
     assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
 
 
+def test_a_sentence_too_short_to_tell_much_is_an_agreement_but_not_a_summary_line(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "No one was injured.", position=0),
+        Claim(2, "No one was injured.", position=0),
+        Claim(1, "A fire destroyed the old cannery on the harbour front on Sunday night.", position=1),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    similarity = np.array([[1.0, 1.0, 0.2], [1.0, 1.0, 0.2], [0.2, 0.2, 1.0]])
+    summary = summarize_claims(claims, similarity, BriefSettings(), facts)
+    assert [s.text for s in summary] == [claims[2].text]
+
+
 def test_outlets_naming_the_same_party_in_other_words_are_an_agreement(minilm: Embedder, nlp: Pipeline) -> None:
     first = "Sen. Yvonne Castile, the Democratic leader, called it the most restrictive voting law this state has seen."
     second = "Their leader in the Senate, Yvonne Castile, has vowed to make the new voting law an issue next year."

@@ -49,12 +49,12 @@ def test_news_reports_are_not_opinion(url: str | None, title: str) -> None:
 
 def test_a_view_only_a_column_gives_names_its_author() -> None:
     shown = with_authors([Statement("The budget is a gift to landlords.", (2,))], [NEWS, COLUMN, EDITORIAL])
-    assert shown[0].text.startswith("The budget is a gift to landlords") and "opinion: Jane Roe" in shown[0].text
+    assert shown[0].text.startswith("The budget is a gift to landlords") and "opinion of Jane Roe" in shown[0].text
 
 
 def test_an_editorial_names_its_outlet() -> None:
     shown = with_authors([Statement("The city can afford it.", (3,))], [NEWS, COLUMN, EDITORIAL])
-    assert "opinion: Daily Meridian" in shown[0].text
+    assert "opinion of Daily Meridian" in shown[0].text
 
 
 def test_a_statement_a_news_report_also_gives_is_news() -> None:

@@ -110,11 +110,15 @@ def cited_as_agreed(
 
 
 def shown_similarity(
-    claims: list[Claim], facts: list[ClaimFacts], vectors: np.ndarray, embedder: Embedder
+    claims: list[Claim],
+    facts: list[ClaimFacts],
+    vectors: np.ndarray,
+    embedder: Embedder,
+    sources: Sequence[BriefSource] = (),
 ) -> np.ndarray:
-    """How alike the claims are as a summary would show them, their relative days dated: a
-    summary must not repeat a fact in what the reader sees."""
-    shown = dated_days([Statement(c.text, (c.key,)) for c in claims], claims, facts)
+    """How alike the claims are as a summary would show them, their relative days dated and
+    opinion's author named: a summary must not repeat a fact in what the reader sees."""
+    shown = with_authors(dated_days([Statement(c.text, (c.key,)) for c in claims], claims, facts), sources)
     changed = [i for i, (claim, seen) in enumerate(zip(claims, shown, strict=True)) if seen.text != claim.text]
     if changed:
         vectors = vectors.copy()
@@ -181,7 +185,7 @@ def build_briefing(
     )
     timeline = build_timeline(relevant, facts, similarity, settings)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
-    shown = shown_similarity(relevant, facts, vectors, embedder)
+    shown = shown_similarity(relevant, facts, vectors, embedder, sources)
     summary = summarize_claims(relevant, shown, settings, facts, same_figures(facts, shown, settings))
     summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
     summary, single = with_authors(summary, sources), with_authors(single, sources)

@@ -240,7 +240,7 @@ def summarize_claims(
     def take(index: int) -> bool:
         nonlocal words
         length = len(claims[index].text.split())
-        if picked and words + length > settings.summary_words:
+        if length < settings.summary_sentence_words or (picked and words + length > settings.summary_words):
             return False
         if facts is not None and not facts[index].standalone:
             return False

@@ -25,6 +25,7 @@ class BriefSettings:
     timeline_merge_similarity: float = 0.6  # events on one date this alike are one event
     summary_sentences: int = 4
     summary_words: int = 130  # about what an editor's roundup of a multi-outlet story runs to
+    summary_sentence_words: int = 6  # shorter, a sentence is a fact to agree on, too slight to summarise
     summary_redundancy: float = 0.75  # a sentence this close to one already in the summary adds nothing
     single_source_items: int = 12
     timeline_items: int = 25

@@ -1,6 +1,6 @@
 """Opinion keeps its author: a sentence from a column, an editorial or an op-ed is a view, and a
-briefing that shows it says whose ("… a barrier to voting (opinion: Jane Roe, Washington
-Post)."), never states it as fact.
+briefing that shows it says whose ("… a barrier to voting (opinion of Jane Roe)."), never states
+it as fact.
 
 An article is opinion by how news sites file and label it: a section of their address named for
 opinion ("/opinion/", "/opinions/", "/commentary/", "/editorials/", "/columns/", "/op-ed/"), or a
@@ -39,6 +39,6 @@ def with_authors(statements: Iterable[Statement], sources: Sequence[BriefSource]
             authors = ", ".join(dict.fromkeys(opinion[k] for k in statement.citations))
             text = statement.text.rstrip()
             end = len(text) - 1 if text.endswith(".") else len(text)  # after a closing quote
-            statement = Statement(f"{text[:end]} (opinion: {authors}){text[end:]}", statement.citations)
+            statement = Statement(f"{text[:end]} (opinion of {authors}){text[end:]}", statement.citations)
         shown.append(statement)
     return shown

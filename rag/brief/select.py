@@ -79,7 +79,7 @@ def claim_spans(text: str) -> list[tuple[int, str]]:
     for start, end in sentence_spans(text):
         sentence = _FOOTNOTE.sub(r"\1", text[start:end].lstrip("•*-–— \t").strip())
         n_words = len(sentence.split())
-        if n_words < 6 or n_words > 90 or _BOILERPLATE.search(sentence):
+        if n_words < 4 or n_words > 90 or _BOILERPLATE.search(sentence):
             continue
         if sentence.endswith(("…", "...")):
             continue  # a teaser
