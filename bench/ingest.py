@@ -2,7 +2,7 @@
 same text in the same run.
 
     .venv/bin/python bench/ingest.py [--articles 150] [--corpus FILE.jsonl] [--rounds 3]
-                                     [--embedders minilm,minilm-int8,minilm-torch]
+                                     [--embedders minilm-int8,minilm,minilm:1,minilm-torch]
 
 The measure is chars/s of the articles' text, not chunks/s: chunks overlap (a sentence embedded
 twice is work that chunks/s hides), and their size depends on the chunking. The reference is raw
@@ -13,8 +13,11 @@ Each round ingests the corpus with every embedder, each in a process of its own 
 and warm: read, chunk, dedupe, embed, SQLite, FAISS) so that one model's memory does not hide in
 another's, then times the raw reference once in this process; ratios are taken within a round
 and the medians over rounds reported, so a machine shared with other work moves both sides of a
-ratio. Also: each ingest's chunks, peak RSS, and the cosine of its stored vectors to torch's
-vectors of the same chunks (mean and min). Prints JSON.
+ratio. `NAME:N` in --embedders ingests with chunks overlapping by N sentences (`minilm:1` is the
+ingest before #28: fp32, one sentence of overlap). The same figures per CPU second (user +
+system, all threads) are given beside them: less moved by other work on the machine. Also: each
+ingest's chunks, peak RSS, and the cosine of its stored vectors to torch's vectors of the same
+chunks (mean and min). Prints JSON.
 """
 
 from __future__ import annotations
@@ -39,23 +42,32 @@ from corpus import write_corpus  # noqa: E402
 WINDOW = 254  # the model's 256 positions less [CLS] and [SEP]
 
 
-def ingest_once(name: str, corpus: Path, index: Path) -> dict[str, float]:
-    """One timed ingest with a warm model (run in a child process by `main`)."""
+def ingest_once(spec: str, corpus: Path, index: Path) -> dict[str, float]:
+    """One timed ingest with a warm model (run in a child process by `main`). `spec`: an embedder's
+    name, or `NAME:N` for chunks overlapping by N sentences instead of the default."""
     from rag.embed import load_embedder
     from rag.ingest.chunk import ChunkParams
     from rag.ingest.pipeline import ingest, manifest_for
     from rag.settings import resolve
     from rag.store.local.store import Store
 
+    name, _, overlap = spec.partition(":")
+    params = ChunkParams(overlap_sentences=int(overlap)) if overlap else ChunkParams()
     embedder = load_embedder(name, resolve().model_cache)
     embedder.embed(["warm up the model"])
-    store = Store.open(index, manifest_for(embedder, ChunkParams()), create=True)
+    store = Store.open(index, manifest_for(embedder, params), create=True)
     store.acquire_lock()
-    started = time.perf_counter()
-    result = ingest(store, embedder, [corpus], ChunkParams())
-    seconds = time.perf_counter() - started
+    started, cpu = time.perf_counter(), _cpu_seconds()
+    result = ingest(store, embedder, [corpus], params)
+    seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
     store.close()
-    return {"chunks": result.chunks, "seconds": seconds, "peak_rss_mb": _peak_rss_mb()}
+    return {"chunks": result.chunks, "seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": _peak_rss_mb()}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process, all threads: less moved than wall time by other work on the machine."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mb() -> float:
@@ -113,7 +125,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=150)
     parser.add_argument("--corpus", type=Path, help="a JSONL corpus to take the first articles from")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--embedders", default="minilm,minilm-int8,minilm-torch")
+    parser.add_argument("--embedders", default="minilm-int8,minilm,minilm:1,minilm-torch")
     parser.add_argument("--child", nargs=3, metavar=("EMBEDDER", "CORPUS", "INDEX"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -139,6 +151,7 @@ def main() -> None:
         raw_windows = windows(texts, reference)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in names}
         raw_rates: list[float] = []
+        raw_cpu_rates: list[float] = []
         chunks: dict[str, list[str]] = {}
         vectors: dict[str, np.ndarray] = {}
         for round_ in range(args.rounds):
@@ -152,9 +165,10 @@ def main() -> None:
                 )
                 runs[name].append(json.loads(child.stdout))
                 chunks[name], vectors[name] = stored(index)
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), _cpu_seconds()
             model.encode(raw_windows, normalize_embeddings=True, convert_to_numpy=True)  # its defaults: batches of 32
             raw_rates.append(chars / (time.perf_counter() - started))
+            raw_cpu_rates.append(chars / (_cpu_seconds() - cpu))
 
         report: dict[str, object] = {
             "articles": len(texts),
@@ -164,10 +178,13 @@ def main() -> None:
             "cpu_flags": lscpu_flags(),
             "raw_torch_chars_per_s": round(statistics.median(raw_rates)),
             "raw_torch_chars_per_s_rounds": [round(r) for r in raw_rates],
+            "raw_torch_chars_per_cpu_s": round(statistics.median(raw_cpu_rates)),
         }
         for name in names:
             rates = [chars / run["seconds"] for run in runs[name]]
             ratios = [rate / raw for rate, raw in zip(rates, raw_rates, strict=True)]
+            cpu_rates = [chars / run["cpu_seconds"] for run in runs[name]]
+            cpu_ratios = [rate / raw for rate, raw in zip(cpu_rates, raw_cpu_rates, strict=True)]
             reference_vectors = model.encode(chunks[name], normalize_embeddings=True, convert_to_numpy=True)
             cosines = (vectors[name] * reference_vectors).sum(axis=1)
             embedded = sum(len(c) for c in chunks[name])
@@ -178,6 +195,8 @@ def main() -> None:
                 "ingest_chars_per_s_rounds": [round(r) for r in rates],
                 "ratio_to_raw_torch": round(statistics.median(ratios), 3),
                 "ratio_to_raw_torch_rounds": [round(r, 3) for r in ratios],
+                "ingest_chars_per_cpu_s": round(statistics.median(cpu_rates)),
+                "cpu_ratio_to_raw_torch": round(statistics.median(cpu_ratios), 3),
                 "cosine_to_torch_mean": round(float(cosines.mean()), 5),
                 "cosine_to_torch_min": round(float(cosines.min()), 5),
                 "ingest_peak_rss_mb": max(run["peak_rss_mb"] for run in runs[name]),

@@ -120,6 +120,9 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
         "XDG_CACHE_HOME",
     ):
         monkeypatch.delenv(name, raising=False)
+    # The shared seed indexes are built with the fp32 `minilm` fixture: commands run in tests use it
+    # too (the default, `minilm-int8`, is tested on its own in test_seed_index).
+    monkeypatch.setenv("RAG_EMBEDDER", "minilm")
 
 
 @pytest.fixture
