@@ -1,5 +1,6 @@
 """Figures compared across outlets: an amount spelled in words is the same figure in digits,
-and a quantity is compared with another in the same unit."""
+a quantity is compared with another in the same unit, and a bound ("more than 40")
+contradicts only an amount it rules out."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from rag.brief.compare import number_conflicts
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
-from rag.brief.numbers import spelled_number, with_digits
+from rag.brief.numbers import bound_of, spelled_number, with_digits
 from rag.nlp import Pipeline
 
 DAY = "2025-03-14"
@@ -57,3 +58,23 @@ def test_an_amount_the_recogniser_left_out_is_still_a_figure(nlp: Pipeline) -> N
     claim = Claim(1, "The Group of 7 wealthy nations pledged to deliver more than 1 billion doses of the vaccine.")
     values = {f.value for f in read_facts([claim], nlp, {1: DAY}, None)[0].figures}
     assert "1 billion" in values
+
+
+def test_a_lower_and_an_upper_bound_that_can_both_hold_are_no_disagreement(nlp: Pipeline) -> None:
+    first = "Some patients pay more than $25 a month for their inhalers, the insurer said."
+    second = "Patients pay as much as $120 a month for their inhalers, the group said."
+    assert differences(nlp, first, second) == []
+
+
+def test_a_bound_that_rules_out_the_other_amount_is_a_disagreement(nlp: Pipeline) -> None:
+    first = "Police said about 12,000 people marched through the capital on Saturday."
+    second = "Organizers said more than 45,000 people marched through the capital on Saturday."
+    assert differences(nlp, first, second) == ["number"]
+
+
+@pytest.mark.parametrize(
+    ("text", "bound"),
+    [("more than $25", "least"), ("as much as $120", "most"), ("about 12,000", ""), ("up to 40", "most")],
+)
+def test_the_words_before_an_amount_tell_whether_it_is_a_bound(text: str, bound: str) -> None:
+    assert bound_of(text) == bound

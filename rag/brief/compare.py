@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from rag.brief.facts import ClaimFacts, amounts
+from rag.brief.facts import ClaimFacts, Figure, amounts
 from rag.brief.model import BriefSettings, Claim, Discrepancy, Statement
+from rag.brief.numbers import bounds_meet, number_of
 from rag.brief.roles import Role, roles_conflict
 from rag.text import normalize
 from rag.types import update_or_contradiction
@@ -107,8 +108,14 @@ def _comparable_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str
         # is one they agree on.
         everywhere_a = {f.value for f in a.figures if f.label == label}
         everywhere_b = {f.value for f in b.figures if f.label == label}
-        if not (_shared_amount(values_a, everywhere_b) or _shared_amount(values_b, everywhere_a)):
-            pairs.append((label, values_a, values_b))
+        if _shared_amount(values_a, everywhere_b) or _shared_amount(values_b, everywhere_a):
+            continue
+        if _bounds_meet(
+            [f for f in a.figures if (f.label, f.counts) == (label, counts)],
+            [f for f in b.figures if (f.label, f.counts) == (label, counts)],
+        ):
+            continue  # "more than $25" and "as much as $120" can both be true
+        pairs.append((label, values_a, values_b))
     for verb in {d.of for d in a.dates if d.of} & {d.of for d in b.dates if d.of}:
         days_a = {d.date for d in a.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}
         days_b = {d.date for d in b.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}
@@ -125,6 +132,20 @@ def tell_figures_apart(a: ClaimFacts, b: ClaimFacts) -> bool:
 
 def _shared_amount(a: set[str], b: set[str]) -> bool:
     return bool({x for v in a for x in amounts(v)} & {x for v in b for x in amounts(v)})
+
+
+def _bounds_meet(a: list[Figure], b: list[Figure]) -> bool:
+    """Whether some amount of `a` and some of `b`, one of them a bound, can both be true."""
+    for x in a:
+        for y in b:
+            if not (x.bound or y.bound):
+                continue
+            for p in amounts(x.value):
+                for q in amounts(y.value):
+                    m, n = number_of(p), number_of(q)
+                    if m is not None and n is not None and bounds_meet((m, x.bound), (n, y.bound)):
+                        return True
+    return False
 
 
 def _names_a_day(text: str) -> bool:

@@ -15,7 +15,7 @@ from typing import Any
 
 from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
-from rag.brief.numbers import with_digits
+from rag.brief.numbers import bound_of, with_digits
 from rag.brief.roles import Role, role_of
 from rag.brief.standalone import reports_speech, stands_alone
 from rag.dates import (
@@ -42,6 +42,7 @@ class Figure:
     value: str  # normalised for comparison: "nearly $3.5 trillion" → "$ 3.5 trillion"
     text: str
     counts: str = ""  # what it counts or prices ("workers" in "1,200 workers"), as a stem
+    bound: str = ""  # "least" for "more than 40", "most" for "up to 40": the amount is a bound
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,9 @@ def read_facts(
             elif entity.label_ in FIGURE_LABELS:
                 value = figure_value(entity)
                 if value:
-                    facts.figures.append(Figure(entity.label_, value, entity.text, _counted(entity)))
+                    facts.figures.append(
+                        Figure(entity.label_, value, entity.text, _counted(entity), bound_of(entity.text))
+                    )
         for span in _unlabelled_amounts(doc):
             facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span)))
         lengths = set()

@@ -1,8 +1,10 @@
 """Amounts written in words ("Twenty-three", "fourteen", "two hundred") as digits, so that
-"Fourteen people" and "14 people" give one figure."""
+"Fourteen people" and "14 people" give one figure; and amounts that are bounds ("more than 40",
+"as much as $120"), which a different amount need not contradict."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 _UNITS = (
@@ -44,3 +46,42 @@ def with_digits(words: Sequence[str]) -> list[str]:
         if word:
             out.append(word)
     return out
+
+
+# English's modifiers of a number that make it a bound: "more than 40" is at least 40, "up to
+# 40" at most 40. ("About 40" is 40: a hedge, not a bound.)
+_AT_LEAST = re.compile(
+    r"^(more than|over|at least|above|upwards of|greater than|in excess of|no fewer than|no less than)\b"
+)
+_AT_MOST = re.compile(
+    r"^(up to|as much as|as many as|as high as|less than|fewer than|under|at most|no more than|below|nearly|almost)\b"
+)
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+
+def bound_of(text: str) -> str:
+    """ "least" when the words before an amount make it a lower bound, "most" an upper one."""
+    words = " ".join(text.lower().split())
+    if _AT_LEAST.match(words):
+        return "least"
+    if _AT_MOST.match(words):
+        return "most"
+    return ""
+
+
+def number_of(amount: str) -> float | None:
+    """ "3.5 trillion" → 3.5e12, "95000" → 95000.0; None when it is not a number."""
+    parts = amount.split()
+    try:
+        value = float(parts[0].lstrip("$£€"))
+    except (ValueError, IndexError):
+        return None
+    return value * _SCALES.get(parts[1], 1.0) if len(parts) > 1 else value
+
+
+def bounds_meet(a: tuple[float, str], b: tuple[float, str]) -> bool:
+    """Whether two amounts, each exact or a bound ("least" or "most"), can both be true:
+    "more than 25" and "as much as 120" can; "more than 45,000" and "12,000" cannot."""
+    low_a, high_a = (a[0] if a[1] != "most" else float("-inf")), (a[0] if a[1] != "least" else float("inf"))
+    low_b, high_b = (b[0] if b[1] != "most" else float("-inf")), (b[0] if b[1] != "least" else float("inf"))
+    return max(low_a, low_b) <= min(high_a, high_b)
