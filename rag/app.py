@@ -177,11 +177,10 @@ class Rag:
 
         return manifest_for(self.embedder.inner, self.chunk_params())
 
-    @staticmethod
-    def chunk_params() -> ChunkParams:
-        from rag.ingest.chunk import ChunkParams
+    def chunk_params(self) -> ChunkParams:
+        from rag.index_model import index_model
 
-        return ChunkParams()
+        return index_model(self.settings).chunking
 
     def store_option(self) -> str:
         """How to name this index on a command line: `--index DIR` or `--store SPEC`."""

@@ -40,9 +40,11 @@ class Parts:
         def make() -> CachingEmbedder:
             from rag.embed import load_embedder
             from rag.embed.batching import QueryBatcher
+            from rag.index_model import index_model
 
             # Concurrent queries (the server's) share model runs, at most one per core but one at a time.
-            return _caching(QueryBatcher(load_embedder(self.settings.embedder, self.settings.model_cache)))
+            name = index_model(self.settings).embedder
+            return _caching(QueryBatcher(load_embedder(name, self.settings.model_cache)))
 
         return self._once("embedder", make)
 
@@ -52,9 +54,10 @@ class Parts:
 
         def make() -> Embedder:
             from rag.embed.stored import StoredVectors, vectors_path
+            from rag.index_model import index_model
 
             shared = self.embedder()
-            path = vectors_path(self.settings.model_cache, self.settings.embedder, shared.fingerprint())
+            path = vectors_path(self.settings.model_cache, index_model(self.settings).embedder, shared.fingerprint())
             return StoredVectors(shared, path)
 
         return self._once("sentence_embedder", make)

@@ -56,6 +56,7 @@ class Settings:
     store: StoreSpec = field(default_factory=StoreSpec)  # where the index lives: local, or Qdrant
     cache: Path = Path(".cache") / "rag"  # resolve() gives the real one: RAG_CACHE, XDG_CACHE_HOME or ~
     embedder: str = "minilm-int8"
+    embedder_named: bool = False  # by RAG_EMBEDDER (or a flag); if not, an index keeps its own (rag.index_model)
     backend: str = "extractive"
     model: str | None = None
     base_url: str | None = None
@@ -96,7 +97,8 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
                 return value
         return None
 
-    embedder = text(flags.embedder, "RAG_EMBEDDER") or "minilm-int8"
+    named = text(flags.embedder, "RAG_EMBEDDER")
+    embedder = named or "minilm-int8"
     _check_choice(embedder, EMBEDDERS, "--embedder" if flags.embedder else "RAG_EMBEDDER")
     backend = text(flags.backend, "RAG_BACKEND") or "extractive"
     _check_choice(backend, BACKENDS, "--backend" if flags.backend else "RAG_BACKEND")
@@ -123,6 +125,7 @@ def resolve(flags: Flags | None = None, env: Mapping[str, str] | None = None) ->
         store=store,
         cache=_cache_root(env),
         embedder=embedder,
+        embedder_named=named is not None,
         backend=backend,
         model=text(flags.model, "RAG_MODEL"),
         base_url=base_url,

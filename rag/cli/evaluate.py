@@ -4,6 +4,7 @@ through the same `Rag` as every other door."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -67,7 +68,9 @@ def eval(  # noqa: A001 - the command is called eval
         raise RagError(f"{compare} measured {measured} and this run {part_name(part)}: compare the same questions")
     thresholds = load_gates(gates, gold.name, part) if gates else None
     check_out(out)
-    settings = settings_from(None, backend, model, base_url, store)
+    # An evaluation measures the embedder asked for (RAG_EMBEDDER, or the default), whatever
+    # model an index lying in the working folder was built with (rag.index_model).
+    settings = replace(settings_from(None, backend, model, base_url, store), embedder_named=True)
     app = open_rag(settings)
     with IngestProgress(enabled=not as_json) as progress:
         opened = eval_index(

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.embed.minilm import PackagedMiniLM
+from rag.embed.minilm import INT8_FINGERPRINT, MODEL_NAME, PackagedMiniLM
 from rag.errors import RagError
 
 
@@ -186,6 +186,18 @@ EMBEDDERS: dict[str, Callable[[Path, int | None], Embedder]] = {
     "minilm-torch": lambda cache, workers: MiniLMEmbedder(cache),
     "hash": lambda cache, workers: HashEmbedder(),
 }
+
+
+def embedder_with_fingerprint(fingerprint: str) -> str | None:
+    """The embedder whose vectors an index with this fingerprint holds, if one here makes them:
+    an index keeps being read with the model it was built with."""
+    if fingerprint.startswith(f"{HashEmbedder.name}@"):
+        return "hash"
+    if not fingerprint.startswith(f"{MODEL_NAME}@"):
+        return None
+    if fingerprint.endswith(INT8_FINGERPRINT):
+        return "minilm-int8"
+    return "minilm" if "+" not in fingerprint else None  # fp32 ONNX and torch share a fingerprint
 
 
 def load_embedder(name: str, cache: Path, workers: int | None = None) -> Embedder:

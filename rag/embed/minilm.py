@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+# What the int8 graph adds to the weights' fingerprint (rag.embed.onnx_model): its vectors differ.
+INT8_FINGERPRINT = "+int8-u8-ffn3"
 WEIGHTS = "model.safetensors"
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.embed.minilm import MODEL_NAME, PackagedMiniLM
+from rag.embed.minilm import INT8_FINGERPRINT, MODEL_NAME, PackagedMiniLM
 from rag.errors import RagError
 
 Notice = Callable[[str], None]
@@ -307,7 +307,7 @@ class OnnxMiniLMEmbedder(PackagedMiniLM):
 
     def fingerprint(self) -> str:
         # fp32 ONNX reproduces the reference vectors, so it shares the torch path's fingerprint.
-        return super().fingerprint() + ("+int8-u8-ffn3" if self._int8 else "")
+        return super().fingerprint() + (INT8_FINGERPRINT if self._int8 else "")
 
     def _loaded(self) -> tuple[Any, Any]:
         """The checked session: a cached export whose files are damaged is made again, once."""

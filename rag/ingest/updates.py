@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.embed import Embedder
+from rag.embed import Embedder, load_embedder
 from rag.errors import IndexBusyError, RagError
+from rag.index_model import IndexModel, index_model
 from rag.ingest.articles import ReadResult
 from rag.ingest.boilerplate import update as update_boilerplate
 from rag.ingest.chunk import ChunkParams
@@ -54,20 +55,24 @@ def update_index(
         raise RagError("--ray reads files and folders; give links without --ray (they are fetched here)")
     existed = index_exists(settings.store, settings.index, settings.qdrant_api_key)
     folder_existed = (settings.store.path or settings.index).exists()
-    embedder = embedder_of()
+    if change.reembed:  # with the embedder named, or today's default, and today's chunking
+        model = IndexModel(settings.embedder)
+        embedder = embedder_of() if settings.embedder_named else load_embedder(model.embedder, settings.model_cache)
+    else:
+        model, embedder = index_model(settings), embedder_of()
     report = IngestReport()
-    opened = _open(settings, embedder, check=not change.reembed)
+    opened = _open(settings, embedder, not change.reembed, model.chunking)
     held = False
     try:
         opened.acquire_lock(wait=change.wait)
         held = True
         if change.reembed:
-            report = reembed(opened, embedder, ChunkParams(), progress)
+            report = reembed(opened, embedder, model.chunking, progress)
         if (paths or change.prune) and change.ray:
-            report = _on_ray(settings, opened, embedder, paths, change.prune, progress)
+            report = _on_ray(settings, opened, embedder, paths, change.prune, progress, model)
             _place_in_stories(opened, embedder)
         elif paths or urls or change.prune:
-            report = _bring_in(settings, opened, embedder, change, progress)
+            report = _bring_in(settings, opened, embedder, change, progress, model.chunking)
         if change.rebuild:
             opened.rebuild_vectors()
     finally:
@@ -81,7 +86,12 @@ def update_index(
 
 
 def _bring_in(
-    settings: Settings, opened: IndexStore, embedder: Embedder, change: Update, progress: Progress | None
+    settings: Settings,
+    opened: IndexStore,
+    embedder: Embedder,
+    change: Update,
+    progress: Progress | None,
+    chunking: ChunkParams,
 ) -> IngestReport:
     """Read the files and links into the index (the caller holds the write lock), remember the
     links' feeds, lists and sitemaps as followed, and place the new articles in their stories."""
@@ -89,7 +99,7 @@ def _bring_in(
     following = following_of(opened)
     sources = dict(following.sources)
     read = _read(settings, list(change.paths), urls, sources, change.fetch_progress)
-    report = ingest_results(opened, embedder, read, ChunkParams(), prune=change.prune, progress=progress)
+    report = ingest_results(opened, embedder, read, chunking, prune=change.prune, progress=progress)
     if urls:
         opened.begin_writes().write_state(STATE_NAME, to_text(following.after(urls, sources)))
     record_revisions(opened, report.revised)
@@ -109,10 +119,11 @@ def _place_in_stories(opened: IndexStore, embedder: Embedder) -> StoryState:
 class IngestRun:
     """An ingest whose write lock is held: `run` it (in any thread), and it lets go when done."""
 
-    def __init__(self, settings: Settings, store: IndexStore, embedder: Embedder) -> None:
+    def __init__(self, settings: Settings, store: IndexStore, embedder: Embedder, chunking: ChunkParams) -> None:
         self._settings = settings
         self._store = store
         self._embedder = embedder
+        self._chunking = chunking
 
     def run(
         self,
@@ -124,7 +135,7 @@ class IngestRun:
         """Ingest files and links, as `rag ingest` does."""
         change = Update(tuple(paths), tuple(urls), fetch_progress=fetch_progress)
         try:
-            return _bring_in(self._settings, self._store, self._embedder, change, progress)
+            return _bring_in(self._settings, self._store, self._embedder, change, progress, self._chunking)
         finally:
             self.close()
 
@@ -151,7 +162,7 @@ def rebuild_stories(settings: Settings, embedder: Embedder) -> None:
     """Recompute the stories of the whole index (`rag stories --rebuild`)."""
     from rag.stories.kept import rebuild_all
 
-    opened = _open(settings, embedder, check=True)
+    opened = _open(settings, embedder, True, index_model(settings).chunking)
     try:
         opened.acquire_lock()
         rebuild_all(opened, embedder)
@@ -161,7 +172,7 @@ def rebuild_stories(settings: Settings, embedder: Embedder) -> None:
 
 def unfollow(settings: Settings, embedder: Embedder, address: str) -> None:
     """Stop following `address`; what was read from it stays in the index."""
-    opened = _open(settings, embedder, check=True)
+    opened = _open(settings, embedder, True, index_model(settings).chunking)
     try:
         opened.acquire_lock()
         following = following_of(opened)
@@ -193,17 +204,18 @@ def _read(
 
 def begin_ingest(settings: Settings, embedder: Embedder) -> IngestRun:
     """The write lock taken now (or a RagError naming who holds it), for a run later."""
-    opened = _open(settings, embedder, check=True)
+    chunking = index_model(settings).chunking
+    opened = _open(settings, embedder, True, chunking)
     try:
         opened.acquire_lock()
     except BaseException:
         opened.close()
         raise
-    return IngestRun(settings, opened, embedder)
+    return IngestRun(settings, opened, embedder, chunking)
 
 
-def _open(settings: Settings, embedder: Embedder, check: bool) -> IndexStore:
-    manifest = manifest_for(embedder, ChunkParams())
+def _open(settings: Settings, embedder: Embedder, check: bool, chunking: ChunkParams) -> IndexStore:
+    manifest = manifest_for(embedder, chunking)
     return open_index(
         settings.store, settings.index, manifest, create=True, check=check, api_key=settings.qdrant_api_key
     )
@@ -216,8 +228,9 @@ def _on_ray(
     paths: list[Path],
     prune: bool,
     progress: Progress | None,
+    model: IndexModel,
 ) -> IngestReport:
     from rag.ingest.on_ray import RaySettings, ray_ingest
 
-    on_ray = RaySettings(settings.ray_address, 0, settings.embedder, settings.model_cache)
-    return ray_ingest(opened, embedder, paths, ChunkParams(), on_ray, prune, progress)
+    on_ray = RaySettings(settings.ray_address, 0, model.embedder, settings.model_cache)
+    return ray_ingest(opened, embedder, paths, model.chunking, on_ray, prune, progress)
