@@ -66,7 +66,7 @@ def test_library_code_sets_no_process_wide_state() -> None:
 LAYERS = (
     ("doors", ("rag.cli", "rag.serve", "rag.mcp", "rag.eval")),
     ("app", ("rag.app", "rag.briefings", "rag.parts", "rag.shapes", "rag.limits")),
-    ("pipelines", ("rag.answer", "rag.retrieve", "rag.brief", "rag.ingest", "rag.stories")),
+    ("pipelines", ("rag.answer", "rag.retrieve", "rag.brief", "rag.ingest", "rag.stories", "rag.index_model")),
     (
         "services",
         ("rag.reader", "rag.store", "rag.embed", "rag.llm", "rag.prompt", "rag.cite", "rag.nlp", "rag.dates"),

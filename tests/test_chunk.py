@@ -26,8 +26,8 @@ def test_chunks_map_back_to_the_text_by_offsets() -> None:
         assert SEED_TEXT[chunk.start : chunk.end] == chunk.text
 
 
-def test_by_default_chunks_follow_one_another_without_overlap(wordpieces: WordPieceCounter) -> None:
-    chunks = chunk_text(SEED_TEXT, wordpieces, ChunkParams(target_tokens=30))
+def test_without_overlap_chunks_follow_one_another(wordpieces: WordPieceCounter) -> None:
+    chunks = chunk_text(SEED_TEXT, wordpieces, ChunkParams(target_tokens=30, overlap_sentences=0))
     assert len(chunks) >= 3
     for before, after in zip(chunks, chunks[1:], strict=False):
         assert before.end <= after.start

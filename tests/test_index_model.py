@@ -21,13 +21,13 @@ from rag.store.registry import stored_manifest
 from rag.store.spec import StoreSpec
 
 runner = CliRunner()
-OVERLAPPING = ChunkParams(overlap_sentences=1)
+OVERLAPPING = ChunkParams(overlap_sentences=2)  # not today's chunking
 
 
 @pytest.fixture
 def old_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An index built with the hash embedder and chunks overlapping by a sentence; no embedder
-    named from here on."""
+    """An index built with the hash embedder and chunks overlapping by two sentences; no
+    embedder named from here on."""
     directory = tmp_path / "index"
     store = Store.open(directory, manifest_for(HashEmbedder(), OVERLAPPING), create=True)
     store.acquire_lock()
@@ -56,7 +56,7 @@ def test_new_articles_join_an_index_chunked_as_it_was_built(old_index: Path, tmp
     with Rag.open() as rag:
         report = rag.ingest([extra])
     assert report.added == 1
-    assert stored_chunking(old_index)["overlap_sentences"] == 1
+    assert stored_chunking(old_index)["overlap_sentences"] == 2
 
 
 def test_naming_another_embedder_is_refused_with_the_fix(old_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
