@@ -83,10 +83,19 @@ def build_index(directory: Path, embedder: object, paths: list[Path]) -> object:
 
 
 def bench_indexes(cache: Path, embedder: object, n_articles: int) -> tuple[object, object]:
-    """The seed index and an index of `n_articles` generated articles, both cached in `cache`."""
+    """The seed index and an index of `n_articles` generated articles, both cached in `cache`,
+    one pair per model and chunking (an index cached for another model is never reopened)."""
+    import hashlib
+
+    from rag.ingest.chunk import ChunkParams
+    from rag.ingest.pipeline import manifest_for
+
+    manifest = manifest_for(embedder, ChunkParams())  # type: ignore[arg-type]
+    made_with = f"{manifest.fingerprint} {sorted(manifest.chunking.items())}"
+    tag = hashlib.blake2b(made_with.encode(), digest_size=4).hexdigest()
     cache.mkdir(parents=True, exist_ok=True)
-    seeds = build_index(cache / "seeds-index", embedder, [ROOT / "seeds"])
+    seeds = build_index(cache / f"seeds-index-{tag}", embedder, [ROOT / "seeds"])
     corpus = cache / f"corpus-{n_articles}.jsonl"
     if not corpus.exists():
         write_corpus(corpus, n_articles)
-    return seeds, build_index(cache / f"index-{n_articles}", embedder, [corpus])
+    return seeds, build_index(cache / f"index-{n_articles}-{tag}", embedder, [corpus])
