@@ -3,12 +3,10 @@ built once per test session and copied for each test that needs it."""
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shutil
-import socket
+import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,63 +17,22 @@ from rag.store.local.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
+LOOPBACK = Path(__file__).resolve().parent / "loopback"
+sys.path.insert(0, str(LOOPBACK))
+from loopback_guard import install as install_loopback_guard  # noqa: E402
 
 # A test that asks for one of these uses the real embedding model (and so loads it, and spaCy
 # with it): it is an integration test, whether or not it says so, and `make test-fast` skips it.
 REAL_MODEL_FIXTURES = frozenset({"minilm", "minilm_torch", "seed_index_master", "seed_index", "seed_store"})
 
 
-def _refuse_beyond_loopback(sock: socket.socket, address: Any) -> None:
-    if sock.family in (socket.AF_INET, socket.AF_INET6):
-        host = str(address[0]).split("%")[0]
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ConnectionRefusedError(f"tests connect only to loopback, not to {host}")
-
-
-def _loopback_only(connect):  # type: ignore[no-untyped-def]
-    """A socket connect that refuses any address but the loopback range: tests may talk only to
-    servers they start on this machine, whatever the code under test resolves or is redirected to."""
-
-    def guarded(self, address, *rest):  # type: ignore[no-untyped-def]
-        _refuse_beyond_loopback(self, address)
-        return connect(self, address, *rest)
-
-    return guarded
-
-
-def _loopback_only_datagrams(sendto):  # type: ignore[no-untyped-def]
-    """The same for a datagram sent without a connect (`sendto(data[, flags], address)`)."""
-
-    def guarded(self, data, *rest):  # type: ignore[no-untyped-def]
-        _refuse_beyond_loopback(self, rest[-1])
-        return sendto(self, data, *rest)
-
-    return guarded
-
-
-def _local_names_only(resolve):  # type: ignore[no-untyped-def]
-    """A name lookup that asks no resolver: numeric addresses (whose connects the guard above
-    checks), this machine's names and nothing else, so no test sends even a DNS query out."""
-    own = {None, "", "localhost", "localhost.localdomain", socket.gethostname()}
-
-    def guarded(host, *rest, **named):  # type: ignore[no-untyped-def]
-        name = host.decode() if isinstance(host, bytes) else host
-        if name not in own:
-            try:
-                ipaddress.ip_address(str(name).split("%")[0])
-            except ValueError:
-                raise socket.gaierror(socket.EAI_NONAME, f"tests resolve no names but this machine's: {name}") from None
-        return resolve(host, *rest, **named)
-
-    return guarded
-
-
 @pytest.fixture(scope="session", autouse=True)
 def loopback_only() -> None:
-    socket.socket.connect = _loopback_only(socket.socket.connect)  # type: ignore[method-assign]
-    socket.socket.connect_ex = _loopback_only(socket.socket.connect_ex)  # type: ignore[method-assign]
-    socket.socket.sendto = _loopback_only_datagrams(socket.socket.sendto)  # type: ignore[method-assign]
-    socket.getaddrinfo = _local_names_only(socket.getaddrinfo)
+    """Tests reach no address but loopback: this process is guarded, and so is every Python
+    process a test starts, which finds the guard's sitecustomize through PYTHONPATH."""
+    install_loopback_guard()
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(LOOPBACK), os.environ.get("PYTHONPATH")) if p)
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # Ray would report usage to its makers' server
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

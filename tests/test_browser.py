@@ -50,6 +50,18 @@ def browser() -> Iterator[Any]:
     options.binary_location = binary
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
         options.add_argument(flag)
+    # The browser talks to the test's server on 127.0.0.1 and nothing else: no name resolves but
+    # that address, and none of its own background traffic (updates, sync, field trials) starts.
+    for flag in (
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--no-first-run",
+        "--no-default-browser-check",
+    ):
+        options.add_argument(flag)
     # An explicit driver: Selenium never goes looking for one on the network.
     chrome = webdriver.Chrome(service=DriverService(executable_path=driver), options=options)
     chrome.set_page_load_timeout(120)

@@ -38,7 +38,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def exchange(index: Path, *lines: str, last: int) -> dict[Any, dict[str, Any]]:
     """Send the lines after the handshake and return the replies by id, once the reply to the
     request with id `last` has come (stdin stays open till then, as a client's would)."""
-    env = {k: os.environ[k] for k in ("RAG_CACHE", "HF_HUB_OFFLINE", "HOME") if k in os.environ}
+    env = {k: os.environ[k] for k in ("RAG_CACHE", "HF_HUB_OFFLINE", "HOME", "PYTHONPATH") if k in os.environ}
     server = subprocess.Popen(
         [RAG, "mcp", "--index", str(index)],
         stdin=subprocess.PIPE,

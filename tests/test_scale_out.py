@@ -38,7 +38,9 @@ WAYS = ("local", "ray", "qdrant", "ray+qdrant")
 @pytest.fixture(scope="module")
 def local_ray() -> Iterator[Any]:
     ray = pytest.importorskip("ray", reason="Ray is not installed: make install adds it (the 'ray' extra)")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    ray.init(
+        num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR", _node_ip_address="127.0.0.1"
+    )
     yield ray
     ray.shutdown()
 

@@ -42,9 +42,11 @@ def main() -> None:
     """
     import os
 
-    # The application, not the library, decides how the process talks to model hubs: never.
+    # The application, not the library, decides how the process talks to model hubs (never), and
+    # whether a Ray it starts reports usage to Ray's makers (no: rag sends nothing unasked).
     for name, value in (
         ("HF_HUB_OFFLINE", "1"),
+        ("RAY_USAGE_STATS_ENABLED", "0"),
         ("TRANSFORMERS_OFFLINE", "1"),
         ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
         ("TRANSFORMERS_VERBOSITY", "error"),

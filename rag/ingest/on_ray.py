@@ -97,7 +97,14 @@ def _start(ray: Any, settings: RaySettings) -> None:
             ray.init(address=settings.address, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
         else:
             cores = settings.workers or None  # None: Ray counts this machine's cores
-            ray.init(num_cpus=cores, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+            # A cluster of this machine alone listens on loopback only, not on its network address.
+            ray.init(
+                num_cpus=cores,
+                include_dashboard=False,
+                log_to_driver=False,
+                logging_level="ERROR",
+                _node_ip_address="127.0.0.1",
+            )
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = settings.address or "a local Ray"
         raise RagError(
