@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import product
 
 import numpy as np
 
@@ -136,16 +137,17 @@ def _shared_amount(a: set[str], b: set[str]) -> bool:
 
 def _bounds_meet(a: list[Figure], b: list[Figure]) -> bool:
     """Whether some amount of `a` and some of `b`, one of them a bound, can both be true."""
-    for x in a:
-        for y in b:
-            if not (x.bound or y.bound):
-                continue
-            for p in amounts(x.value):
-                for q in amounts(y.value):
-                    m, n = number_of(p), number_of(q)
-                    if m is not None and n is not None and bounds_meet((m, x.bound), (n, y.bound)):
-                        return True
-    return False
+    return any(
+        bounds_meet((m, x.bound), (n, y.bound))
+        for x, y in product(a, b)
+        if x.bound or y.bound
+        for m in _numbers(x)
+        for n in _numbers(y)
+    )
+
+
+def _numbers(figure: Figure) -> list[float]:
+    return [n for amount in amounts(figure.value) if (n := number_of(amount)) is not None]
 
 
 def _names_a_day(text: str) -> bool:
