@@ -20,7 +20,7 @@ class BriefSettings:
     cluster_word_support: float = 0.3  # ... and share this much of their words (rag.cite's support score)
     same_figure_similarity: float = 0.5  # claims this alike that give the same amount state one fact
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
-    contrast_similarity: float = 0.5  # claims this alike may state and deny the same action
+    contrast_similarity: float = 0.5  # claims this alike may tell one fact two ways: state and deny it, count it twice
     same_fact_similarity: float = 0.75  # claims this alike tell the same fact (figures, dates)
     timeline_merge_similarity: float = 0.6  # events on one date this alike are one event
     summary_sentences: int = 4
