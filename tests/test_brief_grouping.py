@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.brief.cluster import cluster_claims, find_agreements, same_figures, summarize_claims
+from rag.brief.cluster import cluster_claims, find_agreements, same_figures, same_particulars, summarize_claims
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
 from rag.cite import SupportSettings
@@ -28,7 +28,7 @@ def groups(sentences: list[tuple[int, str]], embedder: Embedder, nlp: Pipeline) 
     vectors = embedder.embed([c.text for c in claims])
     similarity = vectors @ vectors.T
     settings = BriefSettings()
-    anchored = same_figures(facts, similarity, settings)
+    anchored = same_figures(facts, similarity, settings) | same_particulars(claims, facts, similarity, settings)
     clusters = cluster_claims(claims, similarity, settings, SupportSettings(), anchored, facts)
     return [set(c.members) for c in clusters]
 
@@ -55,6 +55,41 @@ def test_two_counts_of_one_thing_are_not_grouped_as_one_fact(minilm: Embedder, n
         (2, "Wildlife officials counted about 3,000 dead fish along the river."),
     ]
     assert groups(sentences, minilm, nlp) == [{0}, {1}]
+
+
+def naming_alike(nlp: Pipeline, first: str, second: str, alike: float) -> bool:
+    """Whether two outlets' sentences, `alike` in meaning, are tied as one fact by what they name."""
+    claims = [Claim(1, first), Claim(2, second)]
+    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
+    similarity = np.array([[1.0, alike], [alike, 1.0]])
+    return bool(same_particulars(claims, facts, similarity, BriefSettings())[0, 1])
+
+
+def test_outlets_naming_one_person_and_saying_the_same_in_other_words_state_one_fact(nlp: Pipeline) -> None:
+    assert naming_alike(
+        nlp,
+        "Pensions Minister Olga Brandt said the government would not back down.",
+        "Pensions Minister Olga Brandt said yesterday the government would press ahead regardless.",
+        alike=0.5,
+    )
+
+
+def test_naming_one_person_is_not_saying_the_same_thing(nlp: Pipeline) -> None:
+    assert not naming_alike(
+        nlp,
+        "Pensions Minister Olga Brandt said the government would not back down.",
+        "Union leaders accused Pensions Minister Olga Brandt of balancing the books on working people.",
+        alike=0.5,
+    )
+
+
+def test_sentences_naming_one_person_far_apart_in_meaning_are_not_one_fact(nlp: Pipeline) -> None:
+    assert not naming_alike(
+        nlp,
+        "Pensions Minister Olga Brandt said the government would not back down.",
+        "Pensions Minister Olga Brandt said yesterday the government would press ahead regardless.",
+        alike=0.3,
+    )
 
 
 def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: Pipeline) -> None:

@@ -23,6 +23,7 @@ from rag.brief.cluster import (
     find_agreements,
     keep_relevant,
     same_figures,
+    same_particulars,
     single_source_claims,
     summarize_claims,
 )
@@ -172,7 +173,7 @@ def build_briefing(
     every_fact = read_facts(claims, nlp, dates_by_key, reference_year)  # People: everyone the articles name
     facts = [every_fact[i] for i in keep]
     support_settings = SupportSettings()
-    anchored = same_figures(facts, similarity, settings)
+    anchored = same_figures(facts, similarity, settings) | same_particulars(relevant, facts, similarity, settings)
     clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
     agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings, settings, facts)
     single = single_source_claims(relevant, facts, similarity, clusters, settings)

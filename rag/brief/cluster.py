@@ -12,6 +12,7 @@ from rag.brief.facts import ClaimFacts, amounts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
+from rag.text import content_stems
 
 
 def centroid(vectors: np.ndarray, keys: list[int]) -> np.ndarray:
@@ -52,6 +53,32 @@ def same_figures(facts: list[ClaimFacts], similarity: np.ndarray, settings: Brie
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
         if i != j and values[i] & values[j]:
             anchored[i, j] = True
+    return anchored
+
+
+def same_particulars(
+    claims: list[Claim], facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings
+) -> np.ndarray:
+    """Pairs of claims from different outlets that name the same person or organisation, or give
+    the same written date or length of time, and say the rest in the same words for the most
+    part, though less alike in meaning than a paraphrase ("The reform, announced on Jan. 21, …"
+    and "The reform was unveiled on Jan. 21."). The particular's own words, and the titles given
+    with a name, do not count towards the words shared: naming the same minister is not saying
+    the same thing."""
+    anchored = np.zeros(similarity.shape, dtype=bool)
+    stems = [set(content_stems(c.text)) for c in claims]
+    pinned = [f.particulars - {g.value for g in f.figures} for f in facts]
+    rows, cols = np.nonzero(np.triu(similarity >= settings.particular_similarity, k=1))
+    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
+        shared = pinned[i] & pinned[j]
+        if claims[i].key == claims[j].key or not shared:
+            continue
+        titles = [r.description for r in facts[i].roles + facts[j].roles]
+        naming = {w for words in (*shared, *titles) for w in content_stems(words)}
+        rest_i, rest_j = stems[i] - naming, stems[j] - naming
+        overlap = len(rest_i & rest_j) / min(len(rest_i), len(rest_j)) if rest_i and rest_j else 0.0
+        if overlap >= settings.particular_word_overlap:
+            anchored[i, j] = anchored[j, i] = True
     return anchored
 
 

@@ -19,6 +19,8 @@ class BriefSettings:
     agreement_similarity: float = 0.6  # claims this alike (and sharing words) are grouped as one fact
     cluster_word_support: float = 0.3  # ... and share this much of their words (rag.cite's support score)
     same_figure_similarity: float = 0.5  # claims this alike that give the same amount state one fact
+    particular_similarity: float = 0.45  # claims this alike naming the same person or date ...
+    particular_word_overlap: float = 0.5  # ... and share this much of their other words state one fact
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
     contrast_similarity: float = 0.5  # claims this alike may tell one fact two ways: state and deny it, count it twice
     same_fact_similarity: float = 0.75  # claims this alike tell the same fact (figures, dates)
