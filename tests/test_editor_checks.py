@@ -60,7 +60,15 @@ def test_timeline_dates_are_right(figures: dict[str, Any]) -> None:
 
 
 def test_most_shared_facts_are_listed_as_agreements(figures: dict[str, Any]) -> None:
-    assert figures["agreement_recall"] >= 0.6
+    assert figures["agreement_recall"] >= 0.65
+
+
+def test_differences_listed_are_real_ones(figures: dict[str, Any]) -> None:
+    assert figures["disagreement_precision"] >= 0.8
+
+
+def test_differing_counts_of_one_thing_are_found_beyond_near_paraphrases(figures: dict[str, Any]) -> None:
+    assert figures["disagreement_recall"] >= 0.2
 
 
 def test_summary_sentences_stand_alone(figures: dict[str, Any]) -> None:
