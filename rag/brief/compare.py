@@ -77,12 +77,10 @@ def number_conflicts(
     dates_by_key: dict[int, str | None],
 ) -> list[Discrepancy]:
     """The same fact told with different figures of the same kind (two amounts of money, two
-    counts), or different days, and no figure of that kind in common. Claims need only be as
-    alike as any contrast: the figures must count the same thing ("12,000 people" against "45,000
-    people"), which two claims that only share a topic rarely do."""
+    counts), or different days, and no figure of that kind in common."""
     found = []
     seen: set[frozenset[str]] = set()
-    for i, j in _pairs(claims, similarity, settings.contrast_similarity):
+    for i, j in _pairs(claims, similarity, settings.same_fact_similarity):
         for kind, values_a, values_b in _comparable_figures(facts[i], facts[j]):
             if values_a & values_b or _shared_amount(values_a, values_b):
                 continue

@@ -22,7 +22,7 @@ class BriefSettings:
     particular_similarity: float = 0.45  # claims this alike naming the same person or date ...
     particular_word_overlap: float = 0.5  # ... and share this much of their other words state one fact
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
-    contrast_similarity: float = 0.5  # claims this alike may tell one fact two ways: state and deny it, count it twice
+    contrast_similarity: float = 0.5  # claims this alike may state and deny the same action
     same_fact_similarity: float = 0.75  # claims this alike tell the same fact (figures, dates)
     timeline_merge_similarity: float = 0.6  # events on one date this alike are one event
     summary_sentences: int = 4
