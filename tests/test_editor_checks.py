@@ -67,9 +67,5 @@ def test_differences_listed_are_real_ones(figures: dict[str, Any]) -> None:
     assert figures["disagreement_precision"] >= 0.8
 
 
-def test_differing_counts_of_one_thing_are_found_beyond_near_paraphrases(figures: dict[str, Any]) -> None:
-    assert figures["disagreement_recall"] >= 0.2
-
-
 def test_summary_sentences_stand_alone(figures: dict[str, Any]) -> None:
     assert figures["not_standing_alone_share"] <= 0.05
