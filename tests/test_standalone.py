@@ -23,6 +23,8 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "He said the plan would cost too much.",
         "But the council voted against the measure.",
         "That was the third closure this year.",
+        "This warming has already cost the region two ski seasons.",
+        "These measures will take effect only after a second vote.",
         "Will the plan survive the winter?",
         "What's happening: The council closed the station.",
         '"We will not back down."',
@@ -30,6 +32,10 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
     assert not alone(nlp, text)
+
+
+def test_a_demonstrative_naming_a_time_stands_alone(nlp: Pipeline) -> None:
+    assert alone(nlp, "This week the council approved the budget for 2026.")
 
 
 def test_a_quotation_with_its_speaker_stands_alone(nlp: Pipeline) -> None:

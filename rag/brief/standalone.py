@@ -1,7 +1,7 @@
 """Whether a sentence makes sense without its neighbours: what a summary may quote.
 
-It does not when it opens on a pronoun or a connective whose referent is in another sentence
-("He said…", "But…", "That was…"), when it is a question or an outlet's label ("What's
+It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
+another sentence ("He said…", "This warming…", "But…", "That was…"), when it is a question or an outlet's label ("What's
 happening:"), when it is a quotation with no speaker, or when it names a day only relative to
 its article ("tomorrow", "on Tuesday") and the date is not written beside it. The parse decides
 the parts of speech; the day names are the calendar's.
@@ -15,6 +15,7 @@ from typing import Any
 from rag.dates import RELATIVE_DAYS
 
 _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
+_DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # A day named relative to the article, with no date written after it (past its time of day).
 _RELATIVE_DAY = re.compile(
@@ -33,6 +34,8 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
         return False
     if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
         return False
+    if _points_back(first):  # "This warming…", "These measures…"; not "This week…"
+        return False
     if first.pos_ == "CCONJ" or (first.pos_ == "ADV" and len(tokens) > 1 and tokens[1].text == ","):
         return False
     if text.rstrip().endswith("?") or _LABEL.match(text):
@@ -41,6 +44,16 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if stripped[:1] in '"“' and stripped.rstrip(".")[-1:] in '"”' and not any(t.lower_ in _SAY for t in tokens):
         return False
     return days_dated or not _RELATIVE_DAY.search(text)
+
+
+def _points_back(token: Any) -> bool:
+    """A demonstrative determining a noun that is no time: the thing it means was named before."""
+    return (
+        token.lower_ in _DEMONSTRATIVES
+        and token.dep_ == "det"
+        and token.head.ent_type_ not in ("DATE", "TIME")
+        and token.ent_type_ not in ("DATE", "TIME")
+    )
 
 
 def reports_speech(doc: Any) -> bool:
