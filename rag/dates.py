@@ -106,8 +106,10 @@ def tense_of(entity: Any) -> str | None:
         if any(h.tag_ == "MD" for h in helpers):  # will, would, should, may ...: yet to happen
             return "past" if any(_have(h) for h in helpers) else "future"  # ... unless "would have"
         if any(h.tag_ == "TO" for h in helpers):
-            if verb.dep_ == "acl":
-                continue  # "a contract to run the center": what the noun is for, not when
+            if verb.dep_ in ("acl", "relcl"):
+                # "a contract to run the center": what the noun is for, not when; "the first
+                # to report it on Thursday": who did it, as the verb it hangs on tells
+                continue
             return "future"  # planned, hoped, due
         finite = next((h for h in helpers if h.tag_ in ("VBD", "VBZ", "VBP")), verb)
         if finite.tag_ == "VBD":

@@ -41,6 +41,8 @@ def dated(nlp: Pipeline, sentence: str, article_date: str = FRIDAY) -> str | Non
         ("The inspector said she expected the first results by Monday.", "2025-03-17"),
         ("By Tuesday, 300 homes had been evacuated.", "2025-03-11"),
         ("The mayor would have signed the order on Tuesday.", "2025-03-11"),
+        ("The Ledger was the first to report the merger on Tuesday.", "2025-03-11"),
+        ("Okafor was the only senator to vote against the bill on Wednesday.", "2025-03-12"),
     ],
 )
 def test_a_weekday_is_the_last_for_the_past_and_the_next_for_the_future(
