@@ -3,15 +3,21 @@ agreements, so a fact stated twice must land in one group, and two versions of a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from rag.brief import build_briefing
 from rag.brief.cluster import cluster_claims, find_agreements, same_figures, same_particulars, summarize_claims
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
 from rag.cite import SupportSettings
 from rag.embed import Embedder
+from rag.ingest.chunk import ChunkParams
+from rag.ingest.pipeline import ingest, manifest_for
 from rag.nlp import Pipeline
+from rag.store.local.store import Store
 
 pytestmark = pytest.mark.integration
 
@@ -55,6 +61,31 @@ def test_two_counts_of_one_thing_are_not_grouped_as_one_fact(minilm: Embedder, n
         (2, "Wildlife officials counted about 3,000 dead fish along the river."),
     ]
     assert groups(sentences, minilm, nlp) == [{0}, {1}]
+
+
+def test_a_fact_two_outlets_lead_with_in_other_words_is_summarised_once(tmp_path: Path, minilm: Embedder) -> None:
+    leads = [
+        "The Harlow city council voted 7-2 on Monday to ban gas-powered leaf blowers from next spring.",
+        "Landscapers in Harlow must switch to electric blowers by next spring under a ban the city council"
+        " passed on Monday.",
+    ]
+    others = [
+        "Landscaping companies warned that switching to electric equipment would cost each crew thousands of dollars.",
+        "The ordinance gives residents a rebate of up to $150 toward the price of an electric blower.",
+    ]
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for number, (outlet, lead, other) in enumerate(zip(("Harlow Ledger", "Valley Wire"), leads, others, strict=True)):
+        (folder / f"{number}.txt").write_text(
+            f"Title: Harlow bans gas leaf blowers\nSource: {outlet}\nDate: 2026-03-03\n\n{lead} {other}"
+        )
+    store = Store.open(tmp_path / "index", manifest_for(minilm, ChunkParams()), create=True)
+    store.acquire_lock()
+    ingest(store, minilm, [folder], ChunkParams())
+    briefing = build_briefing(store, minilm)
+    store.close()
+    summary = [s.text for s in briefing.summary]
+    assert sum(any(lead[:30] in text for text in summary) for lead in leads) == 1
 
 
 def naming_alike(nlp: Pipeline, first: str, second: str, alike: float) -> bool:

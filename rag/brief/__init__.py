@@ -21,6 +21,7 @@ from rag.brief.cluster import (
     centroid,
     cluster_claims,
     find_agreements,
+    grouped_as_one_fact,
     keep_relevant,
     same_figures,
     same_particulars,
@@ -187,7 +188,8 @@ def build_briefing(
     timeline = build_timeline(relevant, facts, similarity, settings)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
-    summary = summarize_claims(relevant, shown, settings, facts, same_figures(facts, shown, settings))
+    one_fact = same_figures(facts, shown, settings) | grouped_as_one_fact(clusters, len(relevant))
+    summary = summarize_claims(relevant, shown, settings, facts, one_fact)
     summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
     summary, single = with_authors(summary, sources), with_authors(single, sources)
     if llm is not None:

@@ -131,6 +131,15 @@ def cluster_claims(
     return clusters
 
 
+def grouped_as_one_fact(clusters: list[_Cluster], size: int) -> np.ndarray:
+    """Pairs of claims in one group: one fact, however differently the outlets word it."""
+    grouped = np.zeros((size, size), dtype=bool)
+    for cluster in clusters:
+        grouped[np.ix_(cluster.members, cluster.members)] = True
+    np.fill_diagonal(grouped, False)
+    return grouped
+
+
 def find_agreements(
     claims: list[Claim],
     similarity: np.ndarray,
