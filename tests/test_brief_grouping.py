@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 
 from rag.brief import build_briefing
-from rag.brief.cluster import cluster_claims, find_agreements, same_figures, same_particulars, summarize_claims
+from rag.brief.cluster import (
+    cluster_claims,
+    find_agreements,
+    same_figures,
+    same_particulars,
+    single_source_claims,
+    summarize_claims,
+)
 from rag.brief.facts import read_facts
-from rag.brief.model import BriefSettings, Claim
+from rag.brief.model import Agreement, BriefSettings, Claim
 from rag.cite import SupportSettings
 from rag.embed import Embedder
 from rag.ingest.chunk import ChunkParams
@@ -170,3 +177,14 @@ def test_outlets_giving_the_same_length_of_time_in_other_words_are_an_agreement(
     first = "The driver faces up to seven years in prison on each charge."
     second = "Each charge carries a maximum sentence of seven years."
     assert agreed(first, second, minilm, nlp) == [(1, 2)]
+
+
+def test_the_wording_of_an_agreement_is_not_also_reported_by_one_source_only(nlp: Pipeline) -> None:
+    agreed = "The drill, about 300 miles west of Hawaii, came days before the summit in Geneva."
+    claims = [Claim(1, agreed), Claim(2, "Fighter jets were scrambled from Pearl Harbor on Sunday.")]
+    facts = read_facts(claims, nlp, {1: "2026-06-14", 2: "2026-06-14"}, None)
+    similarity = np.array([[1.0, 0.5], [0.5, 1.0]])
+    clusters = cluster_claims(claims, similarity, BriefSettings(), SupportSettings(), None, facts)
+    agreements = [Agreement(agreed, (1, 2), 2)]
+    single = single_source_claims(claims, facts, similarity, clusters, BriefSettings(), agreements)
+    assert agreed not in [s.text for s in single]

@@ -177,7 +177,7 @@ def build_briefing(
     anchored = same_figures(facts, similarity, settings) | same_particulars(relevant, facts, similarity, settings)
     clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
     agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings, settings, facts)
-    single = single_source_claims(relevant, facts, similarity, clusters, settings)
+    single = single_source_claims(relevant, facts, similarity, clusters, settings, agreements)
     by_person = roles_by_person(relevant, facts)
     discrepancies = (
         negation_conflicts(relevant, facts, similarity, settings, dates_by_key)

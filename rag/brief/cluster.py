@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -209,9 +210,11 @@ def single_source_claims(
     similarity: np.ndarray,
     clusters: list[_Cluster],
     settings: BriefSettings,
+    agreements: Sequence[Agreement] = (),
 ) -> list[Statement]:
     """Claims no other outlet makes, and figures inside shared claims no other outlet gives;
-    only claims that name someone, a figure or a date (not opinion or colour)."""
+    only claims that name someone, a figure or a date (not opinion or colour), and none that is
+    the wording of an agreement (which other outlets were found to state)."""
     keys = np.array([c.key for c in claims])
     candidates = []
     for cluster in clusters:
@@ -231,7 +234,8 @@ def single_source_claims(
             own = _values(facts[index])
             if own and not any(own & figures for figures in others):
                 candidates.append((claims[index].relevance, index))
-    candidates.sort(reverse=True)
+    agreed = {a.text for a in agreements}
+    candidates = sorted(((r, i) for r, i in candidates if claims[i].text not in agreed), reverse=True)
     distinct: list[tuple[float, int]] = []
     for relevance, index in candidates:
         if all(similarity[index, other] < settings.confirm_similarity for _, other in distinct):
