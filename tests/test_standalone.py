@@ -25,6 +25,8 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "That was the third closure this year.",
         "This warming has already cost the region two ski seasons.",
         "These measures will take effect only after a second vote.",
+        "While we were all stuck in the same place.",
+        ". talking about the same things.",
         "Will the plan survive the winter?",
         "What's happening: The council closed the station.",
         '"We will not back down."',
@@ -32,6 +34,10 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
     assert not alone(nlp, text)
+
+
+def test_a_sentence_opening_on_its_subordinate_clause_stands_alone(nlp: Pipeline) -> None:
+    assert alone(nlp, "While the council debated the budget, protesters gathered outside the hall.")
 
 
 def test_a_demonstrative_naming_a_time_stands_alone(nlp: Pipeline) -> None:

@@ -1,8 +1,9 @@
 """Whether a sentence makes sense without its neighbours: what a summary may quote.
 
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
-another sentence ("He said…", "This warming…", "But…", "That was…"), when it is a question or an outlet's label ("What's
-happening:"), when it is a quotation with no speaker, or when it names a day only relative to
+another sentence ("He said…", "This warming…", "But…", "That was…"), when it is a piece of one
+(a subordinate clause alone, or text cut after its start), when it is a question or an outlet's
+label ("What's happening:"), when it is a quotation with no speaker, or when it names a day only relative to
 its article ("tomorrow", "on Tuesday") and the date is not written beside it. The parse decides
 the parts of speech; the day names are the calendar's.
 """
@@ -15,6 +16,7 @@ from typing import Any
 from rag.dates import RELATIVE_DAYS
 
 _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
+_OPENERS = frozenset({'"', "“", "'", "‘", "(", "[", "—", "-", "–"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # A day named relative to the article, with no date written after it (past its time of day).
@@ -30,6 +32,10 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if not tokens:
         return False
     first = tokens[0]
+    if first.is_punct and first.text not in _OPENERS:  # a piece cut from a sentence (". talking…")
+        return False
+    if any(c.dep_ == "mark" for t in tokens if t.dep_ == "ROOT" for c in t.children):
+        return False  # a subordinate clause without its main one ("While we were all stuck.")
     if first.pos_ == "PRON" and first.lower_ not in ("i", "we", "you", "everyone", "nobody", "someone"):
         return False
     if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
