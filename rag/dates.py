@@ -106,9 +106,10 @@ def tense_of(entity: Any) -> str | None:
         if any(h.tag_ == "MD" for h in helpers):  # will, would, should, may ...: yet to happen
             return "past" if any(_have(h) for h in helpers) else "future"  # ... unless "would have"
         if any(h.tag_ == "TO" for h in helpers):
-            if verb.dep_ in ("acl", "relcl"):
+            if verb.dep_ in ("acl", "relcl") or (verb.dep_ == "xcomp" and verb.head.dep_ in ("acl", "relcl")):
                 # "a contract to run the center": what the noun is for, not when; "the first
-                # to report it on Thursday": who did it, as the verb it hangs on tells
+                # to report it on Thursday", "migrants trying to cross in June": who did it,
+                # as the verb it hangs on tells
                 continue
             return "future"  # planned, hoped, due
         finite = next((h for h in helpers if h.tag_ in ("VBD", "VBZ", "VBP")), verb)

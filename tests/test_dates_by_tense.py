@@ -55,6 +55,11 @@ def test_a_past_event_without_a_year_is_in_the_year_before_when_its_month_is_lat
     assert dated(nlp, "The senator first raised the matter in a phone call on Nov. 3.", "2025-02-10") == "2024-11-03"
 
 
+def test_what_people_were_trying_to_do_is_dated_by_the_verb_that_tells_of_them(nlp: Pipeline) -> None:
+    sentence = "Border agents stopped more than 180,000 migrants trying to cross the border in June."
+    assert dated(nlp, sentence, "2025-07-16") == "2025-06"
+
+
 def test_a_deadline_without_a_year_is_in_the_year_after_when_its_month_is_earlier(nlp: Pipeline) -> None:
     assert dated(nlp, "The agency will publish its findings by Jan. 20.", "2025-11-04") == "2026-01-20"
 
