@@ -89,8 +89,8 @@ def _is_sentence_end(text: str, mark: int, end: int, line_end: int) -> bool:
         word = text[word_start:mark].lower()
         if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
             return False
-        if word.isdigit() and following.isdigit():
-            return False
+        if (word.isdigit() or "." in word) and following.isdigit():
+            return False  # "3. 5", "H.R. 1": a number going on, a bill's number
     return True
 
 

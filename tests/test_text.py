@@ -13,6 +13,11 @@ def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
     ]
 
 
+def test_an_initialism_before_a_number_does_not_end_a_sentence() -> None:
+    text = "Liberals have made the bill, H.R. 1, their top priority. It passed the House."
+    assert sentences(text) == ["Liberals have made the bill, H.R. 1, their top priority.", "It passed the House."]
+
+
 def test_keeps_closing_quotes_and_footnote_digits_with_their_sentence() -> None:
     text = 'He said, "We will handle it."12 This is next.'
     assert sentences(text) == ['He said, "We will handle it."12', "This is next."]
