@@ -100,7 +100,11 @@ def tense_of(entity: Any) -> str | None:
         # already done ("by Tuesday, Kardovia had answered").
         perfect = bool(verbs) and verbs[0].tag_ == "VBN"
         done = perfect and any(_have(c) for c in verbs[0].children if c.dep_ == "aux")
-        return "past" if done else "future"
+        # Put before a verb in the past, it bounds what had happened by then ("By July, the
+        # reports grew gloomier"); after one, it can be what was expected ("expected results by
+        # Friday").
+        fronted = bool(verbs) and verbs[0].tag_ == "VBD" and head.i < verbs[0].i
+        return "past" if done or fronted else "future"
     for verb in verbs:
         helpers = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
         if any(h.tag_ == "MD" for h in helpers):  # will, would, should, may ...: yet to happen

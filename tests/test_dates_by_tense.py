@@ -40,6 +40,7 @@ def dated(nlp: Pipeline, sentence: str, article_date: str = FRIDAY) -> str | Non
         ("Unions have called a general strike for Thursday.", "2025-03-20"),
         ("The inspector said she expected the first results by Monday.", "2025-03-17"),
         ("By Tuesday, 300 homes had been evacuated.", "2025-03-11"),
+        ("By Wednesday, most residents left the valley.", "2025-03-12"),
         ("The mayor would have signed the order on Tuesday.", "2025-03-11"),
         ("The Ledger was the first to report the merger on Tuesday.", "2025-03-11"),
         ("Okafor was the only senator to vote against the bill on Wednesday.", "2025-03-12"),
