@@ -27,6 +27,7 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "These measures will take effect only after a second vote.",
         "While we were all stuck in the same place.",
         ". talking about the same things.",
+        '"It is an appeal to executive clemency.',
         "Will the plan survive the winter?",
         "What's happening: The council closed the station.",
         '"We will not back down."',

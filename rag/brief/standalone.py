@@ -47,9 +47,15 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if text.rstrip().endswith("?") or _LABEL.match(text):
         return False
     stripped = text.strip()
-    if stripped[:1] in '"“' and stripped.rstrip(".")[-1:] in '"”' and not any(t.lower_ in _SAY for t in tokens):
+    # A quotation alone, or one that runs on into the next sentence: its speaker is elsewhere.
+    quoted = stripped.rstrip(".")[-1:] in '"”' or _unclosed(stripped)
+    if stripped[:1] in '"“' and quoted and not any(t.lower_ in _SAY for t in tokens):
         return False
     return days_dated or not _RELATIVE_DAY.search(text)
+
+
+def _unclosed(text: str) -> bool:
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 
 
 def _points_back(token: Any) -> bool:
