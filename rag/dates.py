@@ -39,7 +39,39 @@ def day_spans(doc: Any) -> list[Any]:
         e for e in doc.ents if e.label_ == "DATE" or (e.label_ == "TIME" and any(t.lower_ in RELATIVE_DAYS for t in e))
     ]
     spans += [doc[t.i : t.i + 1] for t in doc if t.lower_ in RELATIVE_DAYS and not t.ent_type_]
-    return sorted(spans, key=lambda span: span.start)
+    spans = sorted(spans, key=lambda span: span.start)
+    # "on Super Tuesday in March 2020": the day of the month and year that follow, not the
+    # Tuesday before the article.
+    return [
+        span
+        for span, following in zip(spans, [*spans[1:], None][: len(spans)], strict=True)
+        if following is None
+        or following.start - span.end > 2
+        or _names_the_calendar(span.text)
+        or not _names_the_calendar(following.text)
+    ]
+
+
+def _names_the_calendar(text: str) -> bool:
+    """Whether a date's text gives a month or a year ("March 2020", "Jan. 8"), not only a day."""
+    return states_year(text) or any(w[:3] in _MONTHS for w in re.findall(r"[a-z]+", text.lower()))
+
+
+def _calendar_words(text: str) -> bool:
+    """Whether a date's text has anything that dates: a month, a weekday, a relative day, a year
+    or a date in figures ("3/14"). A bare number ("H.R. 1") names no date."""
+    found = re.findall(r"[a-z]+", text.lower())
+    return (
+        _names_the_calendar(text)
+        or any(w[:3] in _WEEKDAYS or w in RELATIVE_DAYS or w in _RELATIVE_WORDS for w in found)
+        or bool(re.search(r"\d+[/.-]\d+", text))
+    )
+
+
+# English names whatever the locale, as dateparser is asked to read English.
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
+_WEEKDAYS = frozenset("mon tue wed thu fri sat sun".split())
+_RELATIVE_WORDS = frozenset({"ago", "last", "next", "this", "week", "weekend", "month", "year", "season"})
 
 
 def states_year(text: str) -> bool:
@@ -170,7 +202,7 @@ class DateResolver:
         except (ValueError, OverflowError, TypeError, KeyError):
             return None
         when, period = data["date_obj"], data["period"]
-        if when is None:
+        if when is None or not _calendar_words(text):
             return None
         has_year = states_year(text)
         if not has_year and base is not None and period in ("day", "month"):
@@ -201,6 +233,8 @@ def _year_by_tense(when: dt.datetime, base: dt.date, tense: str | None, period: 
         return _nearest_year(when, base)
     # "in March": the month the article is in counts as either past or to come
     edge = dt.datetime(base.year, base.month, 1 if period == "month" else base.day)
+    if period == "month":
+        when = when.replace(day=1)
     candidates = _in_years_around(when, base)
     if tense == "past":
         return max((c for c in candidates if c <= edge), default=_nearest_year(when, base))

@@ -61,6 +61,21 @@ def test_what_people_were_trying_to_do_is_dated_by_the_verb_that_tells_of_them(n
     assert dated(nlp, sentence, "2025-07-16") == "2025-06"
 
 
+def test_a_month_told_in_its_own_month_is_that_month(nlp: Pipeline) -> None:
+    assert dated(nlp, "Strong job growth was expected in July.", "2025-07-22") == "2025-07"
+
+
+def test_a_bill_number_is_no_date(nlp: Pipeline) -> None:
+    facts = read_facts([Claim(1, "Liberals have made the bill, H.R. 1, their top priority.")], nlp, {1: FRIDAY}, None)
+    assert facts[0].dates == []
+
+
+def test_a_weekday_followed_by_its_month_and_year_is_not_counted_from_the_article(nlp: Pipeline) -> None:
+    claim = Claim(1, "Rogers voted after midnight on Super Tuesday in March 2020, and the clip went viral.")
+    facts = read_facts([claim], nlp, {1: "2021-07-13"}, None)
+    assert [d.date for d in facts[0].dates] == ["2020-03"]
+
+
 def test_a_deadline_without_a_year_is_in_the_year_after_when_its_month_is_earlier(nlp: Pipeline) -> None:
     assert dated(nlp, "The agency will publish its findings by Jan. 20.", "2025-11-04") == "2026-01-20"
 
