@@ -122,10 +122,16 @@ def tense_of(entity: Any) -> str | None:
     answered by Tuesday") or of what is to come ("will be paraded on Tuesday", "would file by
     Friday", "plans a rally on Monday", "have until Friday", "due to be presented on Saturday",
     "expect to finish by Friday"), from its tags in the parse: "past", "future", or None when
-    the parse does not say. A verb without tense of its own ("demolishing") takes its head's."""
+    the parse does not say; "present" for a verb in the present, which tells what is planned
+    for a day ("holds a rally on Monday") but of a month may tell either ("a big drop from July").
+    A verb without tense of its own ("demolishing") takes its head's."""
     head = entity.root.head
     if head.dep_ == "prep" and head.lower_ == "for" and head.i != entity.root.i:
         return "future"  # "a strike for Thursday", "a hearing set for Jan. 9": what is scheduled
+    if head.dep_ == "prep" and head.lower_ == "since" and head.i != entity.root.i:
+        return "past"  # "the worst since January": what has held from then to now
+    if any(_told_in_the_past(c) for c in entity.root.children if c.dep_ in ("relcl", "acl")):
+        return "past"  # "July, when more than 1 million jobs were created"
     verbs = [t for t in entity.root.ancestors if t.pos_ in ("VERB", "AUX")][:4]
     if head.dep_ == "prep" and head.lower_ == "by" and head.i != entity.root.i:
         # A deadline ("expected results by Friday") is to come, unless what it bounds is
@@ -152,7 +158,7 @@ def tense_of(entity: Any) -> str | None:
         if finite.tag_ == "VBD":
             return "past"
         if finite.tag_ in ("VBZ", "VBP"):  # the present of news tells what is planned, bar the perfect
-            return "past" if _have(finite) and verb.tag_ == "VBN" else "future"
+            return "past" if _have(finite) and verb.tag_ == "VBN" else "present"
         if verb.tag_ == "VBN":
             return "past"  # "the complaint, filed Monday"
     return None
@@ -198,7 +204,7 @@ class DateResolver:
             base = dt.date(reference_year or 1, 12, 31)
             tense = None  # no article date to count forward or back from
         try:
-            data = self._parser(base, "future" if tense == "future" else "past").get_date_data(text)
+            data = self._parser(base, "future" if tense in ("future", "present") else "past").get_date_data(text)
         except (ValueError, OverflowError, TypeError, KeyError):
             return None
         when, period = data["date_obj"], data["period"]
@@ -209,7 +215,7 @@ class DateResolver:
             if inferred_base:
                 when = _nearest_year(when, dt.date(base.year, when.month, 1))  # the stories' year
             else:
-                when = _year_by_tense(when, base, tense, period)
+                when = _year_by_tense(when, base, _planned(tense, period), period)
         if period == "year":
             return DateMention(f"{when.year:04d}", "year", False, text) if has_year else None
         if period == "month":
@@ -224,6 +230,17 @@ class DateResolver:
         if base is not None and not numbers and abs((base - when.date()).days) == 7:
             when = dt.datetime(base.year, base.month, base.day)  # "on Monday" in Monday's paper: that day
         return DateMention(when.date().isoformat(), "day", not has_year and inferred_base, text)
+
+
+def _planned(tense: str | None, period: str) -> str | None:
+    """The present of news plans a day ("votes on Tuesday"); a month it may place either way."""
+    if tense == "present":
+        return None if period == "month" else "future"
+    return tense
+
+
+def _told_in_the_past(verb: Any) -> bool:
+    return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.lower_ in ("was", "were") for c in verb.children))
 
 
 def _year_by_tense(when: dt.datetime, base: dt.date, tense: str | None, period: str) -> dt.datetime:

@@ -65,6 +65,20 @@ def test_a_month_told_in_its_own_month_is_that_month(nlp: Pipeline) -> None:
     assert dated(nlp, "Strong job growth was expected in July.", "2025-07-22") == "2025-07"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "date"),
+    [
+        ("Hiring is at its weakest since January.", "2025-01"),
+        ("The gains are a big drop from July, when more than a million jobs were created.", "2025-07"),
+        ("With a big shortfall in hiring in August, it appears the recovery has stalled.", "2025-08"),
+    ],
+)
+def test_a_month_in_a_sentence_in_the_present_is_not_put_in_the_year_to_come(
+    nlp: Pipeline, sentence: str, date: str
+) -> None:
+    assert dated(nlp, sentence, "2025-09-03") == date
+
+
 def test_a_bill_number_is_no_date(nlp: Pipeline) -> None:
     facts = read_facts([Claim(1, "Liberals have made the bill, H.R. 1, their top priority.")], nlp, {1: FRIDAY}, None)
     assert facts[0].dates == []
