@@ -46,6 +46,11 @@ def test_a_role_is_read_from_the_parse(nlp: Pipeline, sentence: str, description
     assert fact.roles[0].description.lower().replace("'s", "").split() == description.lower().replace("'s", "").split()
 
 
+def test_a_plural_the_parse_hangs_on_a_name_is_no_role(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "Reporters did not know that Andrew Cuomo habitually and shamelessly sexual harassed women.")
+    assert fact.roles == []
+
+
 def role(nlp: Pipeline, sentence: str) -> Role:
     [fact] = facts_of(nlp, sentence)
     [found] = fact.roles

@@ -111,7 +111,10 @@ def _title_before(entity: Any) -> list[Any]:
 
 def _is_office(token: Any) -> bool:
     """An office is named by a common noun ("spokesman", "chair"); a title written as a proper
-    noun ("President", "Sen.") counts when it is not itself part of a named entity."""
+    noun ("President", "Sen.") counts when it is not itself part of a named entity. A plural
+    ("women", "Democrats") is no one person's office."""
+    if token.tag_ in ("NNS", "NNPS"):
+        return False
     if token.pos_ == "NOUN":
         return token.ent_type_ not in ("PERSON", "ORG", "GPE", "NORP", "DATE", "CARDINAL")
     return token.pos_ == "PROPN" and not token.ent_type_
