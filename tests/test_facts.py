@@ -38,6 +38,7 @@ def test_two_people_sharing_a_surname_stay_two_people(nlp: Pipeline) -> None:
         ("Tomas Berg, the port authority's spokesman, declined to comment.", "port authority's spokesman"),
         ("The spokesman, Tomas Berg, declined to comment.", "spokesman"),
         ("Former finance minister Tomas Berg declined to comment.", "Former finance minister"),
+        ("Secretary of State Tomas Berg declined to comment.", "Secretary of State"),
     ],
 )
 def test_a_role_is_read_from_the_parse(nlp: Pipeline, sentence: str, description: str) -> None:

@@ -59,6 +59,9 @@ def role_of(entity: Any, name: str) -> Role | None:
     title = [t for t in _title_before(entity) if t.text not in name.split() and t.lower_ not in _HONORIFICS]
     if title and _is_office(title[-1]):
         return _role(name, title, title[-1])
+    if title and (office := _office_of(title)) is not None:  # "Secretary of State Antony Blinken"
+        before = _title_before(office.doc[office.i : office.i + 1])
+        return _role(name, [*before, office, office.nbor(1), *title], office)
     # A title the recogniser took into the name ("Councilwoman Teresa Vail"), which the
     # briefing's names left out of it.
     first = next((t.i for t in entity if t.text == name.split()[0]), entity.start)
@@ -80,6 +83,16 @@ def role_of(entity: Any, name: str) -> Role | None:
                     if target.dep_ == "pobj" and _is_office(target):
                         return _role(name, _phrase(target), target)
     return None
+
+
+def _office_of(title: list[Any]) -> Any | None:
+    """The office a title names before "of" ("Secretary" in "Secretary of State"), when what
+    follows "of" is the department, not an office."""
+    at = title[0].i
+    if at < 2 or title[0].doc[at - 1].lower_ != "of":
+        return None
+    office = title[0].doc[at - 2]
+    return office if _is_office(office) else None
 
 
 def _title_before(entity: Any) -> list[Any]:
