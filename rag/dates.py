@@ -130,7 +130,10 @@ def tense_of(entity: Any) -> str | None:
         return "future"  # "a strike for Thursday", "a hearing set for Jan. 9": what is scheduled
     if head.dep_ == "prep" and head.lower_ == "since" and head.i != entity.root.i:
         return "past"  # "the worst since January": what has held from then to now
-    if any(_told_in_the_past(c) for c in entity.root.children if c.dep_ in ("relcl", "acl")):
+    preposition = next((a for a in entity.root.ancestors if a.pos_ == "ADP"), None)
+    if preposition is not None and preposition.lower_ == "of" and preposition.head.lower_ == "as":
+        return "past"  # "as of Tuesday afternoon": what held by then
+    if any(_when_in_the_past(c) for c in entity.root.children if c.dep_ in ("relcl", "acl")):
         return "past"  # "July, when more than 1 million jobs were created"
     verbs = [t for t in entity.root.ancestors if t.pos_ in ("VERB", "AUX")][:4]
     if head.dep_ == "prep" and head.lower_ == "by" and head.i != entity.root.i:
@@ -239,8 +242,12 @@ def _planned(tense: str | None, period: str) -> str | None:
     return tense
 
 
-def _told_in_the_past(verb: Any) -> bool:
-    return verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.lower_ in ("was", "were") for c in verb.children))
+def _when_in_the_past(verb: Any) -> bool:
+    """A clause on a date telling what happened then ("…, when jobs were created"), not one on
+    something else the date ends with ("Jan. 31, which the agency described as final")."""
+    when = any(c.lower_ == "when" for c in verb.children)
+    past = verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.lower_ in ("was", "were") for c in verb.children))
+    return when and past
 
 
 def _year_by_tense(when: dt.datetime, base: dt.date, tense: str | None, period: str) -> dt.datetime:

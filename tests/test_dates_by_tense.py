@@ -71,6 +71,8 @@ def test_a_month_told_in_its_own_month_is_that_month(nlp: Pipeline) -> None:
         ("Hiring is at its weakest since January.", "2025-01"),
         ("The gains are a big drop from July, when more than a million jobs were created.", "2025-07"),
         ("With a big shortfall in hiring in August, it appears the recovery has stalled.", "2025-08"),
+        ("As of Tuesday afternoon, that is most of the country's counties.", "2025-09-02"),
+        ("The agency is extending the pause through Jan. 31, which it described as final.", "2026-01-31"),
     ],
 )
 def test_a_month_in_a_sentence_in_the_present_is_not_put_in_the_year_to_come(
