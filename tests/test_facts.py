@@ -52,6 +52,22 @@ def test_a_plural_the_parse_hangs_on_a_name_is_no_role(nlp: Pipeline) -> None:
     assert fact.roles == []
 
 
+def test_as_far_from_its_verb_opens_a_clause_not_a_role(nlp: Pipeline) -> None:
+    sentence = "Tomas Berg has a reputation for plain speaking, as a senator who accused him of lying discovered."
+    [fact] = facts_of(nlp, sentence)
+    assert fact.roles == []
+
+
+def test_serving_as_an_office_is_a_role(nlp: Pipeline) -> None:
+    assert role(nlp, "Tomas Berg served as finance minister until 2019.").description == "finance minister"
+
+
+def test_a_role_ends_before_the_phrase_goes_on_to_another(nlp: Pipeline) -> None:
+    sentence = "Ana Ruiz clashed with Tomas Berg, a Republican senator for Kentucky and longtime critic of masks."
+    [found] = [r for r in facts_of(nlp, sentence)[0].roles if r.person == "Tomas Berg"]
+    assert not found.description.endswith(" and")
+
+
 def role(nlp: Pipeline, sentence: str) -> Role:
     [fact] = facts_of(nlp, sentence)
     [found] = fact.roles

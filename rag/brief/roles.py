@@ -78,7 +78,9 @@ def role_of(entity: Any, name: str) -> Role | None:
         for child in verb.children:
             if verb.pos_ == "AUX" and child.dep_ == "attr" and _is_office(child):
                 return _role(name, _phrase(child), child)
-            if child.dep_ == "prep" and child.lower_ == "as" and verb.pos_ == "VERB":
+            # "served as", "was sworn in as": right after its verb; further on, "as" opens a
+            # clause of its own ("has a reputation …, as a senator who accused him found").
+            if child.dep_ == "prep" and child.lower_ == "as" and verb.pos_ == "VERB" and child.i - verb.i <= 2:
                 for target in child.children:
                     if target.dep_ == "pobj" and _is_office(target):
                         return _role(name, _phrase(target), target)
@@ -150,6 +152,8 @@ def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
     if not words or len(words) > 12:
         return None
     words = sorted(words, key=lambda w: w.i)
+    while len(words) > 1 and words[-1].pos_ in ("CCONJ", "ADP", "PUNCT"):
+        words = words[:-1]  # "senator for Kentucky and": the phrase went on past the role
     doc = words[0].doc
     description = _spelled_out(doc.text[words[0].idx : words[-1].idx + len(words[-1].text)])
     former = any(_FORMER.search(w.text) for w in words)
