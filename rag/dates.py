@@ -46,10 +46,16 @@ def day_spans(doc: Any) -> list[Any]:
         span
         for span, following in zip(spans, [*spans[1:], None][: len(spans)], strict=True)
         if following is None
-        or following.start - span.end > 2
+        or not _joined(span, following)
         or _names_the_calendar(span.text)
         or not _names_the_calendar(following.text)
     ]
+
+
+def _joined(span: Any, following: Any) -> bool:
+    """Whether two date spans are one date's parts: "Tuesday in March 2020", "Tuesday, March 3"."""
+    between = span.doc[span.end : following.start]
+    return len(between) <= 2 and all(t.lower_ in ("in", "of", ",") for t in between)
 
 
 def _names_the_calendar(text: str) -> bool:

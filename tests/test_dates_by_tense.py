@@ -92,6 +92,11 @@ def test_a_weekday_followed_by_its_month_and_year_is_not_counted_from_the_articl
     assert [d.date for d in facts[0].dates] == ["2020-03"]
 
 
+def test_a_weekday_a_few_words_before_a_year_is_still_counted_from_the_article(nlp: Pipeline) -> None:
+    facts = read_facts([Claim(1, "The IMF on Tuesday slashed its 2021 forecast.")], nlp, {1: FRIDAY}, None)
+    assert "2025-03-11" in [d.date for d in facts[0].dates]
+
+
 def test_a_deadline_without_a_year_is_in_the_year_after_when_its_month_is_earlier(nlp: Pipeline) -> None:
     assert dated(nlp, "The agency will publish its findings by Jan. 20.", "2025-11-04") == "2026-01-20"
 

@@ -52,3 +52,7 @@ def test_a_quotation_with_its_speaker_stands_alone(nlp: Pipeline) -> None:
 def test_a_relative_day_stands_alone_only_with_its_date(nlp: Pipeline) -> None:
     assert not alone(nlp, "The council approved the budget on Tuesday night.")
     assert alone(nlp, "The council approved the budget on Tuesday night (March 11).")
+
+
+def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> None:
+    assert alone(nlp, "Hervis Rogers voted on Super Tuesday in March 2020 after a six-hour wait.")

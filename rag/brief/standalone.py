@@ -19,9 +19,12 @@ _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without
 _OPENERS = frozenset({'"', "“", "'", "‘", "(", "[", "—", "-", "–"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
-# A day named relative to the article, with no date written after it (past its time of day).
+# A day named relative to the article, with no date written after it (past its time of day),
+# in brackets or as the month and day it falls on ("Tuesday, March 3", "Tuesday in March 2020").
 _RELATIVE_DAY = re.compile(
-    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(\s+(morning|afternoon|evening|night))?\s*\()", re.IGNORECASE
+    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(\s+(morning|afternoon|evening|night))?\s*\()"
+    r"(?!,?\s+(in\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)",
+    re.IGNORECASE,
 )
 
 
