@@ -103,31 +103,21 @@ def naming_alike(nlp: Pipeline, first: str, second: str, alike: float) -> bool:
     return bool(same_particulars(claims, facts, similarity, BriefSettings())[0, 1])
 
 
+NOT_BACKING_DOWN = "Pensions Minister Olga Brandt said the government would not back down."
+PRESSING_AHEAD = "Pensions Minister Olga Brandt said yesterday the government would press ahead regardless."
+ACCUSED = "Union leaders accused Pensions Minister Olga Brandt of balancing the books on working people."
+
+
 def test_outlets_naming_one_person_and_saying_the_same_in_other_words_state_one_fact(nlp: Pipeline) -> None:
-    assert naming_alike(
-        nlp,
-        "Pensions Minister Olga Brandt said the government would not back down.",
-        "Pensions Minister Olga Brandt said yesterday the government would press ahead regardless.",
-        alike=0.5,
-    )
+    assert naming_alike(nlp, NOT_BACKING_DOWN, PRESSING_AHEAD, alike=0.5)
 
 
 def test_naming_one_person_is_not_saying_the_same_thing(nlp: Pipeline) -> None:
-    assert not naming_alike(
-        nlp,
-        "Pensions Minister Olga Brandt said the government would not back down.",
-        "Union leaders accused Pensions Minister Olga Brandt of balancing the books on working people.",
-        alike=0.5,
-    )
+    assert not naming_alike(nlp, NOT_BACKING_DOWN, ACCUSED, alike=0.5)
 
 
 def test_sentences_naming_one_person_far_apart_in_meaning_are_not_one_fact(nlp: Pipeline) -> None:
-    assert not naming_alike(
-        nlp,
-        "Pensions Minister Olga Brandt said the government would not back down.",
-        "Pensions Minister Olga Brandt said yesterday the government would press ahead regardless.",
-        alike=0.3,
-    )
+    assert not naming_alike(nlp, NOT_BACKING_DOWN, PRESSING_AHEAD, alike=0.3)
 
 
 def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: Pipeline) -> None:
