@@ -28,7 +28,7 @@ REAL_MODEL_FIXTURES = frozenset({"minilm", "minilm_torch", "seed_index_master", 
 
 @pytest.fixture(scope="session", autouse=True)
 def loopback_only() -> None:
-    """Tests reach no address but loopback: this process is guarded, and so is every Python
+    """Tests reach no address but 127.0.0.1: this process is guarded, and so is every Python
     process a test starts, which finds the guard's sitecustomize through PYTHONPATH."""
     install_loopback_guard()
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(LOOPBACK), os.environ.get("PYTHONPATH")) if p)

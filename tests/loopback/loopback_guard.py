@@ -1,4 +1,4 @@
-"""The network guard of every test process: sockets connect and send only to loopback, and
+"""The network guard of every test process: sockets connect and send only to 127.0.0.1, and
 names resolve only to this machine. conftest installs it in the test process, and this folder's
 `sitecustomize` in every Python process a test starts (the `rag` command, `rag mcp`, Ray's
 workers), since PYTHONPATH carries the folder to them."""
@@ -9,16 +9,21 @@ import ipaddress
 import socket
 from typing import Any
 
+ONLY_ADDRESS = ipaddress.ip_address("127.0.0.1")
+
 
 def _refuse_beyond_loopback(sock: socket.socket, address: Any) -> None:
+    """Anything but 127.0.0.1 is refused: not the rest of 127/8, not ::1, not an IPv4-mapped
+    form of another address. The servers tests start listen on 127.0.0.1."""
     if sock.family in (socket.AF_INET, socket.AF_INET6):
-        host = str(address[0]).split("%")[0]
-        if not ipaddress.ip_address(host).is_loopback:
-            raise ConnectionRefusedError(f"tests connect only to loopback, not to {host}")
+        host = ipaddress.ip_address(str(address[0]).split("%")[0])
+        mapped = getattr(host, "ipv4_mapped", None)
+        if (mapped or host) != ONLY_ADDRESS:
+            raise ConnectionRefusedError(f"tests connect only to loopback 127.0.0.1, not to {host}")
 
 
 def _loopback_only(connect):  # type: ignore[no-untyped-def]
-    """A socket connect that refuses any address but the loopback range: tests may talk only to
+    """A socket connect that refuses any address but 127.0.0.1: tests may talk only to
     servers they start on this machine, whatever the code under test resolves or is redirected to."""
 
     def guarded(self, address, *rest):  # type: ignore[no-untyped-def]
