@@ -60,7 +60,7 @@ def _joined(span: Any, following: Any) -> bool:
 
 def _names_the_calendar(text: str) -> bool:
     """Whether a date's text gives a month or a year ("March 2020", "Jan. 8"), not only a day."""
-    return states_year(text) or any(w[:3] in _MONTHS for w in re.findall(r"[a-z]+", text.lower()))
+    return states_year(text) or any(w[:3] in MONTHS for w in re.findall(r"[a-z]+", text.lower()))
 
 
 def _calendar_words(text: str) -> bool:
@@ -75,7 +75,7 @@ def _calendar_words(text: str) -> bool:
 
 
 # English names whatever the locale, as dateparser is asked to read English.
-_MONTHS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split())
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _WEEKDAYS = frozenset("mon tue wed thu fri sat sun".split())
 _RELATIVE_WORDS = frozenset({"ago", "last", "next", "this", "week", "weekend", "month", "year", "season"})
 

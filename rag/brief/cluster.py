@@ -210,7 +210,7 @@ def single_source_claims(
     similarity: np.ndarray,
     clusters: list[_Cluster],
     settings: BriefSettings,
-    agreements: Sequence[Agreement] = (),
+    agreements: Sequence[Agreement],
 ) -> list[Statement]:
     """Claims no other outlet makes, and figures inside shared claims no other outlet gives;
     only claims that name someone, a figure or a date (not opinion or colour), and none that is

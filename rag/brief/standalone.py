@@ -3,9 +3,9 @@
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
 another sentence ("He said…", "This warming…", "But…", "That was…"), when it is a piece of one
 (a subordinate clause alone, or text cut after its start), when it is a question or an outlet's
-label ("What's happening:"), when it is a quotation with no speaker, or when it names a day only relative to
-its article ("tomorrow", "on Tuesday") and the date is not written beside it. The parse decides
-the parts of speech; the day names are the calendar's.
+label ("What's happening:"), when it is a quotation with no speaker, or when it names a day only
+relative to its article ("tomorrow", "on Tuesday") and the date is not written beside it. The
+parse decides the parts of speech; the day and month names are the calendar's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rag.dates import RELATIVE_DAYS
+from rag.dates import MONTHS, RELATIVE_DAYS
 
 _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
 _OPENERS = frozenset({'"', "“", "'", "‘", "(", "[", "—", "-", "–"})
@@ -23,7 +23,7 @@ _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # in brackets or as the month and day it falls on ("Tuesday, March 3", "Tuesday in March 2020").
 _RELATIVE_DAY = re.compile(
     rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(\s+(morning|afternoon|evening|night))?\s*\()"
-    r"(?!,?\s+(in\s+)?(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d)",
+    rf"(?!,?\s+(in\s+)?({'|'.join(MONTHS)})[a-z]*\.?\s+\d)",
     re.IGNORECASE,
 )
 
