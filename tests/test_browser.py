@@ -51,9 +51,12 @@ def browser() -> Iterator[Any]:
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000"):
         options.add_argument(flag)
     # The browser talks to the test's server on 127.0.0.1 and nothing else: no name resolves but
-    # that address, and none of its own background traffic (updates, sync, field trials) starts.
+    # that address, any other address (a literal IP too) goes to a proxy on 127.0.0.1 that is not
+    # there (loopback itself bypasses proxies), and none of its own background traffic (updates,
+    # sync, field trials) starts.
     for flag in (
         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--proxy-server=http://127.0.0.1:9",
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
@@ -165,3 +168,10 @@ def test_an_upload_of_the_wrong_kind_shows_what_to_send(browser: Any, site: str,
     browser.find_element(By.CSS_SELECTOR, "#upload-form button").click()
     error = wait(browser, 30).until(ready.visibility_of_element_located((By.CSS_SELECTOR, "#ingest-progress .error")))
     assert ".jsonl" in error.text
+
+
+def test_the_browser_reaches_no_address_but_127_0_0_1(browser: Any) -> None:
+    from selenium.common.exceptions import WebDriverException
+
+    with pytest.raises(WebDriverException, match="ERR_PROXY_CONNECTION_FAILED"):
+        browser.get("http://192.0.2.1/")  # TEST-NET-1, a literal address no name rule covers
