@@ -90,3 +90,21 @@ def test_a_page_of_the_server_itself_may_post(site: str) -> None:
 def test_a_token_that_headers_cannot_carry_is_refused_at_start() -> None:
     with pytest.raises(RagError, match="ASCII"):
         check_bind(ServeConfig(token="jeton-sécurisé", port=0))
+
+
+@pytest.mark.parametrize("path", ["/ask", "/api/stats", "/no-such-page"])
+def test_every_response_forbids_framing_and_sniffing(site: str, path: str) -> None:
+    headers = httpx.get(f"{site}{path}").headers
+    assert headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+
+
+def test_a_refusal_carries_the_same_protections(site: str) -> None:
+    response = httpx.get(f"{site}/api/articles", headers={"Host": f"evil.example:{port_of(site)}"})
+    assert response.status_code == 421 and response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_token_given_in_the_address_is_kept_in_a_cookie_scripts_cannot_read(index: Path) -> None:
+    with running_server(index, HashEmbedder(), token="s3cret") as url:
+        cookie = httpx.get(f"{url}/ask", params={"token": "s3cret"}).headers["set-cookie"].lower()
+    assert cookie.startswith("rag_token=s3cret") and "httponly" in cookie and "samesite=strict" in cookie

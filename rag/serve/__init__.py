@@ -20,7 +20,7 @@ from rag.llm.protocol import LLMError
 from rag.serve.api import router as api_router
 from rag.serve.jobs import Ingests
 from rag.serve.pages import router as pages_router
-from rag.serve.security import BodyLimit, ServeConfig, guard, too_large
+from rag.serve.security import BodyLimit, Guard, ServeConfig, too_large
 
 HERE = Path(__file__).resolve().parent
 
@@ -48,7 +48,7 @@ def create_app(rag: Rag, config: ServeConfig) -> FastAPI:
     ingests = Ingests(rag, config.upload_dir)
     # Inside the guard (the last added runs first), so its refusal reaches the app's handler.
     app.add_middleware(BodyLimit, max_bytes=config.max_upload_bytes)
-    app.middleware("http")(guard(config))
+    app.add_middleware(Guard, config=config)
 
     @app.exception_handler(RagError)
     async def rag_error(request: Request, exc: RagError) -> Response:
