@@ -61,13 +61,16 @@ class Rag:
         warn: Warn | None = None,
         embedder: Embedder | None = None,
         llm: LLM | None = None,
+        resident: bool = False,
     ) -> None:
         """Prefer `Rag.open`. An `embedder` or `llm` given here is used instead of the ones the
-        settings name (a test's deterministic embedder, a scripted model)."""
+        settings name (a test's deterministic embedder, a scripted model). A `resident` one (a
+        server) answers many requests: its store connections share what pays to keep in memory."""
         self.settings = settings
         self.readers = readers
         self.warn = warn
         self.parts = Parts(settings, embedder, llm)
+        self._shared: dict[object, object] | None = {} if resident else None
         self._pool = StorePool(self._open_reader, readers)
 
     @classmethod
@@ -84,6 +87,7 @@ class Rag:
         warn: Warn | None = None,
         embedder: Embedder | None = None,
         llm: LLM | None = None,
+        resident: bool = False,
     ) -> Rag:
         """The application over one index. Arguments left out come from the environment
         (RAG_INDEX, RAG_STORE, RAG_BACKEND, ...) and then the defaults, as on the command line;
@@ -97,7 +101,7 @@ class Rag:
                 base_url=base_url,
             )
             settings = resolve(flags)
-        return cls(settings, readers=readers, warn=warn, embedder=embedder, llm=llm)
+        return cls(settings, readers=readers, warn=warn, embedder=embedder, llm=llm, resident=resident)
 
     def over(self, store: IndexStore) -> Rag:
         """The same models and prompts, reading `store` (an index the caller opened and will
@@ -117,8 +121,12 @@ class Rag:
         self.close()
 
     def warm(self) -> Rag:
-        """Load the embedder, the model and the prompts now rather than at the first request."""
+        """Load the embedder, the model and the prompts now rather than at the first request, and
+        open a store connection, which starts what it keeps in memory (a problem with the index
+        is left for the first request to report)."""
         _ = self.embedder, self.llm, self.prompts, self.conflicts
+        with contextlib.suppress(RagError), self.store():
+            pass
         return self
 
     # -- what it holds, each made once, on first need (rag.parts) ----------------------------
@@ -163,7 +171,7 @@ class Rag:
         from rag.store.registry import open_index
 
         s = self.settings
-        store = open_index(s.store, s.index, self._manifest(), api_key=s.qdrant_api_key)
+        store = open_index(s.store, s.index, self._manifest(), api_key=s.qdrant_api_key, shared=self._shared)
         missing = store.unembedded_count()
         if missing and self.warn is not None:
             self.warn(
@@ -199,22 +207,14 @@ class Rag:
         return search(self.store, self.embedder, query, params)
 
     def ask(
-        self,
-        question: str,
-        k: int = 8,
-        filters: Filters | None = None,
-        on_token: Callable[[str], None] | None = None,
+        self, question: str, k: int = 8, filters: Filters | None = None, on_token: Callable[[str], None] | None = None
     ) -> Answer:
         """A cited answer, every sentence checked against the passages it cites; with
         `on_token`, the model's reply is passed on as it arrives."""
         return self.ask_in_context(question, k, filters, on_token).answer
 
     def ask_in_context(
-        self,
-        question: str,
-        k: int = 8,
-        filters: Filters | None = None,
-        on_token: Callable[[str], None] | None = None,
+        self, question: str, k: int = 8, filters: Filters | None = None, on_token: Callable[[str], None] | None = None
     ) -> AskResult:
         """`ask`, with the packed context the model was given."""
         from rag.answer import ask, undated_left_out

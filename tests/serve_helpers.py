@@ -32,7 +32,7 @@ def free_port() -> int:
 def running_server(index: Path, embedder: Embedder, flags: Flags | None = None, **config: Any) -> Iterator[str]:
     """The app on the index at a free loopback port; yields its base URL."""
     settings = resolve(replace(flags or Flags(), index=index))
-    rag = Rag.open(settings=settings, embedder=embedder)
+    rag = Rag.open(settings=settings, embedder=embedder, resident=True)  # as `rag serve` opens it
     port = free_port()
     options = {"upload_dir": index / "uploads", **config}
     app = create_app(rag, ServeConfig(port=port, **options))

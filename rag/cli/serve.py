@@ -63,7 +63,7 @@ def serve(
     )
     check_bind(config)
     faiss.omp_set_num_threads(1)  # requests run side by side; each search is small
-    rag = Rag.open(settings=settings, warn=err).warm()
+    rag = Rag.open(settings=settings, warn=err, resident=True).warm()
     if not rag.exists():
         err(f"no index at {rag.location} yet: upload articles on the Index page, or run `rag ingest PATH`")
     try:
@@ -88,5 +88,5 @@ def mcp(
 
     settings = resolve(Flags(index=index, backend=backend, model=model, base_url=base_url, store=store))
     faiss.omp_set_num_threads(1)
-    with Rag.open(settings=settings) as rag:
+    with Rag.open(settings=settings, resident=True) as rag:
         serve_stdio(rag)

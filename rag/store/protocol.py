@@ -248,7 +248,12 @@ class Engine(Protocol):
         create: bool,
         check: bool,
         api_key: str | None,
-    ) -> IndexStore: ...
+        shared: dict[object, object] | None = None,
+    ) -> IndexStore:
+        """`shared` is None for a one-shot reader; a long-lived one (a server) passes the same
+        dict to every connection it opens, in which a store keeps what pays to hold in memory
+        across many requests."""
+        ...
 
     def read_manifest(self, spec: StoreSpec, directory: Path, api_key: str | None) -> Manifest | None:
         """The manifest of the index there, or None when there is none yet."""

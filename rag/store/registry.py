@@ -31,10 +31,11 @@ def open_index(
     create: bool = False,
     check: bool = True,
     api_key: str | None = None,
+    shared: dict[object, object] | None = None,
 ) -> IndexStore:
     """Open (or with `create`, make) the index; refuse one built with another model unless
-    `check` is off (re-embedding, which rewrites the manifest)."""
-    return engine(spec).open(spec, directory, manifest, create=create, check=check, api_key=api_key)
+    `check` is off (re-embedding, which rewrites the manifest). `shared`: see `Engine.open`."""
+    return engine(spec).open(spec, directory, manifest, create=create, check=check, api_key=api_key, shared=shared)
 
 
 def stored_manifest(spec: StoreSpec, directory: Path, api_key: str | None = None) -> Manifest | None:

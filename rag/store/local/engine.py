@@ -23,8 +23,9 @@ class LocalEngine:
         create: bool,
         check: bool,
         api_key: str | None,
+        shared: dict[object, object] | None = None,
     ) -> Store:
-        return Store.open(directory, manifest, create=create, check=check)
+        return Store.open(directory, manifest, create=create, check=check, shared=shared)
 
     def read_manifest(self, spec: StoreSpec, directory: Path, api_key: str | None) -> Manifest | None:
         return Store.read_manifest(directory)

@@ -21,8 +21,9 @@ import numpy as np
 from rag.errors import RagError
 from rag.store.filters import Filters
 from rag.store.local import pages as database_pages
-from rag.store.local.connection import writable
-from rag.store.local.database import DB_NAME, Database
+from rag.store.local.connection import connect, writable
+from rag.store.local.database import DB_NAME, FTS_TABLE, FTS_TOKENIZE, Database
+from rag.store.local.lexical import LexicalMemory
 from rag.store.local.vector_index import VectorIndex, faiss_path
 from rag.store.local.writes import DatabaseWriter
 from rag.store.lock import LOCK_NAME, WriteLock
@@ -45,21 +46,26 @@ if TYPE_CHECKING:
 __all__ = ["DB_NAME", "LOCK_NAME", "Filters", "Manifest", "Store", "StoredArticle", "StoredText", "faiss_path"]
 
 
-def fts_query(text: str) -> str:
-    """An FTS5 OR-query of the question's content words, each quoted so that no user text is
-    read as FTS5 syntax: 'Who closed the harbour?' → '"closed" OR "harbour"'."""
+def fts_words(text: str) -> list[str]:
+    """The question's content words that the lexical search looks for, at most 32."""
     seen: list[str] = []
     for word in content_words(text):
         token = word.replace('"', "")
         if token and token not in seen and len(seen) < 32:
             seen.append(token)
-    return " OR ".join(f'"{w}"' for w in seen)
+    return seen
+
+
+def fts_match(words: Sequence[str]) -> str:
+    """An FTS5 OR-query of the words, each quoted so that no user text is read as FTS5 syntax:
+    ['closed', 'harbour'] → '"closed" OR "harbour"'."""
+    return " OR ".join(f'"{w}"' for w in words)
 
 
 class Store:
     """Use `Store.open(...)`; `begin_writes()` writes (under the lock); `db` is the database."""
 
-    def __init__(self, directory: Path, db: Database, check: bool = True) -> None:
+    def __init__(self, directory: Path, db: Database, check: bool = True, lexical: LexicalMemory | None = None) -> None:
         self.directory = directory
         self.db = db
         self._check = check
@@ -67,11 +73,23 @@ class Store:
         self.manifest = db.manifest
         self.lock = WriteLock(directory)
         self.vectors = VectorIndex(directory, db, lambda: self.lock.held)
+        self.lexical = lexical
+        if lexical is not None:
+            lexical.postings(db.generation())  # starts building them now, not at the first search
 
     @classmethod
-    def open(cls, directory: Path, manifest: Manifest, create: bool = False, check: bool = True) -> Store:
+    def open(
+        cls,
+        directory: Path,
+        manifest: Manifest,
+        create: bool = False,
+        check: bool = True,
+        shared: dict[object, object] | None = None,
+    ) -> Store:
         """Open (or with `create`, make) the index; refuse one built with another model
-        unless `check` is off (re-embedding, which rewrites the manifest)."""
+        unless `check` is off (re-embedding, which rewrites the manifest). `shared` is a
+        long-lived reader's (see `rag.store.protocol.Engine.open`): its connections share the
+        lexical postings kept in memory (rag.store.local.lexical)."""
         if directory.exists() and not directory.is_dir():
             raise RagError(f"the index path {directory} is a file, not a folder; pass --index with a folder")
         if create:
@@ -86,7 +104,8 @@ class Store:
                     f"the index folder {directory} cannot be written here (a read-only file system or no write "
                     "permission); ingesting needs write access, while search, ask and stats read it as it is"
                 )
-        return cls(directory, Database.open(directory, manifest, create=create, check=check), check)
+        db = Database.open(directory, manifest, create=create, check=check)
+        return cls(directory, db, check, None if shared is None else _lexical_memory(shared, directory))
 
     @staticmethod
     def read_manifest(directory: Path) -> Manifest | None:
@@ -180,7 +199,16 @@ class Store:
         return scores, ids
 
     def lexical_search(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
-        return [(chunk_id, -bm25) for chunk_id, bm25 in self.db.lexical_search(fts_query(query), k, filters)]
+        """bm25 from the postings in memory when they match the index (and no filter narrows
+        the search), else from FTS5: the same rows and scores either way."""
+        words = fts_words(query)
+        memory = self.lexical
+        postings = None if memory is None or filters.active() else memory.postings(self.db.generation())
+        if memory is not None and postings is not None:
+            found = postings.search(memory.tokenizer.tokens(words), k)
+        else:
+            found = self.db.lexical_search(fts_match(words), k, filters)
+        return [(chunk_id, -bm25) for chunk_id, bm25 in found]
 
     def hits(self, chunk_ids: Sequence[int], scores: Sequence[float] | None = None) -> list[Hit]:
         return self.db.hits(chunk_ids, scores)
@@ -310,3 +338,12 @@ def _identity(path: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return found.st_dev, found.st_ino
+
+
+def _lexical_memory(shared: dict[object, object], directory: Path) -> LexicalMemory:
+    key = ("lexical", directory.resolve())
+    memory = shared.get(key)
+    if not isinstance(memory, LexicalMemory):
+        memory = LexicalMemory(lambda: connect(directory / DB_NAME, read_only=True), FTS_TABLE, FTS_TOKENIZE)
+        shared[key] = memory
+    return memory

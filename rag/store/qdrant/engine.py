@@ -25,6 +25,7 @@ class QdrantEngine:
         create: bool,
         check: bool,
         api_key: str | None,
+        shared: dict[object, object] | None = None,
     ) -> QdrantStore:
         return QdrantStore.open(spec, manifest, create=create, check=check, api_key=api_key)
 
