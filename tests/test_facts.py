@@ -221,3 +221,14 @@ def test_a_name_written_after_a_place_preposition_in_most_mentions_is_not_a_pers
         nlp, "Police searched a house in Hartley Falls.", "The storm flooded streets across Hartley Falls."
     )
     assert facts[0].people == [] and facts[1].people == []
+
+
+def test_a_surname_taken_for_a_company_keeps_the_role_its_apposition_gives(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp,
+        "Democrat Ingrid Halvorsen won the special election on Tuesday.",
+        "Halvorsen, a state representative, led Republican Tomas Berg, 63 percent to 33 percent, when it was called.",
+    )
+    assert [(r.person, r.description) for r in facts[1].roles if r.person == "Ingrid Halvorsen"] == [
+        ("Ingrid Halvorsen", "state representative")
+    ]

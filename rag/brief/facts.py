@@ -16,7 +16,7 @@ from typing import Any
 from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import bound_of, with_digits
-from rag.brief.roles import Role, role_of
+from rag.brief.roles import Role, apposed_role, role_of
 from rag.brief.standalone import reports_speech, stands_alone
 from rag.dates import (
     DateMention,
@@ -93,10 +93,14 @@ def read_facts(
     for claim, doc in zip(claims, docs, strict=True):
         facts = ClaimFacts()
         for entity in doc.ents:
-            if entity.label_ == "PERSON" and (name := aliases.get(person_key(entity))):
+            # A person's surname the recogniser took for a company here ("Stansbury, a state
+            # representative, led …") is still that person, with the office an apposition gives
+            # (only that: the parse around such a name is often wrong, "a figure Raman said").
+            taken_for_a_name = entity.label_ in ("ORG", "PRODUCT") and len(entity) == 1
+            if (entity.label_ == "PERSON" or taken_for_a_name) and (name := aliases.get(person_key(entity))):
                 if name not in facts.people:
                     facts.people.append(name)
-                role = role_of(entity, name)
+                role = apposed_role(entity, name) if taken_for_a_name else role_of(entity, name)
                 if role is not None:
                     facts.roles.append(role)
             elif entity.label_ in FIGURE_LABELS:

@@ -68,9 +68,8 @@ def role_of(entity: Any, name: str) -> Role | None:
     written_in = [t for t in entity if t.i < first and t.is_alpha and t.lower_ not in _HONORIFICS]
     if written_in and written_in[-1].pos_ in ("NOUN", "PROPN"):
         return _role(name, [*title, *written_in], written_in[-1])
-    for child in root.children:
-        if child.dep_ == "appos" and _is_office(child):
-            return _role(name, _phrase(child), child)
+    if (apposed := apposed_role(entity, name)) is not None:
+        return apposed
     if root.dep_ == "appos" and _is_office(root.head):
         return _role(name, [t for t in _phrase(root.head) if t.i < entity.start or t.i >= entity.end], root.head)
     verb = root.head
@@ -84,6 +83,14 @@ def role_of(entity: Any, name: str) -> Role | None:
                 for target in child.children:
                     if target.dep_ == "pobj" and _is_office(target):
                         return _role(name, _phrase(target), target)
+    return None
+
+
+def apposed_role(entity: Any, name: str) -> Role | None:
+    """The office an apposition after the name gives ("Berg, the port's spokesman, said")."""
+    for child in entity.root.children:
+        if child.dep_ == "appos" and _is_office(child):
+            return _role(name, _phrase(child), child)
     return None
 
 
