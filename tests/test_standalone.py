@@ -31,6 +31,9 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "Will the plan survive the winter?",
         "What's happening: The council closed the station.",
         '"We will not back down."',
+        '"We will not back down," she said.',
+        "Make no mistake that he was.",
+        "After closing the shop for the night, she walked to the harbour.",
     ],
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
@@ -56,3 +59,15 @@ def test_a_relative_day_stands_alone_only_with_its_date(nlp: Pipeline) -> None:
 
 def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> None:
     assert alone(nlp, "Hervis Rogers voted on Super Tuesday in March 2020 after a six-hour wait.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The governor said he would veto the bill.",
+        "In his speech on the budget, Mayor Ana Ruiz said the plan would cost too much.",
+        '"We will not back down," Ana Ruiz said of her council.',
+    ],
+)
+def test_a_pronoun_for_a_person_the_sentence_names_stands_alone(nlp: Pipeline, text: str) -> None:
+    assert alone(nlp, text)

@@ -1,7 +1,8 @@
 """Whether a sentence makes sense without its neighbours: what a summary may quote.
 
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
-another sentence ("He said…", "This warming…", "But…", "That was…"), when it is a piece of one
+another sentence ("He said…", "This warming…", "But…", "That was…"), when a pronoun means a
+person the sentence does not name ("'We won,' she said."), when it is a piece of one
 (a subordinate clause alone, or text cut after its start), when it is a question or an outlet's
 label ("What's happening:"), when it is a quotation with no speaker, or when it names a day only
 relative to its article ("tomorrow", "on Tuesday") and the date is not written beside it. The
@@ -18,6 +19,7 @@ from rag.dates import MONTHS, RELATIVE_DAYS
 _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
 _OPENERS = frozenset({'"', "“", "'", "‘", "(", "[", "—", "-", "–"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+_PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})  # a person, not a thing
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # A day named relative to the article, with no date written after it (past its time of day),
 # in brackets or as the month and day it falls on ("Tuesday, March 3", "Tuesday in March 2020").
@@ -41,6 +43,8 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
         return False  # a subordinate clause without its main one ("While we were all stuck.")
     if first.pos_ == "PRON" and first.lower_ not in ("i", "we", "you", "everyone", "nobody", "someone"):
         return False
+    if _person_unnamed(tokens):  # "Make no mistake that he was.", "'We won,' she said."
+        return False
     if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
         return False
     if _points_back(first):  # "This warming…", "These measures…"; not "This week…"
@@ -55,6 +59,16 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if stripped[:1] in '"“' and quoted and not any(t.lower_ in _SAY for t in tokens):
         return False
     return days_dated or not _RELATIVE_DAY.search(text)
+
+
+def _person_unnamed(tokens: list[Any]) -> bool:
+    """A pronoun that means a person ("he", "her") in a sentence that names no one, by name or
+    as the subject of a clause ("the governor said he …"): the person is in another sentence."""
+    if not any(t.lower_ in _PERSONAL and t.pos_ == "PRON" for t in tokens):
+        return False
+    return not any(
+        t.ent_type_ == "PERSON" or (t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("nsubj", "nsubjpass")) for t in tokens
+    )
 
 
 def _unclosed(text: str) -> bool:
