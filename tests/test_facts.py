@@ -232,3 +232,8 @@ def test_a_surname_taken_for_a_company_keeps_the_role_its_apposition_gives(nlp: 
     assert [(r.person, r.description) for r in facts[1].roles if r.person == "Ingrid Halvorsen"] == [
         ("Ingrid Halvorsen", "state representative")
     ]
+
+
+def test_a_party_in_brackets_after_a_name_is_no_role(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "Critics say Marta Lindqvist (D) closed the schools too early.")
+    assert fact.roles == []
