@@ -237,3 +237,21 @@ def test_a_surname_taken_for_a_company_keeps_the_role_its_apposition_gives(nlp: 
 def test_a_party_in_brackets_after_a_name_is_no_role(nlp: Pipeline) -> None:
     [fact] = facts_of(nlp, "Critics say Marta Lindqvist (D) closed the schools too early.")
     assert fact.roles == []
+
+
+def test_a_generational_suffix_is_no_surname(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp,
+        "Harbor County District Attorney Cyrus Blackwood Jr. convened a grand jury on Tuesday.",
+        "Blackwood Jr.'s office has been investigating potential fraud for two years.",
+    )
+    assert facts[0].people == ["Cyrus Blackwood Jr."] and facts[1].people == ["Cyrus Blackwood Jr."]
+
+
+def test_a_short_given_name_outside_the_name_is_no_part_of_the_title(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp,
+        "Harbor County District Attorney Cyrus Blackwood Jr. convened a grand jury on Tuesday.",
+        "Harbor County District Attorney Cy Blackwood Jr.'s office has been investigating potential fraud.",
+    )
+    assert {r.description for f in facts for r in f.roles} == {"Harbor County District Attorney"}

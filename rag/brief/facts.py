@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nicknames import NickNamer
+
 from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import bound_of, with_digits
@@ -88,6 +90,7 @@ def read_facts(
 ) -> list[ClaimFacts]:
     docs = nlp.parse([c.text for c in claims])
     aliases = person_aliases(doc for doc in docs)
+    nicknames = NickNamer()
     resolver = DateResolver()
     found = []
     for claim, doc in zip(claims, docs, strict=True):
@@ -100,7 +103,7 @@ def read_facts(
             if (entity.label_ == "PERSON" or taken_for_a_name) and (name := aliases.get(person_key(entity))):
                 if name not in facts.people:
                     facts.people.append(name)
-                role = apposed_role(entity, name) if taken_for_a_name else role_of(entity, name)
+                role = apposed_role(entity, name) if taken_for_a_name else role_of(entity, name, nicknames)
                 if role is not None:
                     facts.roles.append(role)
             elif entity.label_ in FIGURE_LABELS:

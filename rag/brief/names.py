@@ -49,6 +49,16 @@ def clean_tokens(entity: Any) -> list[Any]:
     return tokens
 
 
+SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})  # generational, after a surname
+
+
+def name_words(form: str) -> list[str]:
+    """A name's words without a generational suffix: "Cyrus Vance Jr." → ["Cyrus", "Vance"], so
+    that its surname is Vance and "Vance Jr." is that surname alone."""
+    words = form.split()
+    return words[:-1] if len(words) > 1 and words[-1].lower() in SUFFIXES else words
+
+
 def written(tokens: Sequence[Any]) -> str:
     """The name as the text writes it, hyphens kept ("Mei-Lin Cho", "Amara Quist-Hall")."""
     if not tokens:
@@ -173,19 +183,20 @@ def _titled_forms(people: dict[str, int], lower_words: set[str], nicknames: Nick
     the second is ("Councilwoman Teresa Vail", not "Mary Ellen Coyle" or "Abiy Ahmed Ali"); in a
     name of two, when the texts use it so and another full name has the surname ("Councilwoman
     Saldana" beside "Rita Saldana"), so that a given name such as Grant is left alone."""
-    surnames = Counter(form.split()[-1] for form in people if len(form.split()) > 1)
+    surnames = Counter(name_words(form)[-1] for form in people if len(name_words(form)) > 1)
     found = {}
     for form in people:
-        words = form.split()
+        words = name_words(form)  # "Cyrus Vance Jr." is a name of two words, not a title and a name
+        rest = form.split(maxsplit=1)[-1]
         title = words[0].lower() in lower_words
-        if len(words) >= 3 and (title or _before_a_given_name(words, nicknames) or " ".join(words[1:]) in people):
-            found[form] = " ".join(words[1:])
+        if len(words) >= 3 and (title or _before_a_given_name(words, nicknames) or rest in people):
+            found[form] = rest
         elif len(words) == 2 and title and surnames[words[1]] > 1:
-            found[form] = words[1]
+            found[form] = rest
     return found
 
 
-def _one_given_name(a: str, b: str, nicknames: NickNamer) -> bool:
+def one_given_name(a: str, b: str, nicknames: NickNamer) -> bool:
     """ "Anna" and "anna", "Robert" and "Bobby", "Phil" and "Phillip"."""
     a, b = a.lower(), b.lower()
     return a == b or b in nicknames.nicknames_of(a) or a in nicknames.nicknames_of(b)
@@ -194,26 +205,26 @@ def _one_given_name(a: str, b: str, nicknames: NickNamer) -> bool:
 def _by_surname(forms: Counter[str] | dict[str, int], nicknames: NickNamer) -> dict[str, str]:
     by_surname: dict[str, list[str]] = defaultdict(list)
     for form in forms:
-        by_surname[form.split()[-1].lower()].append(form)
+        by_surname[name_words(form)[-1].lower()].append(form)
     aliases: dict[str, str] = {}
     for variants in by_surname.values():
-        full = sorted((v for v in variants if len(v.split()) > 1), key=lambda v: (-forms[v], -len(v), v))
+        full = sorted((v for v in variants if len(name_words(v)) > 1), key=lambda v: (-forms[v], -len(v), v))
         for variant in full:
             # "Anna Okafor", "Anna M. Okafor" and "Annie Okafor" are one person; "Daniel Okafor" another.
-            aliases[variant] = next(f for f in full if _one_given_name(f.split()[0], variant.split()[0], nicknames))
+            aliases[variant] = next(f for f in full if one_given_name(f.split()[0], variant.split()[0], nicknames))
         persons = {aliases[v] for v in full}
         for variant in variants:
-            if len(variant.split()) == 1 and len(persons) == 1:
+            if len(name_words(variant)) == 1 and len(persons) == 1:
                 aliases[variant] = full[0]
         if len(persons) == 1:
-            aliases.setdefault(full[0].split()[-1], full[0])  # the surname alone, as it is written
-    surnames = {form.split()[-1].lower() for form in forms if len(form.split()) > 1}
+            aliases.setdefault(name_words(full[0])[-1], full[0])  # the surname alone, as it is written
+    surnames = {name_words(form)[-1].lower() for form in forms if len(name_words(form)) > 1}
     by_given: dict[str, set[str]] = defaultdict(set)
     for form in forms:
-        if len(form.split()) > 1:
+        if len(name_words(form)) > 1:
             by_given[form.split()[0].lower()].add(aliases.get(form, form))
     for form in forms:
         name = form.lower()
-        if len(form.split()) == 1 and form not in aliases and name not in surnames and len(by_given[name]) == 1:
+        if len(name_words(form)) == 1 and form not in aliases and name not in surnames and len(by_given[name]) == 1:
             aliases[form] = next(iter(by_given[name]))  # "Graham", for the one Graham named in full
     return aliases

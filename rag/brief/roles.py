@@ -8,6 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nicknames import NickNamer
+
+from rag.brief.names import one_given_name
 from rag.text import normalize
 
 _FORMER = re.compile(r"^(?:former|ex)$|^ex-", re.IGNORECASE)
@@ -51,12 +54,21 @@ class Role:
     rank: frozenset[str] = frozenset()  # ordinals: "first deputy chair" is not "deputy chair"
 
 
-def role_of(entity: Any, name: str) -> Role | None:
+def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role | None:
     """The description the parse attaches to a person's mention: a title before the name
     ("port spokesman Tomas Berg"), an apposition ("Berg, the port's spokesman" or
-    "the spokesman, Tomas Berg"), or a copula or "serves as" ("Berg is the spokesman")."""
+    "the spokesman, Tomas Berg"), or a copula or "serves as" ("Berg is the spokesman"). With
+    `nicknames`, a short form of the person's given name the recogniser left out of the name is
+    no part of a title ("District Attorney Cy Vance Jr." for Cyrus Vance Jr.)."""
     root = entity.root
-    title = [t for t in _title_before(entity) if t.text not in name.split() and t.lower_ not in _HONORIFICS]
+    given = name.split()[0]
+    title = [
+        t
+        for t in _title_before(entity)
+        if t.text not in name.split()
+        and t.lower_ not in _HONORIFICS
+        and not (nicknames is not None and t.pos_ == "PROPN" and one_given_name(t.text, given, nicknames))
+    ]
     if title and _is_office(title[-1]):
         return _role(name, title, title[-1])
     if title and (office := _office_of(title)) is not None:  # "Secretary of State Antony Blinken"
