@@ -178,3 +178,26 @@ def test_the_wording_of_an_agreement_is_not_also_reported_by_one_source_only(nlp
     agreements = [Agreement(agreed, (1, 2), 2)]
     single = single_source_claims(claims, facts, similarity, clusters, BriefSettings(), agreements)
     assert agreed not in [s.text for s in single]
+
+
+def test_a_sentence_leaning_on_its_neighbours_is_not_reported_by_one_source_only(nlp: Pipeline) -> None:
+    leaning = "That's according to a report published on March 4 by the National Center for Health Statistics."
+    claims = [Claim(1, leaning), Claim(2, "Fighter jets were scrambled from Pearl Harbor on Sunday.")]
+    facts = read_facts(claims, nlp, {1: "2026-06-14", 2: "2026-06-14"}, None)
+    similarity = np.array([[1.0, 0.1], [0.1, 1.0]])
+    clusters = cluster_claims(claims, similarity, BriefSettings(), SupportSettings(), None, facts)
+    single = single_source_claims(claims, facts, similarity, clusters, BriefSettings(), [])
+    assert [s.text for s in single] == [claims[1].text]
+
+
+def test_an_agreement_is_worded_by_a_sentence_that_stands_alone(minilm: Embedder, nlp: Pipeline) -> None:
+    alone = "Governor Lucia Ferrante said those released would be supervised by parole officers after release."
+    leaning = "It said they will be supervised by parole officers after their release."
+    claims = [Claim(1, alone), Claim(2, leaning)]
+    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
+    similarity = np.array([[1.0, 0.9], [0.9, 1.0]])
+    settings, support_settings = BriefSettings(), SupportSettings()
+    clusters = cluster_claims(claims, similarity, settings, support_settings, None, facts)
+    texts = {c.key: c.text for c in claims}
+    agreements = find_agreements(claims, similarity, clusters, texts, minilm, support_settings, settings, facts)
+    assert [(a.text, a.citations) for a in agreements] == [(alone, (1, 2))]

@@ -163,39 +163,69 @@ def find_agreements(
             continue
         members = cluster.members
         centrality = {m: float(np.mean([similarity[m, o] for o in members if o != m])) for m in members}
-        best = max(members, key=lambda m: (round(centrality[m], 2), -len(claims[m].text), -m))
-        text = claims[best].text
-        # Checked as in `rag ask`: each cited article must support the statement.
-        member_text = {claims[m].key: claims[m].text for m in members}
-        named_alike = {
-            claims[m].key
-            for m in members
-            if facts is not None
-            and facts[m].particulars & facts[best].particulars
-            and similarity[best, m] >= settings.agreement_similarity
-            and not tell_figures_apart(facts[best], facts[m])
-        }
-        same_figures = {claims[m].key for m, a in zip(members, _flags(cluster), strict=True) if a}
-        if same_figures:
-            same_figures.add(claims[members[0]].key)
-        verified = [
-            k
-            for k in cluster.citations
-            if k == claims[best].key
-            or (k in same_figures and claims[best].key in same_figures)
-            or k in named_alike
-            or support(text, member_text[k], embedder, support_settings).supported
-            or support(text, texts[k], embedder, support_settings).supported
+        central = max(members, key=lambda m: (round(centrality[m], 2), -len(claims[m].text), -m))
+        alone = [m for m in members if facts is not None and facts[m].standalone]
+        standalone = max(alone, key=lambda m: (round(centrality[m], 2), -len(claims[m].text), -m), default=central)
+        # The wording that stands alone, unless the most central is borne out by more outlets.
+        checked = [
+            (m, _verified(m, cluster, claims, similarity, texts, embedder, support_settings, settings, facts))
+            for m in dict.fromkeys([standalone, central])
         ]
+        best, verified = max(checked, key=lambda item: len(item[1]))  # the first of the best
         if len(verified) >= 2:
-            own = tuple(Statement(member_text[k], (k,)) for k in verified)
-            found.append((Agreement(text, tuple(verified), len(verified), own), best))
+            own = tuple(Statement(claims[m].text, (claims[m].key,)) for m in _members_of(cluster, claims, verified))
+            found.append((Agreement(claims[best].text, tuple(verified), len(verified), own), best))
     found.sort(key=lambda item: (-item[0].source_count, item[0].citations))
     kept: list[tuple[Agreement, int]] = []
     for agreement, index in found:
         if all(index != other and similarity[index, other] < settings.same_fact_similarity for _, other in kept):
             kept.append((agreement, index))
     return [agreement for agreement, _ in kept]
+
+
+def _verified(
+    best: int,
+    cluster: _Cluster,
+    claims: list[Claim],
+    similarity: np.ndarray,
+    texts: dict[int, str],
+    embedder: Embedder,
+    support_settings: SupportSettings,
+    settings: BriefSettings,
+    facts: list[ClaimFacts] | None,
+) -> list[int]:
+    """The articles of `cluster` that bear out the wording of claim `best`, checked as in `rag
+    ask` (each must support it), or by giving the same figures, or, with `facts`, by their own
+    sentence giving the same people, organisations, amounts or dates about as close in meaning."""
+    members = cluster.members
+    text = claims[best].text
+    member_text = {claims[m].key: claims[m].text for m in members}
+    named_alike = {
+        claims[m].key
+        for m in members
+        if facts is not None
+        and facts[m].particulars & facts[best].particulars
+        and similarity[best, m] >= settings.agreement_similarity
+        and not tell_figures_apart(facts[best], facts[m])
+    }
+    same_figures = {claims[m].key for m, a in zip(members, _flags(cluster), strict=True) if a}
+    if same_figures:
+        same_figures.add(claims[members[0]].key)
+    return [
+        k
+        for k in cluster.citations
+        if k == claims[best].key
+        or (k in same_figures and claims[best].key in same_figures)
+        or k in named_alike
+        or support(text, member_text[k], embedder, support_settings).supported
+        or support(text, texts[k], embedder, support_settings).supported
+    ]
+
+
+def _members_of(cluster: _Cluster, claims: list[Claim], keys: list[int]) -> list[int]:
+    """One member of `cluster` from each article in `keys`, in that order (the last, as before)."""
+    last = {claims[m].key: m for m in cluster.members}
+    return [last[k] for k in keys]
 
 
 def _flags(cluster: _Cluster) -> list[bool]:
@@ -213,8 +243,8 @@ def single_source_claims(
     agreements: Sequence[Agreement],
 ) -> list[Statement]:
     """Claims no other outlet makes, and figures inside shared claims no other outlet gives;
-    only claims that name someone, a figure or a date (not opinion or colour), and none that is
-    the wording of an agreement (which other outlets were found to state)."""
+    only claims that name someone, a figure or a date (not opinion or colour) and stand alone,
+    and none that is the wording of an agreement (which other outlets were found to state)."""
     keys = np.array([c.key for c in claims])
     candidates = []
     for cluster in clusters:
@@ -235,7 +265,9 @@ def single_source_claims(
             if own and not any(own & figures for figures in others):
                 candidates.append((claims[index].relevance, index))
     agreed = {a.text for a in agreements}
-    candidates = sorted(((r, i) for r, i in candidates if claims[i].text not in agreed), reverse=True)
+    candidates = sorted(
+        ((r, i) for r, i in candidates if claims[i].text not in agreed and facts[i].standalone), reverse=True
+    )
     distinct: list[tuple[float, int]] = []
     for relevance, index in candidates:
         if all(similarity[index, other] < settings.confirm_similarity for _, other in distinct):
