@@ -167,3 +167,12 @@ def test_the_start_of_a_state_is_not_the_day_of_the_event(nlp: Pipeline) -> None
 def test_a_day_named_as_the_owner_of_a_thing_is_not_on_the_timeline(nlp: Pipeline) -> None:
     sentence = "With crews still clearing debris after Sunday's storm, officials want to know why the alarms failed."
     assert timeline_dates(nlp, sentence, "2025-03-14") == []
+
+
+def test_an_event_is_told_in_a_sentence_that_stands_alone_when_one_gives_it(nlp: Pipeline) -> None:
+    leaning = Claim(1, "He was arrested on Wednesday at his home in Halden.")
+    alone = Claim(2, "Police arrested the former mayor Tomas Berg on Wednesday at his home in Halden.")
+    leaning.relevance, alone.relevance = 0.9, 0.5
+    facts = read_facts([leaning, alone], nlp, {1: "2024-12-06", 2: "2024-12-06"}, None)
+    [event] = build_timeline([leaning, alone], facts, np.ones((2, 2)), BriefSettings())
+    assert (event.event, event.citations) == (alone.text, (1, 2))

@@ -41,7 +41,12 @@ def build_timeline(
     ranked.sort(key=lambda e: (e[0], e[1][0]))
     return [
         TimelineEvent(
-            date, claims[members[0]].text, tuple(sorted({claims[m].key for m in members})), precision, inferred
+            date,
+            # told in the most relevant of its sentences that stands alone, if one does
+            claims[next((m for m in members if facts[m].standalone), members[0])].text,
+            tuple(sorted({claims[m].key for m in members})),
+            precision,
+            inferred,
         )
         for date, members, precision, inferred in ranked
     ]
