@@ -34,6 +34,9 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         '"We will not back down," she said.',
         "Make no mistake that he was.",
         "After closing the shop for the night, she walked to the harbour.",
+        "'Most of the masks you buy over the counter do not work.",
+        "‘We will not back down.’",
+        '"Trying to shape behaviour is not the same as following the science," he added.',
     ],
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
@@ -71,3 +74,7 @@ def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> N
 )
 def test_a_pronoun_for_a_person_the_sentence_names_stands_alone(nlp: Pipeline, text: str) -> None:
     assert alone(nlp, text)
+
+
+def test_a_decade_written_with_an_apostrophe_is_no_quotation(nlp: Pipeline) -> None:
+    assert alone(nlp, "'90s music is back in the charts this year.")

@@ -19,6 +19,10 @@ from rag.dates import MONTHS, RELATIVE_DAYS
 _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
 _OPENERS = frozenset({'"', "“", "'", "‘", "(", "[", "—", "-", "–"})
 _DEMONSTRATIVES = frozenset({"this", "that", "these", "those"})
+_QUOTES = frozenset({'"', "“", "'", "‘"})
+_QUOTES_CLOSING = frozenset({'"', "”", "'", "’"})
+_CLOSING_SINGLE = re.compile(r"(?<=[\w.,!?])['’](?=[\s,.;:!?]|$)")
+_SPEAKER_PRONOUNS = frozenset({"he", "she", "they"})
 _PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})  # a person, not a thing
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # A day named relative to the article, with no date written after it (past its time of day),
@@ -54,10 +58,14 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if text.rstrip().endswith("?") or _LABEL.match(text):
         return False
     stripped = text.strip()
-    # A quotation alone, or one that runs on into the next sentence: its speaker is elsewhere.
-    quoted = stripped.rstrip(".")[-1:] in '"”' or _unclosed(stripped)
-    if stripped[:1] in '"“' and quoted and not any(t.lower_ in _SAY for t in tokens):
-        return False
+    if stripped[:1] in _QUOTES and (stripped[:1] in '"“' or stripped[1:2].isalpha()):  # not "'90s"
+        # A quotation alone, or one that runs on into the next sentence: its speaker is elsewhere;
+        # so is one whose speaker is only "he" or "she" ("'We won,' he added.").
+        quoted = stripped.rstrip(".")[-1:] in _QUOTES_CLOSING or _unclosed(stripped)
+        if quoted and not any(t.lower_ in _SAY for t in tokens):
+            return False
+        if _said_by_a_pronoun(tokens):
+            return False
     return days_dated or not _RELATIVE_DAY.search(text)
 
 
@@ -72,7 +80,14 @@ def _person_unnamed(tokens: list[Any]) -> bool:
 
 
 def _unclosed(text: str) -> bool:
+    if text[:1] in "'‘":  # a closing single quote is one not inside a word ("don’t")
+        return not _CLOSING_SINGLE.search(text, 1)
     return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
+
+
+def _said_by_a_pronoun(tokens: list[Any]) -> bool:
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    return root is not None and any(c.dep_ == "nsubj" and c.lower_ in _SPEAKER_PRONOUNS for c in root.children)
 
 
 def _points_back(token: Any) -> bool:
