@@ -234,8 +234,15 @@ def test_a_surname_taken_for_a_company_keeps_the_role_its_apposition_gives(nlp: 
     ]
 
 
-def test_a_party_in_brackets_after_a_name_is_no_role(nlp: Pipeline) -> None:
-    [fact] = facts_of(nlp, "Critics say Marta Lindqvist (D) closed the schools too early.")
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Critics say Marta Lindqvist (D) closed the schools too early.",
+        "Marta Lindqvist (D-Vt.) said the plan would pass.",
+    ],
+)
+def test_a_party_in_brackets_after_a_name_is_no_role(nlp: Pipeline, sentence: str) -> None:
+    [fact] = facts_of(nlp, sentence)
     assert fact.roles == []
 
 

@@ -102,7 +102,8 @@ def apposed_role(entity: Any, name: str) -> Role | None:
     """The office an apposition after the name gives ("Berg, the port's spokesman, said"); one
     in brackets is a party or a state ("Gavin Newsom (D)", "Ted Cruz (R-Texas)"), not an office."""
     for child in entity.root.children:
-        bracketed = child.left_edge.i > 0 and child.doc[child.left_edge.i - 1].text == "("
+        between = [t.text for t in child.doc[entity.end : child.left_edge.i]]
+        bracketed = between.count("(") > between.count(")")
         if child.dep_ == "appos" and not bracketed and _is_office(child):
             return _role(name, _phrase(child), child)
     return None
