@@ -169,25 +169,27 @@ def test_outlets_giving_the_same_length_of_time_in_other_words_are_an_agreement(
     assert agreed(first, second, minilm, nlp) == [(1, 2)]
 
 
+JETS = "Fighter jets were scrambled from Pearl Harbor on Sunday."
+
+
+def one_source_only(first: str, nlp: Pipeline, alike: float, agreements: list[Agreement]) -> list[str]:
+    """What a briefing of `first` (outlet 1) and JETS (outlet 2), `alike` in meaning, reports
+    as said by one source only."""
+    claims = [Claim(1, first), Claim(2, JETS)]
+    facts = read_facts(claims, nlp, {1: "2026-06-14", 2: "2026-06-14"}, None)
+    similarity = np.array([[1.0, alike], [alike, 1.0]])
+    clusters = cluster_claims(claims, similarity, BriefSettings(), SupportSettings(), None, facts)
+    return [s.text for s in single_source_claims(claims, facts, similarity, clusters, BriefSettings(), agreements)]
+
+
 def test_the_wording_of_an_agreement_is_not_also_reported_by_one_source_only(nlp: Pipeline) -> None:
     agreed = "The drill, about 300 miles west of Hawaii, came days before the summit in Geneva."
-    claims = [Claim(1, agreed), Claim(2, "Fighter jets were scrambled from Pearl Harbor on Sunday.")]
-    facts = read_facts(claims, nlp, {1: "2026-06-14", 2: "2026-06-14"}, None)
-    similarity = np.array([[1.0, 0.5], [0.5, 1.0]])
-    clusters = cluster_claims(claims, similarity, BriefSettings(), SupportSettings(), None, facts)
-    agreements = [Agreement(agreed, (1, 2), 2)]
-    single = single_source_claims(claims, facts, similarity, clusters, BriefSettings(), agreements)
-    assert agreed not in [s.text for s in single]
+    assert agreed not in one_source_only(agreed, nlp, 0.5, [Agreement(agreed, (1, 2), 2)])
 
 
 def test_a_sentence_leaning_on_its_neighbours_is_not_reported_by_one_source_only(nlp: Pipeline) -> None:
     leaning = "That's according to a report published on March 4 by the National Center for Health Statistics."
-    claims = [Claim(1, leaning), Claim(2, "Fighter jets were scrambled from Pearl Harbor on Sunday.")]
-    facts = read_facts(claims, nlp, {1: "2026-06-14", 2: "2026-06-14"}, None)
-    similarity = np.array([[1.0, 0.1], [0.1, 1.0]])
-    clusters = cluster_claims(claims, similarity, BriefSettings(), SupportSettings(), None, facts)
-    single = single_source_claims(claims, facts, similarity, clusters, BriefSettings(), [])
-    assert [s.text for s in single] == [claims[1].text]
+    assert one_source_only(leaning, nlp, 0.1, []) == [JETS]
 
 
 def test_an_agreement_is_worded_by_a_sentence_that_stands_alone(minilm: Embedder, nlp: Pipeline) -> None:

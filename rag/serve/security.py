@@ -229,7 +229,7 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimit:
     """Counts a request's body as it arrives, so a body sent in chunks (with no Content-Length
-    to check first, as `guard` does) is cut off at the limit too, before anything is stored."""
+    to check first, as `Guard` does) is cut off at the limit too, before anything is stored."""
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
