@@ -128,7 +128,7 @@ def _told_as_it(entity: Any) -> bool:
     )
 
 
-def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
+def person_aliases(docs: Iterable[Any], nicknames: NickNamer | None = None) -> dict[str, str]:
     """Every way a person is written mapped to one name: the most frequent full form sharing the
     surname (or, for a given name alone, the one full form that starts with it). A bare name
     belongs to a full name only when one full name fits it."""
@@ -156,7 +156,7 @@ def person_aliases(docs: Iterable[Any]) -> dict[str, str]:
         for form, count in forms.items()
         if labelled_thing[form] <= count and 2 * as_thing[form] < count and not told_as_thing[form]
     }
-    nicknames = NickNamer()
+    nicknames = nicknames or NickNamer()
     titled = _titled_forms(people, lower_words, nicknames)
     for form, bare in titled.items():
         people[bare] = people.get(bare, 0) + people.pop(form)
