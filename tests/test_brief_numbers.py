@@ -1,6 +1,7 @@
 """Figures compared across outlets: an amount spelled in words is the same figure in digits,
-a quantity is compared with another in the same unit, and a bound ("more than 40")
-contradicts only an amount it rules out."""
+a quantity is compared with another in the same unit, a bound ("more than 40") contradicts only
+an amount it rules out, and two sentences worded apart still differ when their figures count
+the same thing under the same verb."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rag.brief.compare import number_conflicts
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
 from rag.brief.numbers import bound_of, spelled_number, with_digits
+from rag.embed import Embedder, HashEmbedder
 from rag.nlp import Pipeline
 
 DAY = "2025-03-14"
@@ -21,11 +23,18 @@ def nlp() -> Pipeline:
     return Pipeline()
 
 
-def differences(nlp: Pipeline, first: str, second: str) -> list[str]:
+def differences(nlp: Pipeline, first: str, second: str, embedder: Embedder | None = None) -> list[str]:
+    """The kinds of difference found between two claims, alike as `embedder` finds them (as
+    alike as one fact told twice, without one)."""
     claims = [Claim(1, first), Claim(2, second)]
     facts = read_facts(claims, nlp, {1: DAY, 2: DAY}, None)
-    similarity = [[1.0, 0.9], [0.9, 1.0]]
-    return [d.kind for d in number_conflicts(claims, facts, np.array(similarity), BriefSettings(), {1: DAY, 2: DAY})]
+    if embedder is None:
+        embedder, similarity = HashEmbedder(), np.array([[1.0, 0.9], [0.9, 1.0]])
+    else:
+        vectors = embedder.embed([first, second])
+        similarity = vectors @ vectors.T
+    dates: dict[int, str | None] = {1: DAY, 2: DAY}
+    return [d.kind for d in number_conflicts(claims, facts, similarity, BriefSettings(), dates, embedder)]
 
 
 @pytest.mark.parametrize(
@@ -70,6 +79,24 @@ def test_a_bound_that_rules_out_the_other_amount_is_a_disagreement(nlp: Pipeline
     first = "Police said about 12,000 people marched through the capital on Saturday."
     second = "Organizers said more than 45,000 people marched through the capital on Saturday."
     assert differences(nlp, first, second) == ["number"]
+
+
+def test_two_counts_of_one_thing_worded_apart_differ(nlp: Pipeline, minilm: Embedder) -> None:
+    first = "The river burst its banks overnight, forcing about 1,200 residents from their homes."
+    second = "Roughly 800 residents were forced to abandon their homes as floodwater swamped the town."
+    assert differences(nlp, first, second, minilm) == ["number"]
+
+
+def test_counts_under_different_verbs_are_no_disagreement(nlp: Pipeline, minilm: Embedder) -> None:
+    first = "The blast killed two people, officials said."
+    second = "The blast injured 14 people, officials said."
+    assert differences(nlp, first, second, minilm) == []
+
+
+def test_counts_over_different_periods_are_no_disagreement(nlp: Pipeline, minilm: Embedder) -> None:
+    first = "Over five years, enrollment fell 9 percent as families left for the suburbs, the report said."
+    second = "Since 2015 enrollment fell 12 percent, and the board now plans to close three schools."
+    assert differences(nlp, first, second, minilm) == []
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import pytest
 from rag.brief.facts import ClaimFacts, amounts, read_facts
 from rag.brief.model import Claim
 from rag.brief.roles import Role, roles_conflict
+from rag.embed import HashEmbedder
 from rag.nlp import Pipeline
 
 
@@ -143,7 +144,7 @@ def test_claims_sharing_a_figure_do_not_differ_on_it(nlp: Pipeline) -> None:
         Claim(2, "Consumer prices in June rose 0.9% from May and 5.4% over the past year."),
     ]
     facts = read_facts(claims, nlp, {1: "2024-07-13", 2: "2024-07-13"}, 2024)
-    assert not number_conflicts(claims, facts, np.ones((2, 2)), BriefSettings(), {1: None, 2: None})
+    assert not number_conflicts(claims, facts, np.ones((2, 2)), BriefSettings(), {1: None, 2: None}, HashEmbedder())
 
 
 def test_two_counts_of_the_same_thing_differ(nlp: Pipeline) -> None:
@@ -157,7 +158,8 @@ def test_two_counts_of_the_same_thing_differ(nlp: Pipeline) -> None:
         Claim(2, "Employers added 310,000 jobs in September."),
     ]
     facts = read_facts(claims, nlp, {1: "2024-10-08", 2: "2024-10-09"}, 2024)
-    [found] = number_conflicts(claims, facts, np.ones((2, 2)), BriefSettings(), {1: "2024-10-08", 2: "2024-10-09"})
+    dates: dict[int, str | None] = {1: "2024-10-08", 2: "2024-10-09"}
+    [found] = number_conflicts(claims, facts, np.ones((2, 2)), BriefSettings(), dates, HashEmbedder())
     assert found.label == "update"
 
 

@@ -182,7 +182,7 @@ def build_briefing(
     discrepancies = (
         negation_conflicts(relevant, facts, similarity, settings, dates_by_key)
         + title_conflicts(by_person, dates_by_key)
-        + number_conflicts(relevant, facts, similarity, settings, dates_by_key)
+        + number_conflicts(relevant, facts, similarity, settings, dates_by_key, embedder)
         + attribution_conflicts(relevant, facts, dates_by_key)
     )
     timeline = build_timeline(relevant, facts, similarity, settings)

@@ -14,6 +14,7 @@ from rag.brief.facts import ClaimFacts, Figure, amounts
 from rag.brief.model import BriefSettings, Claim, Discrepancy, Statement
 from rag.brief.numbers import bounds_meet, number_of
 from rag.brief.roles import Role, roles_conflict
+from rag.embed import Embedder
 from rag.text import normalize
 from rag.types import update_or_contradiction
 
@@ -75,23 +76,64 @@ def number_conflicts(
     similarity: np.ndarray,
     settings: BriefSettings,
     dates_by_key: dict[int, str | None],
+    embedder: Embedder,
 ) -> list[Discrepancy]:
     """The same fact told with different figures of the same kind (two amounts of money, two
     counts), or different days, and no figure of that kind in common."""
     found = []
     seen: set[frozenset[str]] = set()
+
+    def add(i: int, j: int, kind: str, signature: frozenset[str]) -> None:
+        if signature in seen:
+            return
+        seen.add(signature)
+        positions = (Statement(claims[i].text, (claims[i].key,)), Statement(claims[j].text, (claims[j].key,)))
+        about = "dates" if kind == "DATE" else "figures"
+        found.append(Discrepancy(about, "number", _label(positions, dates_by_key), positions))
+
     for i, j in _pairs(claims, similarity, settings.same_fact_similarity):
         for kind, values_a, values_b in _comparable_figures(facts[i], facts[j]):
-            if values_a & values_b or _shared_amount(values_a, values_b):
-                continue
-            signature = frozenset(values_a | values_b)
-            if signature in seen:
-                continue
-            seen.add(signature)
-            positions = (Statement(claims[i].text, (claims[i].key,)), Statement(claims[j].text, (claims[j].key,)))
-            about = "dates" if kind == "DATE" else "figures"
-            found.append(Discrepancy(about, "number", _label(positions, dates_by_key), positions))
+            if not (values_a & values_b or _shared_amount(values_a, values_b)):
+                add(i, j, kind, frozenset(values_a | values_b))
+    # Claims told in other words can still count one thing differently: "forcing about 1,200
+    # residents from their homes" against "roughly 800 residents were forced to abandon their
+    # homes". What decides is what each figure counts, in which event: its frame, governed by
+    # the same verb (the model puts "killed N people" close to "injured N people").
+    pairs = [
+        (i, j, a, b)
+        for i, j in _pairs(claims, similarity, settings.figure_pair_similarity)
+        for a, b in _differing_figures(facts[i], facts[j])
+    ]
+    frames = sorted({f.frame for _, _, a, b in pairs for f in (a, b)})
+    if not frames:
+        return found
+    vectors = dict(zip(frames, embedder.embed(frames), strict=True))
+    for i, j, a, b in pairs:
+        if float(vectors[a.frame] @ vectors[b.frame]) >= settings.same_frame_similarity:
+            add(i, j, a.label, frozenset({a.value, b.value}))
     return found
+
+
+def _differing_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[Figure, Figure]]:
+    """Figures of one kind (and one unit), governed by the same verb, that cannot both be true:
+    neither amount given anywhere in the other claim ("54 percent to 46" against "54 percent" is
+    one result), nor counted over different periods ("9 percent over five years", "12 percent
+    since 2015")."""
+    everywhere_a = {x for f in a.figures for x in amounts(f.value)}
+    everywhere_b = {x for f in b.figures for x in amounts(f.value)}
+    return [
+        (x, y)
+        for x, y in product(a.figures, b.figures)
+        if x.label == y.label
+        and x.frame
+        and x.verb
+        and x.verb == y.verb
+        and (x.label != "QUANTITY" or x.counts == y.counts)
+        and not (x.period and y.period and x.period != y.period)
+        and not amounts(x.value) & everywhere_b
+        and not amounts(y.value) & everywhere_a
+        and not _bounds_meet([x], [y])
+    ]
 
 
 def _comparable_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str], set[str]]]:

@@ -45,6 +45,9 @@ class Figure:
     text: str
     counts: str = ""  # what it counts or prices ("workers" in "1,200 workers"), as a stem
     bound: str = ""  # "least" for "more than 40", "most" for "up to 40": the amount is a bound
+    frame: str = ""  # the clause that tells what it counts, the amount as N ("forcing N residents from their homes")
+    period: str = ""  # the dates and spans of time in that clause ("over five years")
+    verb: str = ""  # the verb that governs it, as a stem ("forc")
 
 
 @dataclass(frozen=True)
@@ -109,11 +112,10 @@ def read_facts(
             elif entity.label_ in FIGURE_LABELS:
                 value = figure_value(entity)
                 if value:
-                    facts.figures.append(
-                        Figure(entity.label_, value, entity.text, _counted(entity), bound_of(entity.text))
-                    )
+                    counted, bound = _counted(entity), bound_of(entity.text)
+                    facts.figures.append(Figure(entity.label_, value, entity.text, counted, bound, *frame_of(entity)))
         for span in _unlabelled_amounts(doc):
-            facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span)))
+            facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span), "", *frame_of(span)))
         lengths = set()
         for span in day_spans(doc):
             if duration(span) and (length := figure_value(span)):
@@ -214,6 +216,44 @@ def _counted(entity: Any) -> str:
     while (head.dep_ in ("compound", "amod", "nummod") or head.pos_ == "ADP") and head.head.i != head.i:
         head = head.head
     return stem(head.lower_) if head.i != root.i and head.pos_ in ("NOUN", "PROPN", "VERB") else ""
+
+
+# The dependents that say what a verb's event is and what it acts on; the clauses hung on it
+# (another event, a relative clause, a reason) are left out.
+_FRAME_DEPENDENTS = frozenset(
+    "nsubj nsubjpass dobj dative attr oprd acomp xcomp prt agent aux auxpass neg prep pobj pcomp "
+    "compound amod det poss nummod quantmod case advmod npadvmod".split()
+)
+
+
+def frame_of(amount: Any) -> tuple[str, str, str]:
+    """What an amount counts in which event, as words to compare across outlets: the clause of
+    the verb that governs it, with the amount itself written "N" ("about 1,200 residents were
+    forced from their homes" → "N residents were forced from their homes"); the dates and spans
+    of time that clause gives, which say over what period it counts; and that verb, as a stem."""
+    verb = amount.root
+    while verb.pos_ not in ("VERB", "AUX") and verb.head.i != verb.i:
+        verb = verb.head
+    path = {t.i for t in amount}
+    step = amount.root
+    while step.i != verb.i:
+        path.add(step.i)
+        step = step.head
+    kept = set(path)
+    pending = [verb]
+    while pending:
+        token = pending.pop()
+        kept.add(token.i)
+        pending.extend(c for c in token.children if c.dep_ in _FRAME_DEPENDENTS or c.i in path)
+    words: list[str] = []
+    for i in sorted(kept):
+        inside = amount.start <= i < amount.end
+        if not inside:
+            words.append(amount.doc[i].text)
+        elif not words or words[-1] != "N":
+            words.append("N")
+    period = [e.text.lower() for e in amount.doc.ents if e.label_ == "DATE" and e.start in kept and e != amount]
+    return " ".join(words), " ".join(period), stem(verb.lower_) if verb.pos_ in ("VERB", "AUX") else ""
 
 
 def _dated_verb(entity: Any) -> str:

@@ -24,6 +24,8 @@ class BriefSettings:
     confirm_similarity: float = 0.6  # a claim another article says this closely is not single-source
     contrast_similarity: float = 0.5  # claims this alike may state and deny the same action
     same_fact_similarity: float = 0.75  # claims this alike tell the same fact (figures, dates)
+    figure_pair_similarity: float = 0.45  # claims this alike may count the same thing ...
+    same_frame_similarity: float = 0.58  # ... when their figures' frames are this alike
     timeline_merge_similarity: float = 0.6  # events on one date this alike are one event
     summary_sentences: int = 4
     summary_words: int = 130  # about what an editor's roundup of a multi-outlet story runs to
