@@ -11,7 +11,7 @@ import pytest
 from rag.brief.compare import number_conflicts
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
-from rag.brief.numbers import bound_of, spelled_number, with_digits
+from rag.brief.numbers import bound_of, rounds_to, spelled_number, with_digits
 from rag.embed import Embedder, HashEmbedder
 from rag.nlp import Pipeline
 
@@ -97,6 +97,20 @@ def test_counts_over_different_periods_are_no_disagreement(nlp: Pipeline, minilm
     first = "Over five years, enrollment fell 9 percent as families left for the suburbs, the report said."
     second = "Since 2015 enrollment fell 12 percent, and the board now plans to close three schools."
     assert differences(nlp, first, second, minilm) == []
+
+
+def test_a_round_figure_for_a_precise_one_is_no_disagreement(nlp: Pipeline, minilm: Embedder) -> None:
+    first = "The state will remove 101,789 outdated names from its voter rolls, the secretary of state said."
+    second = "Election officials are set to remove some 100,000 names from the voter rolls this week."
+    assert differences(nlp, first, second, minilm) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "rounded"),
+    [(101_789, 100_000, True), (1_234, 1_200, True), (1_250, 1_200, False), (1_200, 800, False), (17, 14, False)],
+)
+def test_a_figure_written_round_stands_for_a_precise_one(a: float, b: float, rounded: bool) -> None:
+    assert rounds_to(a, b) is rounded and rounds_to(b, a) is rounded
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import numpy as np
 
 from rag.brief.facts import ClaimFacts, Figure, amounts
 from rag.brief.model import BriefSettings, Claim, Discrepancy, Statement
-from rag.brief.numbers import bounds_meet, number_of
+from rag.brief.numbers import bounds_meet, number_of, rounds_to
 from rag.brief.roles import Role, roles_conflict
 from rag.embed import Embedder
 from rag.text import normalize
@@ -82,11 +82,13 @@ def number_conflicts(
     counts), or different days, and no figure of that kind in common."""
     found = []
     seen: set[frozenset[str]] = set()
+    compared: set[frozenset[int]] = set()
 
     def add(i: int, j: int, kind: str, signature: frozenset[str]) -> None:
-        if signature in seen:
+        if signature in seen or frozenset((i, j)) in compared:
             return
         seen.add(signature)
+        compared.add(frozenset((i, j)))
         positions = (Statement(claims[i].text, (claims[i].key,)), Statement(claims[j].text, (claims[j].key,)))
         about = "dates" if kind == "DATE" else "figures"
         found.append(Discrepancy(about, "number", _label(positions, dates_by_key), positions))
@@ -115,10 +117,10 @@ def number_conflicts(
 
 
 def _differing_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[Figure, Figure]]:
-    """Figures of one kind (and one unit), governed by the same verb, that cannot both be true:
+    """Figures of one kind counting one thing, governed by the same verb, that cannot both be true:
     neither amount given anywhere in the other claim ("54 percent to 46" against "54 percent" is
     one result), nor counted over different periods ("9 percent over five years", "12 percent
-    since 2015")."""
+    since 2015"), nor one the other written round ("some 100,000" for "101,789")."""
     everywhere_a = {x for f in a.figures for x in amounts(f.value)}
     everywhere_b = {x for f in b.figures for x in amounts(f.value)}
     return [
@@ -128,11 +130,12 @@ def _differing_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[Figure, Figur
         and x.frame
         and x.verb
         and x.verb == y.verb
-        and (x.label != "QUANTITY" or x.counts == y.counts)
+        and x.counts == y.counts
         and not (x.period and y.period and x.period != y.period)
         and not amounts(x.value) & everywhere_b
         and not amounts(y.value) & everywhere_a
         and not _bounds_meet([x], [y])
+        and not any(rounds_to(m, n) for m in _numbers(x) for n in _numbers(y))
     ]
 
 

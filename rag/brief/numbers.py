@@ -85,3 +85,21 @@ def bounds_meet(a: tuple[float, str], b: tuple[float, str]) -> bool:
     low_a, high_a = (a[0] if a[1] != "most" else float("-inf")), (a[0] if a[1] != "least" else float("inf"))
     low_b, high_b = (b[0] if b[1] != "most" else float("-inf")), (b[0] if b[1] != "least" else float("inf"))
     return max(low_a, low_b) <= min(high_a, high_b)
+
+
+def _significant_digits(value: float) -> tuple[int, int]:
+    """How many significant digits a whole amount is written with, and the power of ten of its
+    last one: 101789 → (6, 0), 100000 → (1, 5), 1200 → (2, 2)."""
+    digits = str(round(abs(value)))
+    kept = digits.rstrip("0") or "0"
+    return len(kept), len(digits) - len(kept)
+
+
+def rounds_to(a: float, b: float) -> bool:
+    """Whether one amount is the other written round: "some 100,000 names" for "101,789 names".
+    Only a figure given with at least two significant digits fewer than the other stands for it
+    ("1,200" does not round "1,250")."""
+    (digits_a, power_a), (digits_b, power_b) = _significant_digits(a), _significant_digits(b)
+    if digits_a > digits_b:
+        (a, digits_a, power_a), (b, digits_b, power_b) = (b, digits_b, power_b), (a, digits_a, power_a)
+    return digits_b - digits_a >= 2 and round(b / 10**power_a) * 10**power_a == round(a)
