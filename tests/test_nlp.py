@@ -45,3 +45,12 @@ def test_importing_spacy_leaves_torch_unloaded() -> None:
     script = "from rag.nlp import _import_spacy; _import_spacy(); import sys; print('torch' in sys.modules)"
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+def test_every_unicode_space_separator_is_read_as_a_space() -> None:
+    import unicodedata
+
+    from rag.nlp import SPACE_SEPARATORS
+
+    separators = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Zs"} - {ord(" ")}
+    assert set(SPACE_SEPARATORS) == separators and set(SPACE_SEPARATORS.values()) == {" "}

@@ -13,7 +13,7 @@ from nicknames import NickNamer
 from rag.brief.names import one_given_name
 from rag.text import normalize
 
-_FORMER = re.compile(r"^(?:former|ex)$|^ex-", re.IGNORECASE)
+_FORMER = re.compile(r"^(?:former|ex|then)$|^ex-", re.IGNORECASE)
 # How English news abbreviates the titles it writes before names (AP style), and the honorifics
 # that name no office at all.
 _TITLE_ABBREVIATIONS = {
@@ -61,6 +61,8 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
     `nicknames`, a short form of the person's given name the recogniser left out of the name is
     no part of a title ("District Attorney Cy Vance Jr." for Cyrus Vance Jr.)."""
     root = entity.root
+    if root.dep_ == "pobj" and root.head.lower_ == "under":
+        return None  # "appointed under President Trump": the title dates an era, not the person now
     given = name.split()[0]
     title = [
         t
@@ -141,6 +143,8 @@ def _title_before(entity: Any) -> list[Any]:
             break
         words.insert(0, token)
         index -= 1
+    if words and words[0].text == "-" and index >= 0 and doc[index].lower_ == "then" and not doc[index].whitespace_:
+        return [doc[index], *words]  # "then-President": a title held then, as "former" says one held before
     while words and (words[0].text == "-" or words[0].pos_ == "NUM"):
         words = words[1:]
     return words
