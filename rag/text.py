@@ -91,7 +91,21 @@ def _is_sentence_end(text: str, mark: int, end: int, line_end: int) -> bool:
             return False
         if (word.isdigit() or "." in word) and following.isdigit():
             return False  # "3. 5", "H.R. 1": a number going on, a bill's number
+        if _short_capitalised(text[word_start:mark]) and (following.isdigit() or _abbreviation_at(text, nxt, line_end)):
+            return False  # "H. Res. 601", "S. Con. Res. 14", "No. 5": an abbreviation before a number or another
     return True
+
+
+def _short_capitalised(word: str) -> bool:
+    return 1 <= len(word) <= 3 and word.isalpha() and word[0].isupper()
+
+
+def _abbreviation_at(text: str, start: int, line_end: int) -> bool:
+    """Whether a capitalised word of at most three letters and a full stop starts at `start`."""
+    end = start
+    while end < line_end and text[end].isalpha():
+        end += 1
+    return end < line_end and text[end] == "." and _short_capitalised(text[start:end])
 
 
 def sentences(text: str) -> list[str]:

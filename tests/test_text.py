@@ -18,6 +18,18 @@ def test_an_initialism_before_a_number_does_not_end_a_sentence() -> None:
     assert sentences(text) == ["Liberals have made the bill, H.R. 1, their top priority.", "It passed the House."]
 
 
+def test_a_short_abbreviation_before_a_number_does_not_end_a_sentence() -> None:
+    text = "The House passed H. Res. 601 and S. Con. Res. 14, the budget resolution. It then adjourned."
+    assert sentences(text) == [
+        "The House passed H. Res. 601 and S. Con. Res. 14, the budget resolution.",
+        "It then adjourned.",
+    ]
+
+
+def test_a_sentence_ending_on_a_short_word_before_a_capitalised_one_still_ends() -> None:
+    assert sentences("The winner was Max. Then the rain came.") == ["The winner was Max.", "Then the rain came."]
+
+
 def test_keeps_closing_quotes_and_footnote_digits_with_their_sentence() -> None:
     text = 'He said, "We will handle it."12 This is next.'
     assert sentences(text) == ['He said, "We will handle it."12', "This is next."]
