@@ -97,6 +97,11 @@ def test_a_title_that_dates_an_era_is_no_role(nlp: Pipeline) -> None:
     assert not [r for r in fact.roles if r.head == "minister"]
 
 
+def test_a_title_does_not_begin_halfway_through_another_name(nlp: Pipeline) -> None:
+    found = role(nlp, "Chairman of the Joint Chiefs of Staff Gen. Tomas Berg testified on Tuesday.")
+    assert found.description == "general"
+
+
 def test_two_different_offices_can_both_be_true(nlp: Pipeline) -> None:
     president = role(nlp, "Former president Tomas Berg spoke.")
     chair = role(nlp, "Tomas Berg, deputy chair of the security council, spoke.")

@@ -143,6 +143,11 @@ def _title_before(entity: Any) -> list[Any]:
             break
         words.insert(0, token)
         index -= 1
+    # A title does not begin halfway through another name, one the run stopped at the "of" of
+    # ("Chairman of the Joint Chiefs of Staff Gen. Mark Milley" gives "Gen.", not "Staff Gen.").
+    cut = next((e for e in doc.ents if words and e.start < words[0].i < e.end), None)
+    if cut is not None and any(t.pos_ == "ADP" for t in doc[cut.start : words[0].i]):
+        words = [w for w in words if w.i >= cut.end]
     if words and words[0].text == "-" and index >= 0 and doc[index].lower_ == "then" and not doc[index].whitespace_:
         return [doc[index], *words]  # "then-President": a title held then, as "former" says one held before
     while words and (words[0].text == "-" or words[0].pos_ == "NUM"):
