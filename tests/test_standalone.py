@@ -37,6 +37,8 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "'Most of the masks you buy over the counter do not work.",
         "‘We will not back down.’",
         '"Trying to shape behaviour is not the same as following the science," he added.',
+        "Higher fares and parking fees would pay for most of it.",
+        "Without it, thousands of commuters would have no way into the city.",
     ],
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
@@ -73,6 +75,18 @@ def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> N
     ],
 )
 def test_a_pronoun_for_a_person_the_sentence_names_stands_alone(nlp: Pipeline, text: str) -> None:
+    assert alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The council approved the budget, and the mayor voted for it.",
+        "In the last session of its term, the council approved the budget.",
+        "Officials made it clear that the road would stay closed.",
+    ],
+)
+def test_an_it_the_sentence_names_or_looks_ahead_to_stands_alone(nlp: Pipeline, text: str) -> None:
     assert alone(nlp, text)
 
 

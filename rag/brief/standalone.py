@@ -2,7 +2,8 @@
 
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
 another sentence ("He said…", "This warming…", "But…", "That was…"), when a pronoun means a
-person the sentence does not name ("'We won,' she said."), when it is a piece of one
+person the sentence does not name ("'We won,' she said.") or a thing it does not ("Taxes would
+pay for much of it."), when it is a piece of one
 (a subordinate clause alone, or text cut after its start), when it is a question or an outlet's
 label ("What's happening:"), when it is a quotation with no speaker, or when it names a day only
 relative to its article ("tomorrow", "on Tuesday") and the date is not written beside it. The
@@ -24,6 +25,7 @@ _QUOTES_CLOSING = frozenset({'"', "”", "'", "’"})
 _CLOSING_SINGLE = re.compile(r"(?<=[\w.,!?])['’](?=[\s,.;:!?]|$)")
 _SPEAKER_PRONOUNS = frozenset({"he", "she", "they"})
 _PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})  # a person, not a thing
+_SINGULAR = frozenset({"NN", "NNP"})  # Penn tags of a singular noun and a singular proper noun
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # A day named relative to the article, with no date written after it (past its time of day),
 # in brackets or as the month and day it falls on ("Tuesday, March 3", "Tuesday in March 2020").
@@ -48,6 +50,8 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if first.pos_ == "PRON" and first.lower_ not in ("i", "we", "you", "everyone", "nobody", "someone"):
         return False
     if _person_unnamed(tokens):  # "Make no mistake that he was.", "'We won,' she said."
+        return False
+    if _thing_unnamed(tokens):  # "Higher taxes would pay for much of it."
         return False
     if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
         return False
@@ -77,6 +81,30 @@ def _person_unnamed(tokens: list[Any]) -> bool:
     return not any(
         t.ent_type_ == "PERSON" or (t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("nsubj", "nsubjpass")) for t in tokens
     )
+
+
+def _thing_unnamed(tokens: list[Any]) -> bool:
+    """An "it" after a preposition ("much of it", "without it", "in its place") with no singular
+    noun before it to mean, nor one after it that it looks ahead to as the subject ("Across its
+    products, Pfizer said …"): the thing is in another sentence."""
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    subjects = [c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")] if root is not None else []
+    for token in tokens:
+        if token.lower_ not in ("it", "its") or token.pos_ != "PRON":
+            continue
+        if not (token.dep_ == "pobj" or (token.dep_ == "poss" and token.head.dep_ == "pobj")):
+            continue
+        named_before = any(
+            t.tag_ in _SINGULAR and t.dep_ != "compound" and not _a_figure_or_time(t) for t in tokens if t.i < token.i
+        )
+        named_after = any(s.i > token.i and s.tag_ in _SINGULAR for s in subjects)
+        if not named_before and not named_after:
+            return True
+    return False
+
+
+def _a_figure_or_time(token: Any) -> bool:
+    return token.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL")
 
 
 def _unclosed(text: str) -> bool:
