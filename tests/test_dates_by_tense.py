@@ -113,6 +113,13 @@ def test_a_summary_writes_the_date_of_a_day_named_relative_to_its_article(nlp: P
     assert shown[0].text == "The council approved the budget on Tuesday (March 11) after a long debate."
 
 
+def test_the_date_of_a_possessive_day_follows_its_possessive(nlp: Pipeline) -> None:
+    claim = Claim(1, "The plan was approved in Tuesday's vote of 285-120.")
+    facts = read_facts([claim], nlp, {1: FRIDAY}, None)
+    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)
+    assert shown[0].text == "The plan was approved in Tuesday's (March 11) vote of 285-120."
+
+
 def test_an_age_after_a_name_is_not_a_date(nlp: Pipeline) -> None:
     facts = read_facts([Claim(1, "Police arrested Dmitri Vance, 34, on Wednesday.")], nlp, {1: FRIDAY}, None)
     assert [d.date for d in facts[0].dates] == ["2025-03-12"]

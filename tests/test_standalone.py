@@ -39,6 +39,7 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         '"Trying to shape behaviour is not the same as following the science," he added.',
         "Higher fares and parking fees would pay for most of it.",
         "Without it, thousands of commuters would have no way into the city.",
+        "I think everyone will be taking the train in the future.”",
     ],
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
@@ -60,6 +61,14 @@ def test_a_quotation_with_its_speaker_stands_alone(nlp: Pipeline) -> None:
 def test_a_relative_day_stands_alone_only_with_its_date(nlp: Pipeline) -> None:
     assert not alone(nlp, "The council approved the budget on Tuesday night.")
     assert alone(nlp, "The council approved the budget on Tuesday night (March 11).")
+
+
+def test_the_end_of_a_quotation_with_its_speaker_stands_alone(nlp: Pipeline) -> None:
+    assert alone(nlp, "Each day brings added risk to our crews,” Mayor Ana Ruiz said on Tuesday (March 11).")
+
+
+def test_a_possessive_relative_day_stands_alone_with_its_date(nlp: Pipeline) -> None:
+    assert alone(nlp, "The budget passed in Tuesday's (March 11) vote.")
 
 
 def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> None:

@@ -82,6 +82,8 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
             if at < 0:
                 continue
             after = cursor = at + len(mention.text)
+            if text[after : after + 2] in ("'s", "’s"):  # "Tuesday's (June 29) vote", not "Tuesday (June 29)'s"
+                after = cursor = after + 2
             if mention.precision == "day" and RELATIVE_DAYS & set(re.findall(r"[a-z]+", mention.text.lower())):
                 if text[after : after + 2] != " (":  # not dated already
                     day = dt.date.fromisoformat(mention.date)

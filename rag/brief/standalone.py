@@ -3,11 +3,11 @@
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
 another sentence ("He said…", "This warming…", "But…", "That was…"), when a pronoun means a
 person the sentence does not name ("'We won,' she said.") or a thing it does not ("Taxes would
-pay for much of it."), when it is a piece of one
-(a subordinate clause alone, or text cut after its start), when it is a question or an outlet's
-label ("What's happening:"), when it is a quotation with no speaker, or when it names a day only
-relative to its article ("tomorrow", "on Tuesday") and the date is not written beside it. The
-parse decides the parts of speech; the day and month names are the calendar's.
+pay for much of it."), when it is a piece of one (a subordinate clause alone, or text cut after
+its start), when it is a question or an outlet's label ("What's happening:"), when it is a
+quotation with no speaker or the end of one begun before, or when it names a day only relative
+to its article ("tomorrow", "on Tuesday") and the date is not written beside it. The parse
+decides the parts of speech; the day and month names are the calendar's.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ _SPEAKER_PRONOUNS = frozenset({"he", "she", "they"})
 _PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})  # a person, not a thing
 _SINGULAR = frozenset({"NN", "NNP"})  # Penn tags of a singular noun and a singular proper noun
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
-# A day named relative to the article, with no date written after it (past its time of day),
+# A day named relative to the article, with no date written after it (past its possessive or time of day),
 # in brackets or as the month and day it falls on ("Tuesday, March 3", "Tuesday in March 2020").
 _RELATIVE_DAY = re.compile(
-    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(\s+(morning|afternoon|evening|night))?\s*\()"
+    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(['’]s)?(\s+(morning|afternoon|evening|night))?\s*\()"
     rf"(?!,?\s+(in\s+)?({'|'.join(MONTHS)})[a-z]*\.?\s+\d)",
     re.IGNORECASE,
 )
@@ -62,6 +62,8 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if text.rstrip().endswith("?") or _LABEL.match(text):
         return False
     stripped = text.strip()
+    if _closes_a_quotation_begun_before(stripped) and not any(t.lower_ in _SAY for t in tokens):
+        return False  # 'I think everyone will wear them.”', without who said it
     if stripped[:1] in _QUOTES and (stripped[:1] in '"“' or stripped[1:2].isalpha()):  # not "'90s"
         # A quotation alone, or one that runs on into the next sentence: its speaker is elsewhere;
         # so is one whose speaker is only "he" or "she" ("'We won,' he added.").
@@ -105,6 +107,13 @@ def _thing_unnamed(tokens: list[Any]) -> bool:
 
 def _a_figure_or_time(token: Any) -> bool:
     return token.ent_type_ in ("DATE", "TIME", "CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL")
+
+
+def _closes_a_quotation_begun_before(text: str) -> bool:
+    """Whether the sentence's first quotation mark closes a quotation: its opening, and its
+    speaker, are in an earlier sentence."""
+    first = next((i for i, c in enumerate(text) if c in '"“”'), None)
+    return first is not None and text[first] == "”"
 
 
 def _unclosed(text: str) -> bool:
