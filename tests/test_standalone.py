@@ -40,6 +40,7 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "Higher fares and parking fees would pay for most of it.",
         "Without it, thousands of commuters would have no way into the city.",
         "I think everyone will be taking the train in the future.”",
+        "Another tenant has not paid him a cent in 20 months.",
     ],
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
@@ -81,6 +82,7 @@ def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> N
         "The governor said he would veto the bill.",
         "In his speech on the budget, Mayor Ana Ruiz said the plan would cost too much.",
         '"We will not back down," Ana Ruiz said of her council.',
+        "Mayor Ana Ruiz's handling of the strike is costing her support.",
     ],
 )
 def test_a_pronoun_for_a_person_the_sentence_names_stands_alone(nlp: Pipeline, text: str) -> None:

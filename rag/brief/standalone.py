@@ -76,13 +76,23 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
 
 
 def _person_unnamed(tokens: list[Any]) -> bool:
-    """A pronoun that means a person ("he", "her") in a sentence that names no one, by name or
-    as the subject of a clause ("the governor said he …"): the person is in another sentence."""
-    if not any(t.lower_ in _PERSONAL and t.pos_ == "PRON" for t in tokens):
-        return False
-    return not any(
-        t.ent_type_ == "PERSON" or (t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("nsubj", "nsubjpass")) for t in tokens
-    )
+    """A pronoun that means a person ("he", "her") in a sentence that names no one it can mean,
+    by name or as the subject of a clause ("the governor said he …"): the person is in another
+    sentence. The object of a verb does not mean that verb's own subject ("Another man hasn't
+    paid him" is not about the man)."""
+    for pronoun in (t for t in tokens if t.lower_ in _PERSONAL and t.pos_ == "PRON"):
+        ruled_out: set[int] = set()
+        if pronoun.dep_ in ("dobj", "dative") and pronoun.lower_ not in ("himself", "herself"):
+            for subject in (c for c in pronoun.head.children if c.dep_ in ("nsubj", "nsubjpass")):
+                name = next((e for e in subject.doc.ents if e.start <= subject.i < e.end), None)
+                ruled_out |= set(range(name.start, name.end)) if name is not None else {subject.i}
+        if not any(
+            t.i not in ruled_out
+            and (t.ent_type_ == "PERSON" or (t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("nsubj", "nsubjpass")))
+            for t in tokens
+        ):
+            return True
+    return False
 
 
 def _thing_unnamed(tokens: list[Any]) -> bool:
