@@ -41,6 +41,7 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "Without it, thousands of commuters would have no way into the city.",
         "I think everyone will be taking the train in the future.”",
         "Another tenant has not paid him a cent in 20 months.",
+        "As of Tuesday afternoon (March 11), that is most of the county's schools.",
     ],
 )
 def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
@@ -86,6 +87,7 @@ def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> N
         "The council approved the budget, and the mayor voted for it.",
         "In the last session of its term, the council approved the budget.",
         "Officials made it clear that the road would stay closed.",
+        "In the end, those who stayed home decided the election.",
     ],
 )
 def test_a_pronoun_for_someone_or_something_the_sentence_names_stands_alone(nlp: Pipeline, text: str) -> None:

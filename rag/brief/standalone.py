@@ -55,6 +55,8 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
         return False
     if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
         return False
+    if _demonstrative_subject(tokens):  # "As of Tuesday, that's the vast majority of counties."
+        return False
     if _points_back(first):  # "This warming…", "These measures…"; not "This week…"
         return False
     if first.pos_ == "CCONJ" or (first.pos_ == "ADV" and len(tokens) > 1 and tokens[1].text == ","):
@@ -93,6 +95,19 @@ def _person_unnamed(tokens: list[Any]) -> bool:
         ):
             return True
     return False
+
+
+def _demonstrative_subject(tokens: list[Any]) -> bool:
+    """A demonstrative standing alone as the subject of the main clause, after an opening
+    phrase: what it means was said before ("In part, that is her own fault.")."""
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    return root is not None and any(
+        c.dep_ in ("nsubj", "nsubjpass")
+        and c.tag_ == "DT"
+        and c.lower_ in _DEMONSTRATIVES
+        and not any(g.dep_ in ("relcl", "acl", "prep") for g in c.children)
+        for c in root.children
+    )
 
 
 def _thing_unnamed(tokens: list[Any]) -> bool:
