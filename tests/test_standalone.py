@@ -41,6 +41,7 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
         "Without it, thousands of commuters would have no way into the city.",
         "I think everyone will be taking the train in the future.”",
         "Another tenant has not paid him a cent in 20 months.",
+        "“We view that as a victory,” she told CNN's Tomas Berg.",
         "As of Tuesday afternoon (March 11), that is most of the county's schools.",
     ],
 )

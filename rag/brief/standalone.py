@@ -80,14 +80,14 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
 def _person_unnamed(tokens: list[Any]) -> bool:
     """A pronoun that means a person ("he", "her") in a sentence that names no one it can mean,
     by name or as the subject of a clause ("the governor said he …"): the person is in another
-    sentence. The object of a verb does not mean that verb's own subject ("Another man hasn't
-    paid him" is not about the man)."""
+    sentence. A verb's subject and its object are two people ("Another man hasn't paid him" is
+    not about the man, "she told CNN's Jake Tapper" not about Tapper)."""
     for pronoun in (t for t in tokens if t.lower_ in _PERSONAL and t.pos_ == "PRON"):
         ruled_out: set[int] = set()
-        if pronoun.dep_ in ("dobj", "dative") and pronoun.lower_ not in ("himself", "herself"):
-            for subject in (c for c in pronoun.head.children if c.dep_ in ("nsubj", "nsubjpass")):
-                name = next((e for e in subject.doc.ents if e.start <= subject.i < e.end), None)
-                ruled_out |= set(range(name.start, name.end)) if name is not None else {subject.i}
+        if pronoun.lower_ not in ("himself", "herself"):
+            for other in _co_arguments(pronoun):
+                name = next((e for e in other.doc.ents if e.start <= other.i < e.end), None)
+                ruled_out |= set(range(name.start, name.end)) if name is not None else {other.i}
         if not any(
             t.i not in ruled_out
             and (t.ent_type_ == "PERSON" or (t.pos_ in ("NOUN", "PROPN") and t.dep_ in ("nsubj", "nsubjpass")))
@@ -95,6 +95,18 @@ def _person_unnamed(tokens: list[Any]) -> bool:
         ):
             return True
     return False
+
+
+def _co_arguments(pronoun: Any) -> list[Any]:
+    """The other arguments of the verb a pronoun is the subject or the object of: its object (or
+    objects, direct or after a preposition) for a subject, its subject for an object."""
+    verb = pronoun.head
+    if pronoun.dep_ in ("dobj", "dative"):
+        return [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if pronoun.dep_ in ("nsubj", "nsubjpass"):
+        objects = [c for c in verb.children if c.dep_ in ("dobj", "dative")]
+        return objects + [g for c in verb.children if c.dep_ == "prep" for g in c.children if g.dep_ == "pobj"]
+    return []
 
 
 def _demonstrative_subject(tokens: list[Any]) -> bool:
