@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -163,9 +164,10 @@ def find_agreements(
             continue
         members = cluster.members
         centrality = {m: float(np.mean([similarity[m, o] for o in members if o != m])) for m in members}
-        central = max(members, key=lambda m: (round(centrality[m], 2), -len(claims[m].text), -m))
+        rank = partial(_centrality_rank, centrality=centrality, claims=claims)
+        central = max(members, key=rank)
         alone = [m for m in members if facts is not None and facts[m].standalone]
-        standalone = max(alone, key=lambda m: (round(centrality[m], 2), -len(claims[m].text), -m), default=central)
+        standalone = max(alone, key=rank, default=central)
         # The wording that stands alone, unless the most central is borne out by more outlets.
         checked = [
             (m, _verified(m, cluster, claims, similarity, texts, embedder, support_settings, settings, facts))
@@ -181,6 +183,11 @@ def find_agreements(
         if all(index != other and similarity[index, other] < settings.same_fact_similarity for _, other in kept):
             kept.append((agreement, index))
     return [agreement for agreement, _ in kept]
+
+
+def _centrality_rank(m: int, centrality: dict[int, float], claims: list[Claim]) -> tuple[float, int, int]:
+    """The most central wording first, then the shortest, then the first."""
+    return round(centrality[m], 2), -len(claims[m].text), -m
 
 
 def _verified(
@@ -223,7 +230,8 @@ def _verified(
 
 
 def _members_of(cluster: _Cluster, claims: list[Claim], keys: list[int]) -> list[int]:
-    """One member of `cluster` from each article in `keys`, in that order (the last, as before)."""
+    """One member of `cluster` from each article in `keys`, in that order: the last of its members
+    from that article."""
     last = {claims[m].key: m for m in cluster.members}
     return [last[k] for k in keys]
 

@@ -127,7 +127,6 @@ def _differing_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[Figure, Figur
         (x, y)
         for x, y in product(a.figures, b.figures)
         if x.label == y.label
-        and x.frame
         and x.verb
         and x.verb == y.verb
         and x.counts == y.counts
