@@ -51,9 +51,8 @@ def test_each_concurrent_caller_gets_the_vector_of_its_own_text() -> None:
     assert all(np.array_equal(v, HashEmbedder().embed([q])) for q, v in zip(QUESTIONS, vectors, strict=True))
 
 
-def test_queries_waiting_for_a_busy_model_are_embedded_in_one_run() -> None:
-    inner = GatedEmbedder()
-    batcher = QueryBatcher(inner, runners=1)
+def _waiting_behind_a_busy_model(batcher: QueryBatcher, inner: GatedEmbedder) -> None:
+    """One question holds the only runner while three more queue behind it."""
     with ThreadPoolExecutor(4) as pool:
         first = pool.submit(batcher.embed, ["The first question?"])
         while not inner.batches:
@@ -62,7 +61,39 @@ def test_queries_waiting_for_a_busy_model_are_embedded_in_one_run() -> None:
         _queued(batcher, 3)
         inner.gate.set()
         first.result(), [r.result() for r in rest]
+
+
+def test_queries_waiting_for_a_busy_model_are_embedded_in_one_run_when_batching() -> None:
+    inner = GatedEmbedder()
+    _waiting_behind_a_busy_model(QueryBatcher(inner, runners=1, max_batch=4), inner)
     assert inner.batches == [["The first question?"], QUESTIONS[:3]]
+
+
+def test_by_default_each_waiting_query_has_a_run_of_its_own() -> None:
+    inner = GatedEmbedder()
+    _waiting_behind_a_busy_model(QueryBatcher(inner, runners=1), inner)
+    assert inner.batches == [["The first question?"], *([q] for q in QUESTIONS[:3])]
+
+
+def test_no_more_runs_are_in_flight_than_runners() -> None:
+    in_flight, most = 0, 0
+    lock = threading.Lock()
+
+    class CountingEmbedder(HashEmbedder):
+        def embed(self, texts: Sequence[str]) -> np.ndarray:
+            nonlocal in_flight, most
+            with lock:
+                in_flight += 1
+                most = max(most, in_flight)
+            time.sleep(0.02)
+            with lock:
+                in_flight -= 1
+            return super().embed(texts)
+
+    batcher = QueryBatcher(CountingEmbedder(), runners=2)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda q: batcher.embed([q]), QUESTIONS[:16]))
+    assert most == 2
 
 
 def test_a_model_failure_reaches_every_caller_of_the_run() -> None:

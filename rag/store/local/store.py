@@ -21,6 +21,7 @@ import numpy as np
 from rag.errors import RagError
 from rag.store.filters import Filters
 from rag.store.local import pages as database_pages
+from rag.store.local import vectors as vector_kinds
 from rag.store.local.connection import connect, writable
 from rag.store.local.database import DB_NAME, FTS_TABLE, FTS_TOKENIZE, Database
 from rag.store.local.lexical import LexicalMemory
@@ -189,13 +190,17 @@ class Store:
         empty = np.full((len(vectors), 0), -1, dtype=np.int64)
         if index.ntotal == 0:
             return empty.astype(np.float32), empty
-        params = None
+        allowed = None
         if filters is not None and filters.active():
             allowed = self.db.allowed_chunk_ids(filters)
             if allowed.size == 0:
                 return empty.astype(np.float32), empty
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
-        scores, ids = index.search(np.ascontiguousarray(vectors, dtype=np.float32), min(k, index.ntotal), params=params)
+        queries = np.ascontiguousarray(vectors, dtype=np.float32)
+        k = min(k, index.ntotal)
+        if vector_kinds.is_exact(index):
+            return vector_kinds.exact_search(index, queries, k, allowed)
+        params = None if allowed is None else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))  # type: ignore[call-arg]
+        scores, ids = index.search(queries, k, params=params)
         return scores, ids
 
     def lexical_search(self, query: str, k: int, filters: Filters) -> list[tuple[int, float]]:
