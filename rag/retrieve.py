@@ -10,7 +10,7 @@ measured hit@1 .873 / MRR@10 .914 on multihoprag_dev and .939 / .957 on squad2_d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 
@@ -82,11 +82,14 @@ def retrieve_encoded(store: IndexStore, query: str, query_vector: np.ndarray, pa
         fused = fuse_scores(dense, lexical, params.lexical_weight)
     dense_scores = dict(dense)
     lexical_ranks = {chunk_id: rank for rank, (chunk_id, _) in enumerate(lexical)}
-    ordered = [chunk_id for chunk_id, _ in fused]
-    hits = store.hits(ordered[: params.candidates], [s for _, s in fused[: params.candidates]])
+    ordered = [chunk_id for chunk_id, _ in fused[: params.candidates]]
+    fused_scores = [score for _, score in fused[: params.candidates]]
     window = question_window(store, query, params) if params.recency_weight > 0 else None
-    if window is not None:
-        hits = favour_recent(hits, window, params.recency_weight)
+    hits: Iterable[Hit]
+    if window is not None:  # re-ranking by date reads every candidate
+        hits = favour_recent(store.hits(ordered, fused_scores), window, params.recency_weight)
+    else:
+        hits = paged_hits(store, ordered, fused_scores)
     # Each side's score is given to the chosen passages only (choosing reads neither): a copy of
     # each of 64 candidates cost about 0.8 ms a search.
     chosen = [
@@ -94,6 +97,17 @@ def retrieve_encoded(store: IndexStore, query: str, query_vector: np.ndarray, pa
         for h in select(hits, params)
     ]
     return Retrieval(query, tuple(chosen), best_dense, window)
+
+
+HIT_PAGE = 16
+
+
+def paged_hits(store: IndexStore, chunk_ids: list[int], scores: list[float]) -> Iterator[Hit]:
+    """The passages of `chunk_ids` in order, read from the store `HIT_PAGE` at a time: choosing
+    `k` of 64 candidates seldom reads past the first page (at 2,000 articles, reading all 64
+    rows was a quarter of a search's time after encoding)."""
+    for start in range(0, len(chunk_ids), HIT_PAGE):
+        yield from store.hits(chunk_ids[start : start + HIT_PAGE], scores[start : start + HIT_PAGE])
 
 
 def question_window(store: IndexStore, query: str, params: RetrievalParams) -> Window | None:
@@ -152,7 +166,7 @@ def fuse_scores(
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
-def select(hits: list[Hit], params: RetrievalParams) -> list[Hit]:
+def select(hits: Iterable[Hit], params: RetrievalParams) -> list[Hit]:
     """Apply the per-article cap and drop passages that repeat one already chosen. A near copy
     that names someone or something, or gives a number, that the chosen one does not is kept:
     two outlets running one story with a different figure or name is what a reader must see."""
