@@ -59,8 +59,8 @@ def test_choosing_a_few_passages_reads_only_the_first_page_of_candidates() -> No
     assert store.calls == [ids[:HIT_PAGE]]
 
 
-def test_candidates_are_read_page_after_page_until_enough_are_chosen() -> None:
+def test_the_other_candidates_are_read_at_once_when_the_first_page_is_not_enough() -> None:
     store, ids = _candidates(64, 3)  # three articles: at most 2 passages each, so 6 in all
     chosen = select(paged_hits(store, ids, [1.0] * 64), RetrievalParams(k=8))
     assert [h.chunk_id for h in chosen] == [0, 1, 2, 3, 4, 5]
-    assert store.calls == [ids[start : start + HIT_PAGE] for start in range(0, 64, HIT_PAGE)]
+    assert store.calls == [ids[:HIT_PAGE], ids[HIT_PAGE:]]
