@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import Stemmer
 
-# Words after which a full stop rarely ends a sentence in news text.
+# Words after which a full stop rarely ends a sentence in news text; a title's plural too ("Reps.
+# Jim Banks and Jim Jordan", "Sens. Joe Manchin and Kyrsten Sinema").
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen sen rep gov lt col capt sgt st jr sr vs etc inc corp co ltd
+    """mr mrs ms dr prof gen gens sen sens rep reps gov govs lt col capt sgt st jr sr vs etc inc corp co ltd
     jan feb mar apr jun jul aug sep sept oct nov dec no fig approx dept est u.s u.k u.n e.g i.e
     a.m p.m""".split()
 )
@@ -106,6 +107,27 @@ def _abbreviation_at(text: str, start: int, line_end: int) -> bool:
     while end < line_end and text[end].isalpha():
         end += 1
     return end < line_end and text[end] == "." and _short_capitalised(text[start:end])
+
+
+def inside_quotation(text: str, position: int) -> bool:
+    """Whether `position` of `text` lies inside a double quotation opened before it ("…" or “…”).
+
+    A straight quote opens where a word starts after it (at the start, after a space or an
+    opening bracket or dash) and closes elsewhere, so the end of a quotation begun in an earlier
+    sentence ('… other countries," Biden said') opens none. Single quotes are left out, as an
+    apostrophe looks the same."""
+    depth = 0
+    for at in range(position):
+        mark = text[at]
+        if mark == '"':
+            starts_a_word = at == 0 or text[at - 1].isspace() or text[at - 1] in "([{—–-"
+            opens = starts_a_word and text[at + 1 : at + 2].strip() != ""
+        elif mark in "“”":
+            opens = mark == "“"
+        else:
+            continue
+        depth = depth + 1 if opens else max(0, depth - 1)
+    return depth > 0
 
 
 def sentences(text: str) -> list[str]:

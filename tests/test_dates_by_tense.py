@@ -183,3 +183,10 @@ def test_an_event_is_told_in_a_sentence_that_stands_alone_when_one_gives_it(nlp:
     facts = read_facts([leaning, alone], nlp, {1: "2024-12-06", 2: "2024-12-06"}, None)
     [event] = build_timeline([leaning, alone], facts, np.ones((2, 2)), BriefSettings())
     assert (event.event, event.citations) == (alone.text, (1, 2))
+
+
+def test_a_date_written_into_a_quotation_is_in_square_brackets(nlp: Pipeline) -> None:
+    claim = Claim(1, 'Biden said he expects "a significant de-escalation today on the path to a ceasefire," aides said')
+    facts = read_facts([claim], nlp, {1: "2021-05-19"}, None)
+    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)[0].text
+    assert '"a significant de-escalation today [May 19] on the path' in shown

@@ -92,6 +92,15 @@ def test_a_title_held_then_does_not_conflict_with_former(nlp: Pipeline) -> None:
     assert then.former and not roles_conflict(then, former)
 
 
+def test_a_description_inside_a_quotation_is_no_role(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, 'Tomas Berg is "the new face of the Liberal Party," his campaign said.')
+    assert fact.roles == []
+
+
+def test_a_description_outside_a_quotation_is_a_role(nlp: Pipeline) -> None:
+    assert role(nlp, "Tomas Berg is the new leader of the Liberal Party, his campaign said.").head == "leader"
+
+
 def test_a_title_that_dates_an_era_is_no_role(nlp: Pipeline) -> None:
     [fact] = facts_of(nlp, "Both officials were appointed under Finance Minister Tomas Berg, a Republican.")
     assert not [r for r in fact.roles if r.head == "minister"]
@@ -184,12 +193,18 @@ def test_two_counts_of_the_same_thing_differ(nlp: Pipeline) -> None:
     assert found.label == "update"
 
 
+def test_a_plural_title_gives_each_person_the_singular_office(nlp: Pipeline) -> None:
+    assert role(nlp, "GOP Sens. Tomas Berg and Ana Ruiz voted against the bill.").description == "GOP senator"
+
+
 def test_an_abbreviated_title_is_spelled_out() -> None:
     from rag.brief.roles import _spelled_out
 
     assert _spelled_out("state Sen.") == "state senator"
     assert _spelled_out("Lt. Gov.") == "lieutenant governor"
     assert _spelled_out("harbour master") == "harbour master"
+    assert _spelled_out("Lt. Col") == "lieutenant colonel"  # the parse split its last full stop off
+    assert _spelled_out("chair of the SEC") == "chair of the SEC"
 
 
 def test_an_honorific_is_no_role_and_the_apposition_is() -> None:
@@ -285,3 +300,8 @@ def test_a_short_given_name_outside_the_name_is_no_part_of_the_title(nlp: Pipeli
         "Harbor County District Attorney Cy Blackwood Jr.'s office has been investigating potential fraud.",
     )
     assert {r.description for f in facts for r in f.roles} == {"Harbor County District Attorney"}
+
+
+def test_an_abbreviated_title_names_the_office_its_full_word_does(nlp: Pipeline) -> None:
+    abbreviated, written = role(nlp, "Sens. Tomas Berg and Ana Ruiz spoke."), role(nlp, "Senator Tomas Berg spoke.")
+    assert abbreviated.head == written.head == "senator"

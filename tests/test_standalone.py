@@ -70,6 +70,10 @@ def test_the_end_of_a_quotation_with_its_speaker_stands_alone(nlp: Pipeline) -> 
     assert alone(nlp, "Each day brings added risk to our crews,” Mayor Ana Ruiz said on Tuesday (March 11).")
 
 
+def test_a_relative_day_in_a_quotation_stands_alone_with_its_date_in_square_brackets(nlp: Pipeline) -> None:
+    assert alone(nlp, 'Mayor Ana Ruiz said the crews "will be back tomorrow [March 12] at dawn."')
+
+
 def test_a_possessive_relative_day_stands_alone_with_its_date(nlp: Pipeline) -> None:
     assert alone(nlp, "The budget passed in Tuesday's (March 11) vote.")
 

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rag.text import _fold, content_words, normalize, sentence_spans, sentences
+from rag.text import _fold, content_words, inside_quotation, normalize, sentence_spans, sentences
 
 
 def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
@@ -10,6 +10,14 @@ def test_splits_on_sentence_ends_but_not_abbreviations() -> None:
         "Mr. Smith met U.S. officials on Jan. 5.",
         "They agreed.",
         "Then Dr. Who left.",
+    ]
+
+
+def test_a_plural_title_before_names_does_not_end_a_sentence() -> None:
+    text = "Pelosi said Reps. Jim Banks and Jim Jordan could not serve. Sens. Joe Manchin and Kyrsten Sinema agreed."
+    assert sentences(text) == [
+        "Pelosi said Reps. Jim Banks and Jim Jordan could not serve.",
+        "Sens. Joe Manchin and Kyrsten Sinema agreed.",
     ]
 
 
@@ -66,3 +74,20 @@ def test_ascii_text_normalises_as_the_general_folding_does(text: str) -> None:
 
 def test_accents_and_curly_quotes_are_folded() -> None:
     assert normalize("Café  “Élan” Musk’s") == 'cafe "elan" musk\'s'
+
+
+def test_a_place_between_opening_and_closing_quotes_is_inside_a_quotation() -> None:
+    text = 'She said "we will be back today at dawn" and left.'
+    assert inside_quotation(text, text.index("today"))
+    assert not inside_quotation(text, text.index("left"))
+
+
+def test_the_end_of_a_quotation_begun_in_an_earlier_sentence_opens_none() -> None:
+    text = 'The doses go to other countries," Biden said on Monday.'
+    assert not inside_quotation(text, text.index("Monday"))
+
+
+def test_curly_quotes_open_and_close_by_their_shape() -> None:
+    text = "“We won,” she said, “and today we rest.”"
+    assert inside_quotation(text, text.index("today"))
+    assert not inside_quotation(text, text.index("she"))

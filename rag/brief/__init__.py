@@ -53,6 +53,7 @@ from rag.llm import LLM
 from rag.nlp import Pipeline
 from rag.store.filters import Filters
 from rag.store.protocol import IndexStore
+from rag.text import inside_quotation
 
 
 def _nothing_to_brief(store: IndexStore, topic: str | None, filters: Filters, doc_ids: Sequence[str] | None) -> str:
@@ -85,9 +86,11 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
             if text[after : after + 2] in ("'s", "’s"):  # "Tuesday's (June 29) vote", not "Tuesday (June 29)'s"
                 after = cursor = after + 2
             if mention.precision == "day" and RELATIVE_DAYS & set(re.findall(r"[a-z]+", mention.text.lower())):
-                if text[after : after + 2] != " (":  # not dated already
+                if text[after : after + 2] not in (" (", " ["):  # not dated already
                     day = dt.date.fromisoformat(mention.date)
-                    text = f"{text[:after]} ({day:%B} {day.day}){text[after:]}"
+                    # Inside a quotation, in square brackets: the words in brackets are not the speaker's.
+                    opening, closing = "[]" if inside_quotation(text, after) else "()"
+                    text = f"{text[:after]} {opening}{day:%B} {day.day}{closing}{text[after:]}"
         shown.append(Statement(text, statement.citations))
     return shown
 

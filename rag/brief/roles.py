@@ -11,16 +11,20 @@ from typing import Any
 from nicknames import NickNamer
 
 from rag.brief.names import one_given_name
-from rag.text import normalize
+from rag.text import inside_quotation, normalize
 
 _FORMER = re.compile(r"^(?:former|ex|then)$|^ex-", re.IGNORECASE)
 # How English news abbreviates the titles it writes before names (AP style), and the honorifics
-# that name no office at all.
+# that name no office at all. A plural title names each of the people it comes before by the
+# singular ("Sens. Joe Manchin and Kyrsten Sinema": each a senator).
 _TITLE_ABBREVIATIONS = {
     "sen.": "senator",
+    "sens.": "senator",
     "rep.": "representative",
+    "reps.": "representative",
     "gov.": "governor",
-    "lt. gov.": "lieutenant governor",
+    "govs.": "governor",
+    "gens.": "general",
     "gen.": "general",
     "lt.": "lieutenant",
     "col.": "colonel",
@@ -68,6 +72,7 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
         t
         for t in _title_before(entity)
         if t.text not in name.split()
+        and not t.is_punct  # "Sens" "." when the parse splits off a plural title's full stop
         and t.lower_ not in _HONORIFICS
         and not (nicknames is not None and t.pos_ == "PROPN" and one_given_name(t.text, given, nicknames))
     ]
@@ -84,18 +89,18 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
         return _role(name, [*title, *written_in], written_in[-1])
     if (apposed := apposed_role(entity, name)) is not None:
         return apposed
-    if root.dep_ == "appos" and _is_office(root.head):
+    if root.dep_ == "appos" and _is_described(root.head):
         return _role(name, [t for t in _phrase(root.head) if t.i < entity.start or t.i >= entity.end], root.head)
     verb = root.head
     if root.dep_ == "nsubj":
         for child in verb.children:
-            if verb.pos_ == "AUX" and child.dep_ == "attr" and _is_office(child):
+            if verb.pos_ == "AUX" and child.dep_ == "attr" and _is_described(child):
                 return _role(name, _phrase(child), child)
             # "served as", "was sworn in as": right after its verb; further on, "as" opens a
             # clause of its own ("has a reputation …, as a senator who accused him found").
             if child.dep_ == "prep" and child.lower_ == "as" and verb.pos_ == "VERB" and child.i - verb.i <= 2:
                 for target in child.children:
-                    if target.dep_ == "pobj" and _is_office(target):
+                    if target.dep_ == "pobj" and _is_described(target):
                         return _role(name, _phrase(target), target)
     return None
 
@@ -106,9 +111,15 @@ def apposed_role(entity: Any, name: str) -> Role | None:
     for child in entity.root.children:
         between = [t.text for t in child.doc[entity.end : child.left_edge.i]]
         bracketed = between.count("(") > between.count(")")
-        if child.dep_ == "appos" and not bracketed and _is_office(child):
+        if child.dep_ == "appos" and not bracketed and _is_described(child):
             return _role(name, _phrase(child), child)
     return None
+
+
+def _is_described(token: Any) -> bool:
+    """An office the outlet gives in its own words: one inside a quotation is what someone said
+    of the person ("he was “the new face of the Democratic Party”"), not a role they hold."""
+    return _is_office(token) and not inside_quotation(token.doc.text, token.idx)
 
 
 def _office_of(title: list[Any]) -> Any | None:
@@ -158,7 +169,10 @@ def _title_before(entity: Any) -> list[Any]:
 def _is_office(token: Any) -> bool:
     """An office is named by a common noun ("spokesman", "chair"); a title written as a proper
     noun ("President", "Sen.") counts when it is not itself part of a named entity. A plural
-    ("women", "Democrats") is no one person's office."""
+    ("women", "Democrats") is no one person's office, but an abbreviated title is one ("Sens.",
+    which names each of the people it comes before)."""
+    if token.lower_.rstrip(".") + "." in _TITLE_ABBREVIATIONS:
+        return not token.ent_type_
     if token.tag_ in ("NNS", "NNPS"):
         return False
     if token.pos_ == "NOUN":
@@ -196,16 +210,22 @@ def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
         if w.i != head.i and not _FORMER.search(w.text) and w.pos_ in ("ADJ", "NOUN") and not w.ent_type_
     )
     rank = frozenset(normalize(w.text) for w in words if w.ent_type_ == "ORDINAL")
-    return Role(name, description, _office_word(head.text), former, modifiers, rank)
+    # The office spelled out, so that "Sen." and "senator" name one office.
+    return Role(name, description, _office_word(_spelled_out(head.text)), former, modifiers, rank)
 
 
 def _spelled_out(description: str) -> str:
-    """ "state Sen." → "state senator", "Lt. Gov." → "lieutenant governor"."""
-    lowered = description.lower()
-    for short, full in sorted(_TITLE_ABBREVIATIONS.items(), key=lambda item: -len(item[0])):
-        if lowered == short or lowered.endswith(" " + short):
-            return description[: len(description) - len(short)] + full
-    return description
+    """ "state Sen." → "state senator", "Lt. Gov." → "lieutenant governor"; the last word also
+    when the parse split its full stop off as a token of its own ("GOP Sens", "Lt. Col"), unless
+    it is written in capitals ("the SEC")."""
+    words = description.split(" ")
+    spelled = []
+    for position, word in enumerate(words):
+        full = _TITLE_ABBREVIATIONS.get(word.lower())
+        if full is None and position == len(words) - 1 and not word.endswith(".") and not word.isupper():
+            full = _TITLE_ABBREVIATIONS.get(word.lower() + ".")
+        spelled.append(full if full is not None else word)
+    return " ".join(spelled)
 
 
 def _office_word(text: str) -> str:

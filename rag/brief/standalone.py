@@ -28,9 +28,10 @@ _PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "her
 _SINGULAR = frozenset({"NN", "NNP"})  # Penn tags of a singular noun and a singular proper noun
 _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # A day named relative to the article, with no date written after it (past its possessive or time of day),
-# in brackets or as the month and day it falls on ("Tuesday, March 3", "Tuesday in March 2020").
+# in brackets (square ones inside a quotation) or as the month and day it falls on ("Tuesday, March 3",
+# "Tuesday in March 2020").
 _RELATIVE_DAY = re.compile(
-    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(['’]s)?(\s+(morning|afternoon|evening|night))?\s*\()"
+    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(['’]s)?(\s+(morning|afternoon|evening|night))?\s*[(\[])"
     rf"(?!,?\s+(in\s+)?({'|'.join(MONTHS)})[a-z]*\.?\s+\d)",
     re.IGNORECASE,
 )
