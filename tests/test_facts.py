@@ -97,6 +97,11 @@ def test_a_description_inside_a_quotation_is_no_role(nlp: Pipeline) -> None:
     assert fact.roles == []
 
 
+def test_what_someone_only_may_be_is_no_role(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "Tomas Berg may be the new leader of the Liberal Party.")
+    assert fact.roles == []
+
+
 def test_a_description_outside_a_quotation_is_a_role(nlp: Pipeline) -> None:
     assert role(nlp, "Tomas Berg is the new leader of the Liberal Party, his campaign said.").head == "leader"
 

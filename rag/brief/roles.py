@@ -92,7 +92,8 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
     if root.dep_ == "appos" and _is_described(root.head):
         return _role(name, [t for t in _phrase(root.head) if t.i < entity.start or t.i >= entity.end], root.head)
     verb = root.head
-    if root.dep_ == "nsubj":
+    # What someone only may or could be ("Adams may be the new face of the party") is no role.
+    if root.dep_ == "nsubj" and not any(c.tag_ == "MD" for c in verb.children):
         for child in verb.children:
             if verb.pos_ == "AUX" and child.dep_ == "attr" and _is_described(child):
                 return _role(name, _phrase(child), child)
