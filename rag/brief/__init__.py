@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from nicknames import NickNamer
 
 from rag.brief.cluster import (
     centroid,
@@ -38,6 +39,7 @@ from rag.brief.compare import (
 from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.llm_steps import map_claims, reduce_summary
 from rag.brief.model import Agreement, Briefing, BriefSettings, BriefSource, Claim, Statement
+from rag.brief.names import begins_with_a_given_name
 from rag.brief.opinion import with_authors
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
@@ -93,6 +95,23 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
                     text = f"{text[:after]} {opening}{day:%B} {day.day}{closing}{text[after:]}"
         shown.append(Statement(text, statement.citations))
     return shown
+
+
+def people_named_in(
+    statements: Sequence[Statement | Agreement], claims: list[Claim], facts: list[ClaimFacts]
+) -> set[str]:
+    """The people that statements shown in the briefing name (as the claims they quote name
+    them) in full, with a given name first: a name the recogniser alone calls a person, in one
+    sentence, may be a street or a school."""
+    by_text = {claim.text: fact for claim, fact in zip(claims, facts, strict=True)}
+    nicknames = NickNamer()
+    return {
+        person
+        for statement in statements
+        if (fact := by_text.get(statement.text))
+        for person in fact.people
+        if begins_with_a_given_name(person, nicknames)
+    }
 
 
 def cited_as_agreed(
@@ -191,10 +210,11 @@ def build_briefing(
         + attribution_conflicts(relevant, facts, dates_by_key)
     )
     timeline = build_timeline(relevant, facts, similarity, settings)
-    people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies)
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
     one_fact = same_figures(facts, shown, settings) | grouped_as_one_fact(clusters, len(relevant))
     summary = summarize_claims(relevant, shown, settings, facts, one_fact)
+    named = people_named_in([*summary, *agreements, *single], relevant, facts)
+    people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies, named)
     summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
     summary, single = with_authors(summary, sources), with_authors(single, sources)
     if llm is not None:

@@ -167,6 +167,15 @@ def person_aliases(docs: Iterable[Any], nicknames: NickNamer | None = None) -> d
     return aliases
 
 
+def begins_with_a_given_name(name: str, nicknames: NickNamer) -> bool:
+    """Whether a name of two words or more starts with a given name the `nicknames` table knows:
+    "Maggie Nichols", not "Quarry Lane" or "Juniper Hill Elementary" (which the recogniser may
+    take for people). The table knows common given names only, so this is a test to pass, not
+    one to fail."""
+    words = name_words(name)
+    return len(words) >= 2 and _given_name(words[0], nicknames)
+
+
 def _given_name(word: str, nicknames: NickNamer) -> bool:
     """A given name the `nicknames` table knows, as a name or as a nickname of one."""
     return bool(nicknames.nicknames_of(word) or nicknames.canonicals_of(word))

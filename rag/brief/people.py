@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 
 from rag.brief.facts import ClaimFacts
 from rag.brief.model import Claim, Discrepancy, PersonEntry, Statement
@@ -14,9 +15,11 @@ def person_entries(
     facts: list[ClaimFacts],
     by_person: dict[str, dict[Role, list[int]]],
     discrepancies: list[Discrepancy],
+    shown: Collection[str] = (),
 ) -> list[PersonEntry]:
-    """Each person described by a source, quoted, or named by at least two, with every
-    description and the articles giving it; people with conflicting titles are flagged."""
+    """Each person described by a source, quoted, named by at least two, or named in what the
+    briefing shows (`shown`), with every description and the articles giving it; people with
+    conflicting titles are flagged."""
     conflicted = {d.about.removesuffix("'s title") for d in discrepancies if d.kind == "title"}
     articles: dict[str, set[int]] = {}
     mentions: Counter[str] = Counter()
@@ -28,7 +31,7 @@ def person_entries(
     entries = []
     for person, _ in sorted(mentions.items(), key=lambda item: (-len(articles[item[0]]), -item[1], item[0])):
         descriptions = by_person.get(person, {})
-        if not descriptions and len(articles[person]) < 2 and person not in speakers:
+        if not descriptions and len(articles[person]) < 2 and person not in speakers and person not in shown:
             continue
         statements = tuple(
             Statement(role.description, tuple(sorted(keys)))

@@ -1,0 +1,44 @@
+"""People lists everyone the briefing's own sentences name in full, not only those described,
+quoted or named by two articles: a reader meets them in the summary and asks who they are."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.brief import people_named_in
+from rag.brief.facts import read_facts
+from rag.brief.model import Claim, Statement
+from rag.brief.people import person_entries
+from rag.nlp import Pipeline
+
+SENTENCE = "Maggie Nichols testified for an hour near Quarry Lane."
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Pipeline:
+    return Pipeline()
+
+
+def test_someone_named_once_in_a_shown_sentence_is_listed(nlp: Pipeline) -> None:
+    claims = [Claim(1, SENTENCE)]
+    facts = read_facts(claims, nlp, {1: "2021-09-15"}, None)
+    shown = people_named_in([Statement(SENTENCE, (1,))], claims, facts)
+    listed = person_entries(claims, facts, {}, [], shown)
+    assert "Maggie Nichols" in [entry.name for entry in listed]
+
+
+def test_someone_named_once_in_no_shown_sentence_is_not_listed(nlp: Pipeline) -> None:
+    claims = [Claim(1, SENTENCE)]
+    facts = read_facts(claims, nlp, {1: "2021-09-15"}, None)
+    assert person_entries(claims, facts, {}, []) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Residents of Quarry Lane said the water was brown.", "Firefighter Patrick said the blaze spread fast."],
+)
+def test_a_name_without_a_given_name_first_is_not_taken_for_someone_shown(nlp: Pipeline, sentence: str) -> None:
+    claims = [Claim(1, sentence)]
+    facts = read_facts(claims, nlp, {1: "2021-09-15"}, None)
+    assert facts[0].people  # the recogniser takes it for a person
+    assert people_named_in([Statement(sentence, (1,))], claims, facts) == set()
