@@ -4,6 +4,7 @@ quoted or named by two articles: a reader meets them in the summary and asks who
 from __future__ import annotations
 
 import pytest
+from nicknames import NickNamer
 
 from rag.brief import people_named_in
 from rag.brief.facts import read_facts
@@ -22,7 +23,7 @@ def nlp() -> Pipeline:
 def test_someone_named_once_in_a_shown_sentence_is_listed(nlp: Pipeline) -> None:
     claims = [Claim(1, SENTENCE)]
     facts = read_facts(claims, nlp, {1: "2021-09-15"}, None)
-    shown = people_named_in([Statement(SENTENCE, (1,))], claims, facts)
+    shown = people_named_in([Statement(SENTENCE, (1,))], claims, facts, NickNamer())
     listed = person_entries(claims, facts, {}, [], shown)
     assert "Maggie Nichols" in [entry.name for entry in listed]
 
@@ -41,4 +42,4 @@ def test_a_name_without_a_given_name_first_is_not_taken_for_someone_shown(nlp: P
     claims = [Claim(1, sentence)]
     facts = read_facts(claims, nlp, {1: "2021-09-15"}, None)
     assert facts[0].people  # the recogniser takes it for a person
-    assert people_named_in([Statement(sentence, (1,))], claims, facts) == set()
+    assert people_named_in([Statement(sentence, (1,))], claims, facts, NickNamer()) == set()

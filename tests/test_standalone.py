@@ -70,16 +70,21 @@ def test_the_end_of_a_quotation_with_its_speaker_stands_alone(nlp: Pipeline) -> 
     assert alone(nlp, "Each day brings added risk to our crews,” Mayor Ana Ruiz said on Tuesday (March 11).")
 
 
-def test_a_relative_day_in_a_quotation_stands_alone_with_its_date_in_square_brackets(nlp: Pipeline) -> None:
-    assert alone(nlp, 'Mayor Ana Ruiz said the crews "will be back tomorrow [March 12] at dawn."')
-
-
-def test_a_possessive_relative_day_stands_alone_with_its_date(nlp: Pipeline) -> None:
-    assert alone(nlp, "The budget passed in Tuesday's (March 11) vote.")
-
-
-def test_a_relative_day_with_its_month_and_year_stands_alone(nlp: Pipeline) -> None:
-    assert alone(nlp, "Hervis Rogers voted on Super Tuesday in March 2020 after a six-hour wait.")
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("The budget passed in Tuesday's (March 11) vote.", id="after its possessive"),
+        pytest.param(
+            'Mayor Ana Ruiz said the crews "will be back tomorrow [March 12] at dawn."',
+            id="in square brackets inside a quotation",
+        ),
+        pytest.param(
+            "Hervis Rogers voted on Super Tuesday in March 2020 after a six-hour wait.", id="as its month and year"
+        ),
+    ],
+)
+def test_a_relative_day_with_its_date_written_stands_alone(nlp: Pipeline, text: str) -> None:
+    assert alone(nlp, text)
 
 
 @pytest.mark.parametrize(

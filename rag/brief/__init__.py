@@ -98,13 +98,12 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
 
 
 def people_named_in(
-    statements: Sequence[Statement | Agreement], claims: list[Claim], facts: list[ClaimFacts]
+    statements: Sequence[Statement | Agreement], claims: list[Claim], facts: list[ClaimFacts], nicknames: NickNamer
 ) -> set[str]:
     """The people that statements shown in the briefing name (as the claims they quote name
     them) in full, with a given name first: a name the recogniser alone calls a person, in one
     sentence, may be a street or a school."""
     by_text = {claim.text: fact for claim, fact in zip(claims, facts, strict=True)}
-    nicknames = NickNamer()
     return {
         person
         for statement in statements
@@ -195,7 +194,8 @@ def build_briefing(
     vectors = vectors[keep]
     similarity = vectors @ vectors.T
     reference_year = reference_year_of(dates_by_key.values())
-    every_fact = read_facts(claims, nlp, dates_by_key, reference_year)  # People: everyone the articles name
+    nicknames = NickNamer()  # its table is read once a briefing (8 ms)
+    every_fact = read_facts(claims, nlp, dates_by_key, reference_year, nicknames)  # People: everyone named
     facts = [every_fact[i] for i in keep]
     support_settings = SupportSettings()
     anchored = same_figures(facts, similarity, settings) | same_particulars(relevant, facts, similarity, settings)
@@ -213,7 +213,7 @@ def build_briefing(
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
     one_fact = same_figures(facts, shown, settings) | grouped_as_one_fact(clusters, len(relevant))
     summary = summarize_claims(relevant, shown, settings, facts, one_fact)
-    named = people_named_in([*summary, *agreements, *single], relevant, facts)
+    named = people_named_in([*summary, *agreements, *single], relevant, facts, nicknames)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies, named)
     summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
     summary, single = with_authors(summary, sources), with_authors(single, sources)

@@ -89,10 +89,14 @@ class ClaimFacts:
 
 
 def read_facts(
-    claims: Sequence[Claim], nlp: Pipeline, dates_by_key: dict[int, str | None], reference_year: int | None
+    claims: Sequence[Claim],
+    nlp: Pipeline,
+    dates_by_key: dict[int, str | None],
+    reference_year: int | None,
+    nicknames: NickNamer | None = None,
 ) -> list[ClaimFacts]:
     docs = nlp.parse([c.text for c in claims])
-    nicknames = NickNamer()  # its table is read once a briefing (8 ms)
+    nicknames = nicknames or NickNamer()  # its table is read once a briefing (8 ms)
     aliases = person_aliases((doc for doc in docs), nicknames)
     resolver = DateResolver()
     found = []
