@@ -222,10 +222,12 @@ def answer_messages(prompts: Prompts, question: str, context: PackedContext) -> 
 
 @dataclass(frozen=True)
 class BriefPrompts:
-    """Templates of the LLM briefing: map (claims per article) and reduce (the summary)."""
+    """Templates of the LLM briefing: map (claims per article), compare (where the articles
+    differ) and reduce (the summary)."""
 
     map: Template
     reduce: Template
+    compare: Template
     budget: int = 6000
     cache: Path | None = None
 
@@ -234,6 +236,7 @@ class BriefPrompts:
         return cls(
             map=load_template("brief_map", {"title", "outlet", "date", "text"}, directory),
             reduce=load_template("brief_reduce", {"topic", "agreements", "discrepancies"}, directory),
+            compare=load_template("brief_compare", {"articles"}, directory),
             cache=cache,
         )
 
@@ -241,6 +244,15 @@ class BriefPrompts:
         text = _fit(text, self.budget, self.cache)
         content = self.map.render(title=source.title, outlet=source.source or "", date=source.date or "", text=text)
         return [{"role": "user", "content": content}]
+
+    def compare_messages(self, sentences: dict[int, tuple[str, list[str]]]) -> list[dict[str, str]]:
+        """`sentences`: each article's key, its outlet and the sentences to compare."""
+        share = self.budget // max(1, len(sentences))  # every article gets its say, however long the others
+        articles = "\n\n".join(
+            f"[{key}] {outlet}\n" + _fit("\n".join(f"- {s}" for s in said), share, self.cache)
+            for key, (outlet, said) in sentences.items()
+        )
+        return [{"role": "user", "content": self.compare.render(articles=articles)}]
 
     def reduce_messages(self, topic: str | None, agreements: Any, discrepancies: Any) -> list[dict[str, str]]:
         agreed = (

@@ -155,12 +155,17 @@ def test_the_llm_path_maps_claims_as_validated_json_and_retries(seed_index_maste
                     {"claims": [{"text": first, "quote": first}, {"text": "Invented", "quote": "never said this"}]}
                 )
             )
+        firsts = [json.loads(r)["claims"][0]["quote"] for r in replies[1::2]]
+        sides = [{"key": key, "quote": quote} for key, quote in enumerate(firsts[:2], start=1)]
+        replies.append(json.dumps({"differences": [{"kind": "framing", "about": "the offer", "sides": sides}]}))
         replies.append("Russia offered Musk asylum [1][2].")
         scripted = ScriptedLLM(list(replies), name="openai")
         briefing = build_briefing(store, CachingEmbedder(minilm), llm=scripted, prompts=BriefPrompts.load())
-    assert len(scripted.calls) == 2 * len(texts) + 1
+    assert len(scripted.calls) == 2 * len(texts) + 2
     assert "That reply was invalid" in scripted.calls[1][-1]["content"]
     assert all("Invented" not in a.text for a in briefing.agreements)
+    [framing] = [d for d in briefing.discrepancies if d.kind == "framing"]
+    assert {p.citations for p in framing.positions} == {(1,), (2,)}
     assert briefing.summary
 
 

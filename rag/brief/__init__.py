@@ -4,8 +4,9 @@ what only one reports, when things happened, and who is who according to whom.
 The offline path builds everything from the sentences themselves: claims are clustered across
 articles by embedding similarity (checked for word overlap), and compared slot by slot for
 negations, numbers, people's titles and quote attributions. With an LLM, a map step extracts
-claims per article as validated JSON and a reduce step writes the summary; both are checked
-against the articles the same way.
+claims per article as validated JSON, a compare step finds where the articles differ (opposing
+evaluations of one event, denials worded apart from what they deny, causes), and a reduce step
+writes the summary; all are checked against the articles.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from rag.brief.compare import (
     title_conflicts,
 )
 from rag.brief.facts import ClaimFacts, read_facts
-from rag.brief.llm_steps import map_claims, reduce_summary
+from rag.brief.llm_steps import compare_outlets, map_claims, new_differences, reduce_summary
 from rag.brief.model import Agreement, Briefing, BriefSettings, BriefSource, Claim, Statement
 from rag.brief.names import begins_with_a_given_name
 from rag.brief.opinion import with_authors
@@ -209,6 +210,8 @@ def build_briefing(
         + number_conflicts(relevant, facts, similarity, settings, dates_by_key, embedder)
         + attribution_conflicts(relevant, facts, dates_by_key)
     )
+    if llm is not None:  # what the parse cannot read: opposing evaluations, denials in other words
+        discrepancies += new_differences(compare_outlets(llm, prompts, sources, relevant, texts), discrepancies)
     timeline = build_timeline(relevant, facts, similarity, settings)
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
     one_fact = same_figures(facts, shown, settings) | grouped_as_one_fact(clusters, len(relevant))

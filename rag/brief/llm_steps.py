@@ -1,4 +1,5 @@
-"""With an LLM: claims per article (map) and the summary from the findings (reduce), checked against the articles."""
+"""With an LLM: claims per article (map), where the articles differ (compare) and the summary
+from the findings (reduce), each checked against the articles."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from rag.cite import SupportSettings, parse_citations, support
 from rag.embed import Embedder
 from rag.llm import LLM, LLMError
 from rag.text import normalize
+from rag.types import update_or_contradiction
 
+# What the compare step may find: what the offline comparison cannot read from the parse
+# (opposing evaluations, a denial worded apart from what it denies, a cause) and the rest.
+DIFFERENCE_KINDS = frozenset({"framing", "denial", "number", "cause", "timing"})
+_DIFFERENCES_SCHEMA_HINT = (
+    '{"differences": [{"kind": "framing", "about": "...", "sides": [{"key": 1, "quote": "exact sentence"}]}]}'
+)
 _CLAIMS_SCHEMA_HINT = '{"claims": [{"text": "...", "quote": "exact sentence from the article"}]}'
 
 
@@ -86,3 +94,89 @@ def reduce_summary(
         if verified:
             statements.append(Statement(sentence.text, verified))
     return statements
+
+
+def compare_outlets(
+    llm: LLM,
+    prompts: Any,
+    sources: tuple[BriefSource, ...],
+    claims: list[Claim],
+    texts: dict[int, str],
+) -> list[Discrepancy]:
+    """Where the articles differ, as the model reads their claims: each side a sentence found
+    word for word in its article, the sides of a difference from two articles or more. A side
+    that is not in its article is dropped, and a difference left with one article with it."""
+    said: dict[int, list[str]] = {}
+    for claim in claims:
+        sentence = claim.quote or claim.text
+        if sentence not in said.setdefault(claim.key, []):
+            said[claim.key].append(sentence)
+    if len(said) < 2:
+        return []
+    outlets = {s.key: s.source or s.title for s in sources}
+    dates = {s.key: s.date for s in sources}
+    messages = prompts.compare_messages({key: (outlets.get(key, ""), lines) for key, lines in said.items()})
+    for _attempt in range(3):
+        reply = llm.complete(messages)
+        found, problem = _validate_differences(reply, texts)
+        if problem is None:
+            return [Discrepancy(about, kind, _label(kind, sides, dates), sides) for kind, about, sides in found]
+        messages = [
+            *messages,
+            {"role": "assistant", "content": reply},
+            {
+                "role": "user",
+                "content": f"That reply was invalid: {problem}. Reply with JSON only, "
+                f"exactly in the form {_DIFFERENCES_SCHEMA_HINT}.",
+            },
+        ]
+    raise LLMError("the model gave no valid comparison of the articles after 3 tries")
+
+
+def _label(kind: str, sides: tuple[Statement, ...], dates: dict[int, str | None]) -> str:
+    """Opposing evaluations contradict each other whenever they were written; the rest may be
+    an update, a later report that changes the story."""
+    if kind == "framing":
+        return "contradiction"
+    return update_or_contradiction([[dates.get(k) for k in side.citations] for side in sides])
+
+
+def new_differences(found: list[Discrepancy], known: list[Discrepancy]) -> list[Discrepancy]:
+    """The differences in `found` that none in `known` already shows: the same sentences, the
+    same sides."""
+    shown = [{normalize(p.text) for p in d.positions} for d in known]
+    return [d for d in found if not any({normalize(p.text) for p in d.positions} <= seen for seen in shown)]
+
+
+def _validate_differences(
+    reply: str, texts: dict[int, str]
+) -> tuple[list[tuple[str, str, tuple[Statement, ...]]], str | None]:
+    """Parse and check a compare reply: (kind, about, sides) of each difference that holds."""
+    match = re.search(r"\{.*\}", reply, re.DOTALL)
+    if not match:
+        return [], "no JSON object found"
+    try:
+        data = json.loads(match.group(0))
+    except json.JSONDecodeError as exc:
+        return [], f"invalid JSON ({exc.msg})"
+    items = data.get("differences") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return [], "'differences' must be a list"
+    normal_texts = {key: normalize(text) for key, text in texts.items()}
+    kept = []
+    for item in items:
+        if not (isinstance(item, dict) and isinstance(item.get("about"), str) and isinstance(item.get("sides"), list)):
+            return [], "each difference needs a string 'about' and a list 'sides'"
+        if item.get("kind") not in DIFFERENCE_KINDS:
+            return [], f"'kind' must be one of {', '.join(sorted(DIFFERENCE_KINDS))}"
+        by_quote: dict[str, set[int]] = {}
+        for side in item["sides"]:
+            if not isinstance(side, dict) or not isinstance(side.get("quote"), str) or type(side.get("key")) is not int:
+                return [], "each side needs an integer 'key' and a string 'quote'"
+            quote, key = side["quote"].strip(), side["key"]
+            if key in normal_texts and normalize(quote) and normalize(quote) in normal_texts[key]:
+                by_quote.setdefault(quote, set()).add(key)
+        if len({k for keys in by_quote.values() for k in keys}) >= 2 and item["about"].strip():
+            sides = tuple(Statement(quote, tuple(sorted(keys))) for quote, keys in by_quote.items())
+            kept.append((item["kind"], item["about"].strip(), sides))
+    return kept, None
