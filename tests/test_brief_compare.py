@@ -2,8 +2,14 @@
 evaluations, denials worded apart from what they deny), every side checked against its article."""
 
 import json
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import ROOT
+from fake_openai import running_server
+from typer.testing import CliRunner
 
 from rag.brief.llm_steps import compare_outlets, new_differences
 from rag.brief.model import BriefSource, Claim, Discrepancy, Statement
@@ -11,6 +17,7 @@ from rag.llm import LLMError
 from rag.llm.protocol import ScriptedLLM
 from rag.prompt import BriefPrompts
 
+FIXTURE = ROOT / "tests" / "fixtures" / "briefings"
 PRAISE = "The vote marks a cautious, evidence-based shift toward sending the right responder."
 SCORN = "The decision amounts to defunding the police under a gentler name."
 ACCUSED = "The lawsuit accuses Whitcombe of billing uninsured patients five times what insurers pay."
@@ -103,3 +110,60 @@ def test_a_difference_the_parse_already_found_is_not_listed_twice() -> None:
     same = Discrepancy("overcharging", "denial", "update", (Statement(ACCUSED, (1,)), Statement(REJECTED, (2,))))
     other = Discrepancy("the closure", "framing", "contradiction", (Statement(PRAISE, (1,)), Statement(SCORN, (2,))))
     assert new_differences([same, other], [offline]) == [other]
+
+
+@pytest.mark.integration
+def test_a_story_eval_with_a_writing_model_scores_the_models_briefings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rag eval` of a story set with `--backend openai` briefs each story with the model, so a
+    framing only the model finds counts towards disagreement recall."""
+    from rag.brief import claim_sentences
+    from rag.cli import app
+
+    story = json.loads((FIXTURE / "stories.jsonl").read_text().splitlines()[0])
+    [framing] = [d for d in story["disagreements"] if d["kind"] == "framing"]
+    corpus = [
+        r
+        for r in map(json.loads, (FIXTURE / "corpus.jsonl").read_text().splitlines())
+        if r["id"] in story["article_ids"]
+    ]
+    (tmp_path / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in corpus))
+    (tmp_path / "questions.jsonl").write_text("")
+    (tmp_path / "stories.jsonl").write_text(json.dumps(story) + "\n")
+
+    def model(payload: dict[str, Any]) -> str:
+        prompt = payload["messages"][-1]["content"]
+        if "<article" in prompt:  # map: every sentence a claim
+            text = prompt.split("<article", 1)[1].split(">", 1)[1].rsplit("</article>", 1)[0]
+            return json.dumps({"claims": [{"text": s, "quote": s} for s in claim_sentences(text)[:25]]})
+        if '"differences"' in prompt:  # compare: the labelled framing, each side under its key
+            blocks = re.findall(r"^\[(\d+)\] [^\n]*\n((?:- [^\n]*\n?)*)", prompt, re.MULTILINE)
+            sides = [
+                {"key": int(key), "quote": s["quote"]}
+                for s in framing["sides"]
+                for key, said in blocks
+                if s["quote"] in said
+            ]
+            return json.dumps({"differences": [{"kind": "framing", "about": framing["about"], "sides": sides}]})
+        return "The council voted to close the precinct [1][2]."
+
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    with running_server() as server:
+        server.reply_fn = model
+        args = [
+            "eval",
+            str(tmp_path),
+            "--json",
+            "--backend",
+            "openai",
+            "--model",
+            "test-model",
+            "--base-url",
+            server.base_url,
+        ]
+        result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    briefing = json.loads(result.stdout)["briefing"]
+    assert briefing["briefed_by"] == "openai"
+    assert briefing["editor"]["disagreement_recall"] == 1.0

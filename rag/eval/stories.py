@@ -81,12 +81,14 @@ def eval_stories(
     people: list[float] = []
     discrepancies: list[float] = []
     cited = supported = unscored = 0
+    # A story is briefed as `rag brief --story` briefs it: all of its articles, no topic to
+    # narrow them, and with the backend's model when it writes (map, compare, reduce), so that
+    # a model's briefings are measured as its users get them; offline, the same in every run.
+    writer = rag.llm if rag.llm.writes else None
+    prompts = rag.parts.brief_prompts() if writer else None
     for number, story in enumerate(stories, start=1):
-        # The offline briefing, whatever the backend: what is scored is the briefing's own
-        # selection and comparison, the same in every run. A story is briefed as `rag brief
-        # --story` briefs it: all of its articles, no topic to narrow them.
         with rag.store() as store:
-            briefing = build_briefing(store, embedder, None, doc_ids=story.article_ids)
+            briefing = build_briefing(store, embedder, None, doc_ids=story.article_ids, llm=writer, prompts=prompts)
         texts = {s.key: articles[s.article_id][0] for s in briefing.sources if s.article_id in articles}
         summary = " ".join(s.text for s in briefing.summary)
         centre = next(
@@ -120,6 +122,7 @@ def eval_stories(
             on_story(number, len(stories))
     return {
         "stories": len(stories),
+        "briefed_by": writer.name if writer else "offline",
         "without_reference_summary": unscored,  # briefed, left out of ROUGE and coverage
         "rouge": {name: _mean(values) for name, values in rouge.items()},
         "coverage": _mean(coverage),
@@ -133,6 +136,11 @@ def eval_stories(
     }
 
 
+def _briefed_by(figures: dict[str, Any]) -> str:
+    by = figures.get("briefed_by", "offline")
+    return "offline" if by == "offline" else f"with the {by} model"
+
+
 def stories_markdown(figures: dict[str, Any]) -> str:
     if not figures:
         return "no stories"
@@ -140,7 +148,7 @@ def stories_markdown(figures: dict[str, Any]) -> str:
     unscored = figures.get("without_reference_summary") or 0
     note = f" ({unscored} without a reference summary, left out of ROUGE and coverage)" if unscored else ""
     rows = [
-        f"briefings: {figures['stories']} stories{note}",
+        f"briefings: {figures['stories']} stories, briefed {_briefed_by(figures)}{note}",
         "",
         "| | ROUGE-1 | ROUGE-2 | ROUGE-L |",
         "|---|---|---|---|",
