@@ -9,6 +9,7 @@ from nicknames import NickNamer
 from rag.brief import people_named_in
 from rag.brief.facts import read_facts
 from rag.brief.model import Claim, Statement
+from rag.brief.names import begins_with_a_given_name
 from rag.brief.people import person_entries
 from rag.nlp import Pipeline
 
@@ -43,3 +44,11 @@ def test_a_name_without_a_given_name_first_is_not_taken_for_someone_shown(nlp: P
     facts = read_facts(claims, nlp, {1: "2021-09-15"}, None)
     assert facts[0].people  # the recogniser takes it for a person
     assert people_named_in([Statement(sentence, (1,))], claims, facts, NickNamer()) == set()
+
+
+def test_someone_called_by_surname_alone_elsewhere_is_listed_whatever_their_given_name(nlp: Pipeline) -> None:
+    shown = "Cori Bush arrived in Congress as an heir to Alexandria Ocasio-Cortez."
+    claims = [Claim(1, shown), Claim(1, "Bush has led a one-woman protest on the Capitol steps for days.")]
+    facts = read_facts(claims, nlp, {1: "2021-08-04"}, None)
+    assert not begins_with_a_given_name("Cori Bush", NickNamer())  # the table does not know every given name
+    assert "Cori Bush" in people_named_in([Statement(shown, (1,))], claims[:1], facts[:1], NickNamer(), facts)

@@ -99,18 +99,24 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
 
 
 def people_named_in(
-    statements: Sequence[Statement | Agreement], claims: list[Claim], facts: list[ClaimFacts], nicknames: NickNamer
+    statements: Sequence[Statement | Agreement],
+    claims: list[Claim],
+    facts: list[ClaimFacts],
+    nicknames: NickNamer,
+    every_fact: Sequence[ClaimFacts] = (),
 ) -> set[str]:
     """The people that statements shown in the briefing name (as the claims they quote name
-    them) in full, with a given name first: a name the recogniser alone calls a person, in one
-    sentence, may be a street or a school."""
+    them) in full, with a given name first, or called by their surname alone in any of the
+    articles' sentences (`every_fact`), as news calls people: a name the recogniser alone calls
+    a person, in one sentence, may be a street or a school."""
     by_text = {claim.text: fact for claim, fact in zip(claims, facts, strict=True)}
+    by_surname = {person for fact in every_fact for person in fact.by_surname}
     return {
         person
         for statement in statements
         if (fact := by_text.get(statement.text))
         for person in fact.people
-        if begins_with_a_given_name(person, nicknames)
+        if person in by_surname or begins_with_a_given_name(person, nicknames)
     }
 
 
@@ -216,7 +222,7 @@ def build_briefing(
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
     one_fact = same_figures(facts, shown, settings) | grouped_as_one_fact(clusters, len(relevant))
     summary = summarize_claims(relevant, shown, settings, facts, one_fact)
-    named = people_named_in([*summary, *agreements, *single], relevant, facts, nicknames)
+    named = people_named_in([*summary, *agreements, *single], relevant, facts, nicknames, every_fact)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies, named)
     summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
     summary, single = with_authors(summary, sources), with_authors(single, sources)

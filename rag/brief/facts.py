@@ -74,6 +74,7 @@ class ClaimFacts:
     standalone: bool = True  # makes sense without its neighbours, its relative days dated
     reaction: bool = False  # tells what someone said, not what happened
     names: frozenset[str] = frozenset()  # the people, organisations and places it names
+    by_surname: frozenset[str] = frozenset()  # the people it calls by their surname alone ("Bush" for Cori Bush)
     lengths: frozenset[str] = frozenset()  # the lengths of time it gives ("5 year" for "five years")
 
     @property
@@ -110,6 +111,8 @@ def read_facts(
             if (entity.label_ == "PERSON" or taken_for_a_name) and (name := aliases.get(person_key(entity))):
                 if name not in facts.people:
                     facts.people.append(name)
+                if entity.label_ == "PERSON" and len(name.split()) >= 2 and person_key(entity) == name.split()[-1]:
+                    facts.by_surname |= {name}
                 role = apposed_role(entity, name) if taken_for_a_name else role_of(entity, name, nicknames)
                 if role is not None:
                     facts.roles.append(role)
