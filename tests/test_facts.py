@@ -92,6 +92,17 @@ def test_a_title_held_then_does_not_conflict_with_former(nlp: Pipeline) -> None:
     assert then.former and not roles_conflict(then, former)
 
 
+def test_a_hyphenated_apposition_is_the_whole_word(nlp: Pipeline) -> None:
+    found = role(nlp, "Nicholas Colas, co-founder of DataTrek Research, said so in a note.")
+    assert found.description == "co-founder of DataTrek Research"
+
+
+def test_a_hyphenated_office_is_not_its_last_part(nlp: Pipeline) -> None:
+    vice = role(nlp, "Tomas Berg, a vice-president of the bank, spoke.")
+    president = role(nlp, "Tomas Berg, the president of the bank, spoke.")
+    assert vice.head != president.head
+
+
 def test_a_description_inside_a_quotation_is_no_role(nlp: Pipeline) -> None:
     [fact] = facts_of(nlp, 'Tomas Berg is "the new face of the Liberal Party," his campaign said.')
     assert fact.roles == []

@@ -112,9 +112,40 @@ def apposed_role(entity: Any, name: str) -> Role | None:
     for child in entity.root.children:
         between = [t.text for t in child.doc[entity.end : child.left_edge.i]]
         bracketed = between.count("(") > between.count(")")
-        if child.dep_ == "appos" and not bracketed and _is_described(child):
-            return _role(name, _phrase(child), child)
+        if child.dep_ == "appos" and not bracketed:
+            head = _hyphenated_end(child)
+            if _is_described(head):
+                return _role(name, [*child.doc[child.i : head.i], *_phrase(head)], head)
     return None
+
+
+def _hyphenated_word(token: Any) -> range:
+    """The positions of the word a token ends, hyphens and all ("vice", "-", "president"), but
+    for a prefix that dates the office ("then-President" is a president)."""
+    doc, start = token.doc, token.i
+    while (
+        start >= 2
+        and doc[start - 1].text == "-"
+        and not doc[start - 1].whitespace_
+        and not doc[start - 2].whitespace_
+        and not _FORMER.search(doc[start - 2].text)
+    ):
+        start -= 2
+    return range(start, token.i + 1)
+
+
+def _hyphenated_end(token: Any) -> Any:
+    """The last part of the word a token begins when hyphens join it to the next ones, which
+    the parse splits ("co", "-", "founder" for "co-founder"): the word's head."""
+    doc = token.doc
+    while (
+        token.i + 2 < len(doc)
+        and doc[token.i + 1].text == "-"
+        and not token.whitespace_
+        and not doc[token.i + 1].whitespace_
+    ):
+        token = doc[token.i + 2]
+    return token
 
 
 def _is_described(token: Any) -> bool:
@@ -203,16 +234,19 @@ def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
     doc = words[0].doc
     description = _spelled_out(doc.text[words[0].idx : words[-1].idx + len(words[-1].text)])
     former = any(_FORMER.search(w.text) for w in words)
+    word = _hyphenated_word(head)  # the office is the whole word: "vice-president", not "president"
     # What kind of office it is ("foreign", "defence"); a named body ("Senate", "U.S.") says
     # whose office, which outlets name in different ways, so it does not tell offices apart.
     modifiers = frozenset(
         normalize(w.text)
         for w in words
-        if w.i != head.i and not _FORMER.search(w.text) and w.pos_ in ("ADJ", "NOUN") and not w.ent_type_
+        if w.i not in word and not _FORMER.search(w.text) and w.pos_ in ("ADJ", "NOUN") and not w.ent_type_
     )
     rank = frozenset(normalize(w.text) for w in words if w.ent_type_ == "ORDINAL")
     # The office spelled out, so that "Sen." and "senator" name one office.
-    return Role(name, description, _office_word(_spelled_out(head.text)), former, modifiers, rank)
+    return Role(
+        name, description, _office_word(_spelled_out(doc[word.start : word.stop].text)), former, modifiers, rank
+    )
 
 
 def _spelled_out(description: str) -> str:
