@@ -238,6 +238,18 @@ def test_a_name_told_with_which_is_not_a_person(nlp: Pipeline) -> None:
     assert "Tallis Pay" not in {person for fact in facts for person in fact.people}
 
 
+def test_a_name_with_its_own_number_after_it_is_not_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "The House passed H. Res. 601, the resolution that contains the rule for the bill.")
+    assert facts[0].people == [] and facts[0].roles == []
+
+
+def test_a_number_that_goes_with_the_noun_after_a_name_leaves_it_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp, "Nina Turner was a top surrogate for Sen. Bernie Sanders' 2016 and 2020 presidential campaigns."
+    )
+    assert "Bernie Sanders" in facts[0].people
+
+
 def test_a_nickname_and_the_given_name_it_stands_for_are_one_person(nlp: Pipeline) -> None:
     facts = facts_of(nlp, "Robert Kessler voted against the plan.", "Bobby Kessler said he would appeal.")
     assert facts[0].people == facts[1].people and len(facts[0].people) == 1

@@ -107,6 +107,18 @@ def _which_follows(entity: Any) -> bool:
     return entity.end + 1 < len(doc) and doc[entity.end].text == "," and doc[entity.end + 1].lower_ == "which"
 
 
+def _numbered(entity: Any) -> bool:
+    """ "H. Res. 601", "S. Con. Res. 14": a name with its own number after it is a bill's, a
+    form's or a flight's, not a person's (a number that goes with a noun after it is not the
+    name's: "Bernie Sanders' 2016 and 2020 presidential campaigns")."""
+    doc, at = entity.doc, entity.end
+    if at < len(doc) and doc[at].text == ".":
+        at += 1
+    if at >= len(doc) or not (doc[at].like_num and any(c.isdigit() for c in doc[at].text)):
+        return False
+    return doc[at].head.i <= doc[at].i
+
+
 def _told_as_it(entity: Any) -> bool:
     """ "Baxter Whitfield said its proposal scored highest", "Kessler Mobility recalled 38,000 of
     its scooters": the name's own clause goes on with "its", with no noun between them and no
@@ -145,7 +157,7 @@ def person_aliases(docs: Iterable[Any], nicknames: NickNamer | None = None) -> d
             tokens = clean_tokens(entity)
             form = written(tokens)
             # Whatever the recogniser calls it here, a name referred to as a thing is one.
-            told_as_thing[form] |= _which_follows(entity) or _told_as_it(entity)
+            told_as_thing[form] |= _which_follows(entity) or _told_as_it(entity) or _numbered(entity)
             if entity.label_ != "PERSON":
                 labelled_thing[form] += 1
             elif plausible_person(tokens):
