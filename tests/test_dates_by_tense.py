@@ -176,6 +176,11 @@ def test_a_day_named_as_the_owner_of_a_thing_is_not_on_the_timeline(nlp: Pipelin
     assert timeline_dates(nlp, sentence, "2025-03-14") == []
 
 
+def test_a_day_that_names_a_thing_dates_neither_the_sentence_nor_itself(nlp: Pipeline) -> None:
+    sentence = "The House Jan. 6 committee announced on Wednesday that it seeks testimony from a former official."
+    assert timeline_dates(nlp, sentence, "2021-10-14") == ["2021-10-13"]
+
+
 def test_an_event_is_told_in_a_sentence_that_stands_alone_when_one_gives_it(nlp: Pipeline) -> None:
     leaning = Claim(1, "He was arrested on Wednesday at his home in Halden.")
     alone = Claim(2, "Police arrested the former mayor Tomas Berg on Wednesday at his home in Halden.")
