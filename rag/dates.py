@@ -100,7 +100,11 @@ def describes_a_thing(entity: Any) -> bool:
     """ "the 1962 library", "the Nov. 29 holdup", "after Monday's record high": a date that
     qualifies a noun, not the day the sentence's own event happened."""
     root = entity.root
-    return root.dep_ in ("det", "compound", "nmod", "nummod", "amod", "poss") and root.head.pos_ in ("NOUN", "PROPN", "ADJ")
+    return root.dep_ in ("det", "compound", "nmod", "nummod", "amod", "poss") and root.head.pos_ in (
+        "NOUN",
+        "PROPN",
+        "ADJ",
+    )
 
 
 def depth_of(entity: Any) -> int:
