@@ -62,6 +62,34 @@ def test_one_outlets_sentence_of_two_facts_joins_each_fact_another_outlet_states
     assert {0, 1} in found and {0, 2} in found
 
 
+def test_a_count_one_outlet_cuts_short_is_the_same_fact(minilm: Embedder, nlp: Pipeline) -> None:
+    sentences = [
+        (
+            1,
+            "U.S. border agents stopped more than 188,000 immigrants trying to cross the southern U.S. border"
+            " in June, marking a 21-year high in monthly border crossings.",
+        ),
+        (
+            2,
+            "CBP said that 188,829 migrants were encountered at the southern border,"
+            " an increase from the 180,034 encountered in May.",
+        ),
+    ]
+    assert {0, 1} in groups(sentences, minilm, nlp)
+
+
+def test_a_count_rounded_to_one_digit_could_be_many_and_is_not_the_same_fact(minilm: Embedder, nlp: Pipeline) -> None:
+    sentences = [
+        (1, "Economists had expected claims to fall to 400,000 from last week's 406,000."),
+        (
+            2,
+            "Initial claims in regular state programs decreased by 20,000 to 385,000 in the week ended May 29,"
+            " Labor Department data showed.",
+        ),
+    ]
+    assert groups(sentences, minilm, nlp) == [{0}, {1}]
+
+
 def test_two_counts_of_one_thing_are_not_grouped_as_one_fact(minilm: Embedder, nlp: Pipeline) -> None:
     sentences = [
         (1, "Volunteers counted more than 10,000 dead fish along the river."),

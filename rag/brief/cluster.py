@@ -12,6 +12,7 @@ import numpy as np
 from rag.brief.compare import tell_figures_apart
 from rag.brief.facts import ClaimFacts, amounts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
+from rag.brief.numbers import number_of, rounds_to
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
 from rag.text import content_stems
@@ -48,12 +49,16 @@ class _Cluster:
 
 def same_figures(facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings) -> np.ndarray:
     """Pairs of claims that give the same amount and are close in meaning: one fact in other
-    words ("voted 6-3 to close the precinct", "approved the closure 6-3")."""
+    words ("voted 6-3 to close the precinct", "approved the closure 6-3"). An amount written
+    round to two significant digits or more is the same amount ("nearly 102,000 people" and
+    "101,789 names"); to one, it could be many ("400,000" for 385,000 or for 420,000)."""
     anchored = np.zeros(similarity.shape, dtype=bool)
     values = [{v for f in fact.figures for v in amounts(f.value)} for fact in facts]
+    numbers = [[n for v in found if (n := number_of(v)) is not None] for found in values]
     rows, cols = np.nonzero(similarity >= settings.same_figure_similarity)
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        if i != j and values[i] & values[j]:
+        rounded = any(rounds_to(m, n, least_digits=2) for m in numbers[i] for n in numbers[j])
+        if i != j and (values[i] & values[j] or rounded):
             anchored[i, j] = True
     return anchored
 

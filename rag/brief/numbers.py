@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
@@ -95,11 +96,18 @@ def _significant_digits(value: float) -> tuple[int, int]:
     return len(kept), len(digits) - len(kept)
 
 
-def rounds_to(a: float, b: float) -> bool:
-    """Whether one amount is the other written round: "some 100,000 names" for "101,789 names".
-    Only a figure given with at least two significant digits fewer than the other stands for it
-    ("1,200" does not round "1,250")."""
+def rounds_to(a: float, b: float, least_digits: int = 1) -> bool:
+    """Whether one amount is the other written round: "some 100,000 names" for "101,789 names",
+    or cut short, as "more than 188,000 migrants" is written for 188,829. Only a figure given
+    with at least two significant digits fewer than the other stands for it ("1,200" does not
+    round "1,250"), and with `least_digits` significant digits or more ("nearly 102,000", not
+    "400,000", which 385,000 rounds to in one digit)."""
     (digits_a, power_a), (digits_b, power_b) = _significant_digits(a), _significant_digits(b)
     if digits_a > digits_b:
         (a, digits_a, power_a), (b, digits_b, power_b) = (b, digits_b, power_b), (a, digits_a, power_a)
-    return digits_b - digits_a >= 2 and round(b / 10**power_a) * 10**power_a == round(a)
+    unit = 10**power_a
+    return (
+        digits_b - digits_a >= 2
+        and digits_a >= least_digits
+        and round(a) in (round(b / unit) * unit, math.floor(b / unit) * unit)
+    )
