@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 from rag.brief.model import Agreement, BriefSource, Claim, Discrepancy, Statement
 from rag.cite import SupportSettings, parse_citations, support
@@ -20,35 +22,52 @@ DIFFERENCE_KINDS = frozenset({"framing", "denial", "number", "cause", "timing"})
 _DIFFERENCES_SCHEMA_HINT = (
     '{"differences": [{"kind": "framing", "about": "...", "sides": [{"key": 1, "quote": "exact sentence"}]}]}'
 )
+T = TypeVar("T")
 _CLAIMS_SCHEMA_HINT = '{"claims": [{"text": "...", "quote": "exact sentence from the article"}]}'
 
 
 def map_claims(llm: LLM, prompts: Any, sources: tuple[BriefSource, ...], texts: dict[int, str]) -> list[Claim]:
     claims: list[Claim] = []
     for source in sources:
-        messages = prompts.map_messages(source, texts[source.key])
-        for _attempt in range(3):
-            reply = llm.complete(messages)
-            extracted, problem = _validate_claims(reply, texts[source.key])
-            if problem is None:
-                claims.extend(Claim(source.key, text, quote=quote) for text, quote in extracted)
-                break
-            messages = [
-                *messages,
-                {"role": "assistant", "content": reply},
-                {
-                    "role": "user",
-                    "content": f"That reply was invalid: {problem}. Reply with JSON only, "
-                    f"exactly in the form {_CLAIMS_SCHEMA_HINT}.",
-                },
-            ]
-        else:
-            raise LLMError(f"the model gave no valid claims for article {source.article_id} after 3 tries")
+        extracted = _valid_reply(
+            llm,
+            prompts.map_messages(source, texts[source.key]),
+            partial(_validate_claims, article=texts[source.key]),
+            _CLAIMS_SCHEMA_HINT,
+            f"the model gave no valid claims for article {source.article_id} after 3 tries",
+        )
+        claims.extend(Claim(source.key, text, quote=quote) for text, quote in extracted)
     return claims
 
 
-def _validate_claims(reply: str, article: str) -> tuple[list[tuple[str, str]], str | None]:
-    """Parse and check a map reply; claims whose quote is not in the article are dropped."""
+def _valid_reply(
+    llm: LLM,
+    messages: list[dict[str, str]],
+    validate: Callable[[str], tuple[list[T], str | None]],
+    schema_hint: str,
+    failure: str,
+) -> list[T]:
+    """What `validate` keeps of the model's reply; an invalid reply is answered with what was
+    wrong and the form wanted, up to three tries in all."""
+    for _attempt in range(3):
+        reply = llm.complete(messages)
+        kept, problem = validate(reply)
+        if problem is None:
+            return kept
+        messages = [
+            *messages,
+            {"role": "assistant", "content": reply},
+            {
+                "role": "user",
+                "content": f"That reply was invalid: {problem}. Reply with JSON only, "
+                f"exactly in the form {schema_hint}.",
+            },
+        ]
+    raise LLMError(failure)
+
+
+def _json_items(reply: str, field: str) -> tuple[list[Any], str | None]:
+    """The list under `field` of the JSON object in a reply, or what is wrong with it."""
     match = re.search(r"\{.*\}", reply, re.DOTALL)
     if not match:
         return [], "no JSON object found"
@@ -56,9 +75,17 @@ def _validate_claims(reply: str, article: str) -> tuple[list[tuple[str, str]], s
         data = json.loads(match.group(0))
     except json.JSONDecodeError as exc:
         return [], f"invalid JSON ({exc.msg})"
-    items = data.get("claims") if isinstance(data, dict) else None
+    items = data.get(field) if isinstance(data, dict) else None
     if not isinstance(items, list):
-        return [], "'claims' must be a list"
+        return [], f"'{field}' must be a list"
+    return items, None
+
+
+def _validate_claims(reply: str, article: str) -> tuple[list[tuple[str, str]], str | None]:
+    """Parse and check a map reply; claims whose quote is not in the article are dropped."""
+    items, problem = _json_items(reply, "claims")
+    if problem is not None:
+        return [], problem
     normal_article = normalize(article)
     kept = []
     for item in items:
@@ -115,22 +142,14 @@ def compare_outlets(
         return []
     outlets = {s.key: s.source or s.title for s in sources}
     dates = {s.key: s.date for s in sources}
-    messages = prompts.compare_messages({key: (outlets.get(key, ""), lines) for key, lines in said.items()})
-    for _attempt in range(3):
-        reply = llm.complete(messages)
-        found, problem = _validate_differences(reply, texts)
-        if problem is None:
-            return [Discrepancy(about, kind, _label(kind, sides, dates), sides) for kind, about, sides in found]
-        messages = [
-            *messages,
-            {"role": "assistant", "content": reply},
-            {
-                "role": "user",
-                "content": f"That reply was invalid: {problem}. Reply with JSON only, "
-                f"exactly in the form {_DIFFERENCES_SCHEMA_HINT}.",
-            },
-        ]
-    raise LLMError("the model gave no valid comparison of the articles after 3 tries")
+    found = _valid_reply(
+        llm,
+        prompts.compare_messages({key: (outlets.get(key, ""), lines) for key, lines in said.items()}),
+        partial(_validate_differences, texts=texts),
+        _DIFFERENCES_SCHEMA_HINT,
+        "the model gave no valid comparison of the articles after 3 tries",
+    )
+    return [Discrepancy(about, kind, _label(kind, sides, dates), sides) for kind, about, sides in found]
 
 
 def _label(kind: str, sides: tuple[Statement, ...], dates: dict[int, str | None]) -> str:
@@ -152,16 +171,9 @@ def _validate_differences(
     reply: str, texts: dict[int, str]
 ) -> tuple[list[tuple[str, str, tuple[Statement, ...]]], str | None]:
     """Parse and check a compare reply: (kind, about, sides) of each difference that holds."""
-    match = re.search(r"\{.*\}", reply, re.DOTALL)
-    if not match:
-        return [], "no JSON object found"
-    try:
-        data = json.loads(match.group(0))
-    except json.JSONDecodeError as exc:
-        return [], f"invalid JSON ({exc.msg})"
-    items = data.get("differences") if isinstance(data, dict) else None
-    if not isinstance(items, list):
-        return [], "'differences' must be a list"
+    items, problem = _json_items(reply, "differences")
+    if problem is not None:
+        return [], problem
     normal_texts = {key: normalize(text) for key, text in texts.items()}
     kept = []
     for item in items:
