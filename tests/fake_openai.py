@@ -171,3 +171,17 @@ def running_server(**kwargs: Any) -> Iterator[FakeOpenAI]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def briefing_reply(payload: dict[str, Any], differences: list[dict[str, Any]] | None = None) -> str | None:
+    """What a model that follows the briefing's prompts answers: every sentence of the article a
+    claim (map), `differences` (compare); None for any other prompt."""
+    from rag.brief import claim_sentences
+
+    prompt = payload["messages"][-1]["content"]
+    if "<article" in prompt:
+        text = prompt.split("<article", 1)[1].split(">", 1)[1].rsplit("</article>", 1)[0]
+        return json.dumps({"claims": [{"text": s, "quote": s} for s in claim_sentences(text)[:25]]})
+    if '"differences"' in prompt:
+        return json.dumps({"differences": differences or []})
+    return None

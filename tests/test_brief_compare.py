@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
-from fake_openai import running_server
+from fake_openai import briefing_reply, running_server
 from typer.testing import CliRunner
 
 from rag.brief.llm_steps import compare_outlets, new_differences
@@ -118,7 +118,6 @@ def test_a_story_eval_with_a_writing_model_scores_the_models_briefings(
 ) -> None:
     """`rag eval` of a story set with `--backend openai` briefs each story with the model, so a
     framing only the model finds counts towards disagreement recall."""
-    from rag.brief import claim_sentences
     from rag.cli import app
 
     story = json.loads((FIXTURE / "stories.jsonl").read_text().splitlines()[0])
@@ -132,21 +131,17 @@ def test_a_story_eval_with_a_writing_model_scores_the_models_briefings(
     (tmp_path / "questions.jsonl").write_text("")
     (tmp_path / "stories.jsonl").write_text(json.dumps(story) + "\n")
 
-    def model(payload: dict[str, Any]) -> str:
+    def model(payload: dict[str, Any]) -> str:  # the compare step finds the labelled framing
         prompt = payload["messages"][-1]["content"]
-        if "<article" in prompt:  # map: every sentence a claim
-            text = prompt.split("<article", 1)[1].split(">", 1)[1].rsplit("</article>", 1)[0]
-            return json.dumps({"claims": [{"text": s, "quote": s} for s in claim_sentences(text)[:25]]})
-        if '"differences"' in prompt:  # compare: the labelled framing, each side under its key
-            blocks = re.findall(r"^\[(\d+)\] [^\n]*\n((?:- [^\n]*\n?)*)", prompt, re.MULTILINE)
-            sides = [
-                {"key": int(key), "quote": s["quote"]}
-                for s in framing["sides"]
-                for key, said in blocks
-                if s["quote"] in said
-            ]
-            return json.dumps({"differences": [{"kind": "framing", "about": framing["about"], "sides": sides}]})
-        return "The council voted to close the precinct [1][2]."
+        blocks = re.findall(r"^\[(\d+)\] [^\n]*\n((?:- [^\n]*\n?)*)", prompt, re.MULTILINE)
+        sides = [
+            {"key": int(key), "quote": s["quote"]}
+            for s in framing["sides"]
+            for key, said in blocks
+            if s["quote"] in said
+        ]
+        found = [{"kind": "framing", "about": framing["about"], "sides": sides}]
+        return briefing_reply(payload, found) or "The council voted to close the precinct [1][2]."
 
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     with running_server() as server:

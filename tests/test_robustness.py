@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS
-from fake_openai import running_server
+from fake_openai import briefing_reply, running_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -195,11 +195,12 @@ def test_the_api_key_appears_in_no_output_report_log_or_index(
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     outputs = []
     with running_server(key=SECRET) as server:
+        server.reply_fn = lambda payload: briefing_reply(payload) or server.reply
         base = ["--backend", "openai", "--model", "test-model", "--base-url", server.base_url]
         outputs.append(runner.invoke(app, ["ask", "Who offered asylum?", "--index", str(seed_index), *base, "--json"]))
         outputs.append(runner.invoke(app, ["ask", "Who offered asylum?", "--index", str(seed_index), *base]))
         report = tmp_path / "report.json"
-        # Questions and the seed story's briefing (which the evaluation builds offline).
+        # Questions and the seed story's briefing, which the evaluation builds with the model too.
         seeds = str(ROOT / "eval" / "seeds")
         outputs.append(runner.invoke(app, ["eval", seeds, *base, "--limit", "3", "--out", str(report)]))
         server.key = "another-key"  # now the server refuses ours: the error path
