@@ -92,9 +92,17 @@ def test_a_title_held_then_does_not_conflict_with_former(nlp: Pipeline) -> None:
     assert then.former and not roles_conflict(then, former)
 
 
-def test_a_hyphenated_apposition_is_the_whole_word(nlp: Pipeline) -> None:
-    found = role(nlp, "Nicholas Colas, co-founder of DataTrek Research, said so in a note.")
-    assert found.description == "co-founder of DataTrek Research"
+@pytest.mark.parametrize(
+    ("sentence", "description"),
+    [
+        ("Nicholas Colas, co-founder of DataTrek Research, said so in a note.", "co-founder of DataTrek Research"),
+        ("Margarita Simonyan, editor-in-chief of RT, ridiculed the feud.", "editor-in-chief of RT"),
+    ],
+)
+def test_a_hyphenated_apposition_is_the_whole_word_and_its_phrase(
+    nlp: Pipeline, sentence: str, description: str
+) -> None:
+    assert role(nlp, sentence).description == description
 
 
 def test_a_hyphenated_office_is_not_its_last_part(nlp: Pipeline) -> None:

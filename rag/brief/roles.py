@@ -115,7 +115,8 @@ def apposed_role(entity: Any, name: str) -> Role | None:
         if child.dep_ == "appos" and not bracketed:
             head = _hyphenated_end(child)
             if _is_described(head):
-                return _role(name, [*child.doc[child.i : head.i], *_phrase(head)], head)
+                words = {t.i: t for t in [*_phrase(child), *child.doc[child.i : head.i], *_phrase(head)]}
+                return _role(name, list(words.values()), head)
     return None
 
 
