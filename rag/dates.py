@@ -96,15 +96,15 @@ def an_age(entity: Any) -> bool:
     return bool(re.fullmatch(r"\d{1,2}", entity.text.strip()))
 
 
+# How the parse hangs a word on a noun to qualify it ("nmod": "the Jan. 6 committee").
+_NOUN_MODIFIER = frozenset({"det", "compound", "nmod", "nummod", "amod", "poss"})
+
+
 def describes_a_thing(entity: Any) -> bool:
     """ "the 1962 library", "the Nov. 29 holdup", "after Monday's record high": a date that
     qualifies a noun, not the day the sentence's own event happened."""
     root = entity.root
-    return root.dep_ in ("det", "compound", "nmod", "nummod", "amod", "poss") and root.head.pos_ in (
-        "NOUN",
-        "PROPN",
-        "ADJ",
-    )
+    return root.dep_ in _NOUN_MODIFIER and root.head.pos_ in ("NOUN", "PROPN", "ADJ")
 
 
 def depth_of(entity: Any) -> int:

@@ -111,7 +111,8 @@ def read_facts(
             if (entity.label_ == "PERSON" or taken_for_a_name) and (name := aliases.get(person_key(entity))):
                 if name not in facts.people:
                     facts.people.append(name)
-                if entity.label_ == "PERSON" and len(name.split()) >= 2 and person_key(entity) == name.split()[-1]:
+                surname_alone = len(name.split()) >= 2 and person_key(entity) == name.split()[-1]
+                if entity.label_ == "PERSON" and surname_alone:
                     facts.by_surname |= {name}
                 role = apposed_role(entity, name) if taken_for_a_name else role_of(entity, name, nicknames)
                 if role is not None:

@@ -108,9 +108,9 @@ def _which_follows(entity: Any) -> bool:
 
 
 def _numbered(entity: Any) -> bool:
-    """ "H. Res. 601", "S. Con. Res. 14": a name with its own number after it is a bill's, a
-    form's or a flight's, not a person's (a number that goes with a noun after it is not the
-    name's: "Bernie Sanders' 2016 and 2020 presidential campaigns")."""
+    """ "H. Res. 601": a name with its own number after it is a bill's, a form's or a flight's,
+    not a person's (a number that goes with a noun after it is not the name's: "Bernie Sanders'
+    2016 and 2020 presidential campaigns")."""
     doc, at = entity.doc, entity.end
     if at < len(doc) and doc[at].text == ".":
         at += 1
