@@ -61,7 +61,6 @@ def eval_stories(
     """Each story's briefing, built from its own articles as `rag brief --story` builds it."""
     from rouge_score import rouge_scorer
 
-    from rag.brief import build_briefing
     from rag.cite import SupportSettings, support
     from rag.eval.editor import Tally, read_labels, score_briefing
     from rag.eval.judges import JudgeTally, judge_briefing
@@ -81,14 +80,11 @@ def eval_stories(
     people: list[float] = []
     discrepancies: list[float] = []
     cited = supported = unscored = 0
-    # A story is briefed as `rag brief --story` briefs it: all of its articles, no topic to
-    # narrow them, and with the backend's model when it writes (map, compare, reduce), so that
-    # a model's briefings are measured as its users get them; offline, the same in every run.
-    writer = rag.llm if rag.llm.writes else None
-    prompts = rag.parts.brief_prompts() if writer else None
     for number, story in enumerate(stories, start=1):
-        with rag.store() as store:
-            briefing = build_briefing(store, embedder, None, doc_ids=story.article_ids, llm=writer, prompts=prompts)
+        # A story is briefed as `rag brief --story` briefs it (`Rag.brief`): all of its articles,
+        # no topic to narrow them, and with the backend's model when it writes (map, compare,
+        # reduce), so that a model's briefings are measured as its users get them.
+        briefing = rag.brief(doc_ids=story.article_ids)
         texts = {s.key: articles[s.article_id][0] for s in briefing.sources if s.article_id in articles}
         summary = " ".join(s.text for s in briefing.summary)
         centre = next(
@@ -122,7 +118,7 @@ def eval_stories(
             on_story(number, len(stories))
     return {
         "stories": len(stories),
-        "briefed_by": writer.name if writer else "offline",
+        "briefed_by": rag.llm.name if rag.llm.writes else "offline",
         "without_reference_summary": unscored,  # briefed, left out of ROUGE and coverage
         "rouge": {name: _mean(values) for name, values in rouge.items()},
         "coverage": _mean(coverage),
