@@ -113,7 +113,7 @@ def apposed_role(entity: Any, name: str) -> Role | None:
         between = [t.text for t in child.doc[entity.end : child.left_edge.i]]
         bracketed = between.count("(") > between.count(")")
         if child.dep_ == "appos" and not bracketed:
-            head = _hyphenated_end(child)
+            head = child.doc[_hyphenated_word(child).stop - 1]  # "co-founder": its last part
             if _is_described(head):
                 words = {t.i: t for t in [*_phrase(child), *child.doc[child.i : head.i], *_phrase(head)]}
                 return _role(name, list(words.values()), head)
@@ -121,32 +121,20 @@ def apposed_role(entity: Any, name: str) -> Role | None:
 
 
 def _hyphenated_word(token: Any) -> range:
-    """The positions of the word a token ends, hyphens and all ("vice", "-", "president"), but
-    for a prefix that dates the office ("then-President" is a president)."""
-    doc, start = token.doc, token.i
-    while (
-        start >= 2
-        and doc[start - 1].text == "-"
-        and not doc[start - 1].whitespace_
-        and not doc[start - 2].whitespace_
-        and not _FORMER.search(doc[start - 2].text)
-    ):
+    """The positions of the word a token is part of, which the parse splits at its hyphens
+    ("co", "-", "founder"; "vice", "-", "president"), but for a prefix that dates an office
+    ("then-President" is a president)."""
+    doc, start, end = token.doc, token.i, token.i
+    while start >= 2 and _hyphen_after(doc, start - 2) and not _FORMER.search(doc[start - 2].text):
         start -= 2
-    return range(start, token.i + 1)
+    while end + 2 < len(doc) and _hyphen_after(doc, end):
+        end += 2
+    return range(start, end + 1)
 
 
-def _hyphenated_end(token: Any) -> Any:
-    """The last part of the word a token begins when hyphens join it to the next ones, which
-    the parse splits ("co", "-", "founder" for "co-founder"): the word's head."""
-    doc = token.doc
-    while (
-        token.i + 2 < len(doc)
-        and doc[token.i + 1].text == "-"
-        and not token.whitespace_
-        and not doc[token.i + 1].whitespace_
-    ):
-        token = doc[token.i + 2]
-    return token
+def _hyphen_after(doc: Any, i: int) -> bool:
+    """Whether a hyphen with no space around it joins token `i` to the one after it."""
+    return doc[i + 1].text == "-" and not doc[i].whitespace_ and not doc[i + 1].whitespace_
 
 
 def _is_described(token: Any) -> bool:
