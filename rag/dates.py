@@ -18,6 +18,7 @@ class DateMention:
     of_a_thing: bool = False  # it qualifies a noun ("the Nov. 29 holdup"), not the sentence's event
     depth: int = 0  # how far below the sentence's main verb it hangs in the parse
     bounds_a_period: bool = False  # "since March", "until April": where a state begins or ends
+    measured_from: bool = False  # "the lowest since March": no event of March, news of the sentence's day
 
     @property
     def states_year(self) -> bool:
@@ -119,6 +120,37 @@ def bounds_a_period(entity: Any) -> bool:
     day something happened."""
     head = entity.root.head
     return head.dep_ == "prep" and head.lower_ in ("since", "until", "till") and head.i != entity.root.i
+
+
+def measured_from(entity: Any) -> bool:
+    """ "the lowest level since March 2020", "the first time since June", "has evacuated 82,300
+    people since Aug. 14", "has fallen by 12 percent since 2015": the date a comparison or a
+    running total is measured from. Nothing the sentence tells happened on it; it is news of the
+    sentence's own day. A state begun then is different: "closed since Oct. 14" and "has held the
+    seat since 2010" tell what happened on that date."""
+    since = entity.root.head
+    if not (since.dep_ == "prep" and since.lower_ == "since" and since.i != entity.root.i):
+        return False
+    head = since.head
+    if head.pos_ not in ("VERB", "AUX"):
+        return True  # it qualifies a comparison ("the worst since", "the second such seizure since")
+    return any(
+        _an_amount(token)
+        for child in head.children
+        if child.dep_ in _COMPLEMENTS and child.i != since.i
+        for token in child.subtree
+    )
+
+
+# What a verb says of its object, its amount or its extent (not its subject: "the high of 102
+# degrees had stood since 1936" is no total).
+_COMPLEMENTS = frozenset({"dobj", "dative", "attr", "oprd", "acomp", "prep", "npadvmod"})
+
+
+def _an_amount(token: Any) -> bool:
+    return token.ent_type_ in ("CARDINAL", "MONEY", "PERCENT", "QUANTITY") or (
+        token.like_num and token.ent_type_ not in ("DATE", "TIME", "ORDINAL")
+    )
 
 
 def _have(token: Any) -> bool:

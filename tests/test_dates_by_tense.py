@@ -171,6 +171,24 @@ def test_the_start_of_a_state_is_not_the_day_of_the_event(nlp: Pipeline) -> None
     assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-03-12"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Weekly claims for jobless benefits fell to 204,000, the lowest level since October 2019.",
+        "The river crested for the first time since March 2011 above its flood stage.",
+        "The charity said it has rehoused 1,250 families since Jan. 9.",
+        "Ridership on the line has grown by 18 percent since 2016.",
+    ],
+)
+def test_the_date_a_comparison_or_a_total_is_measured_from_is_not_on_the_timeline(nlp: Pipeline, sentence: str) -> None:
+    assert timeline_dates(nlp, sentence, "2025-03-14") == []
+
+
+def test_a_state_begun_on_a_date_is_dated_by_its_beginning(nlp: Pipeline) -> None:
+    sentence = "The museum's east wing has been closed since Feb. 3."
+    assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-02-03"]
+
+
 def test_a_day_named_as_the_owner_of_a_thing_is_not_on_the_timeline(nlp: Pipeline) -> None:
     sentence = "With crews still clearing debris after Sunday's storm, officials want to know why the alarms failed."
     assert timeline_dates(nlp, sentence, "2025-03-14") == []

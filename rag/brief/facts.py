@@ -29,6 +29,7 @@ from rag.dates import (
     depth_of,
     describes_a_thing,
     duration,
+    measured_from,
     tense_of,
 )
 from rag.nlp import Pipeline
@@ -138,6 +139,7 @@ def read_facts(
                             of_a_thing=describes_a_thing(span),
                             depth=depth_of(span),
                             bounds_a_period=bounds_a_period(span),
+                            measured_from=measured_from(span),
                         )
                     )
         for token in doc:

@@ -24,8 +24,8 @@ def build_timeline(
     event: "suspended on Monday after a victory in October" is news of Monday."""
     events: list[tuple[str, int, str, bool]] = []
     for index, fact in enumerate(facts):
-        # "charged in the Nov. 29 holdup" is not news of Nov. 29
-        events_dated = [m for m in fact.dates if not m.of_a_thing]
+        # "charged in the Nov. 29 holdup" is not news of Nov. 29, nor "the lowest since March" of March
+        events_dated = [m for m in fact.dates if not m.of_a_thing and not m.measured_from]
         if events_dated:
             mention = min(events_dated, key=lambda m: (m.bounds_a_period, m.depth))
             events.append((mention.date, index, mention.precision, mention.inferred_year))
