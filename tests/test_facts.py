@@ -93,6 +93,25 @@ def test_a_title_held_then_does_not_conflict_with_former(nlp: Pipeline) -> None:
 
 
 @pytest.mark.parametrize(
+    "sentence",
+    [
+        "The port was dredged in 2019 under a contract that was signed and later cancelled by Mayor Tomas Berg.",
+        "The council renamed the hall for Tomas Berg, the mayor who built the harbour.",
+        "Residents recalled the cuts they suffered at the hands of Mayor Tomas Berg.",
+    ],
+)
+def test_a_title_given_of_an_earlier_time_does_not_conflict_with_former(nlp: Pipeline, sentence: str) -> None:
+    former = role(nlp, "Former mayor Tomas Berg spoke on Friday.")
+    assert not roles_conflict(role(nlp, sentence), former)
+
+
+def test_a_title_in_the_news_told_in_the_past_still_conflicts_with_former(nlp: Pipeline) -> None:
+    sitting = role(nlp, "Mayor Tomas Berg said on Friday that the harbour would reopen.")
+    former = role(nlp, "Former mayor Tomas Berg spoke on Friday.")
+    assert roles_conflict(sitting, former)
+
+
+@pytest.mark.parametrize(
     ("sentence", "description"),
     [
         ("Nicholas Colas, co-founder of DataTrek Research, said so in a note.", "co-founder of DataTrek Research"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from itertools import product
 
 import numpy as np
@@ -223,16 +224,24 @@ def attribution_conflicts(
 
 def roles_by_person(claims: list[Claim], facts: list[ClaimFacts]) -> dict[str, dict[Role, list[int]]]:
     """Each person's descriptions, one entry per distinct description, with the articles
-    giving it."""
+    giving it; a description is of an earlier time (`Role.then`) only if every sentence giving
+    it tells of one."""
     result: dict[str, dict[Role, list[int]]] = {}
     canonical: dict[tuple[str, str, bool, frozenset[str], frozenset[str]], Role] = {}
+    now: set[Role] = set()
     for claim, fact in zip(claims, facts, strict=True):
         for role in fact.roles:
+            given = role
             role = canonical.setdefault((role.person, role.head, role.former, role.modifiers, role.rank), role)
+            if not given.then:
+                now.add(role)
             keys = result.setdefault(role.person, {}).setdefault(role, [])
             if claim.key not in keys:
                 keys.append(claim.key)
-    return result
+    return {
+        person: {replace(role, then=role not in now): keys for role, keys in roles.items()}
+        for person, roles in result.items()
+    }
 
 
 def title_conflicts(

@@ -56,6 +56,9 @@ class Role:
     former: bool
     modifiers: frozenset[str]
     rank: frozenset[str] = frozenset()  # ordinals: "first deputy chair" is not "deputy chair"
+    # Given in a clause that tells of an earlier time ("Taney, the chief justice who wrote the
+    # Dred Scott decision", "the deal revoked by President Trump"): the title then, not now.
+    then: bool = False
 
 
 def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role | None:
@@ -233,9 +236,32 @@ def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
     )
     rank = frozenset(normalize(w.text) for w in words if w.ent_type_ == "ORDINAL")
     # The office spelled out, so that "Sen." and "senator" name one office.
-    return Role(
-        name, description, _office_word(_spelled_out(doc[word.start : word.stop].text)), former, modifiers, rank
-    )
+    office = _office_word(_spelled_out(doc[word.start : word.stop].text))
+    return Role(name, description, office, former, modifiers, rank, then=_told_of_an_earlier_time(head))
+
+
+def _told_of_an_earlier_time(head: Any) -> bool:
+    """Whether a title is given of a person as they were at an earlier time than the news: a
+    relative clause in the past on the title ("the chief justice who wrote …"), or a clause in
+    the past, not the sentence's own, that the name belongs to ("the abuse they suffered at the
+    hands of doctor Larry Nassar"). The news itself is told in the past too ("President Biden
+    said on Tuesday"): its main clause gives titles as they are."""
+    if any(c.dep_ == "relcl" and _in_the_past(c) for c in head.children):
+        return True
+    verb = next((a for a in head.ancestors if a.pos_ in ("VERB", "AUX")), None)
+    return verb is not None and verb.dep_ != "ROOT" and _in_the_past(verb)
+
+
+def _in_the_past(verb: Any) -> bool:
+    """A verb in the simple past, or a participle with a past auxiliary ("was revoked", "had
+    served"), its own or that of the verb it is joined to ("was signed … and revoked")."""
+    if verb.tag_ == "VBD":
+        return True
+    if verb.tag_ != "VBN":
+        return False
+    if any(c.dep_ in ("aux", "auxpass") for c in verb.children):
+        return any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
+    return verb.dep_ == "conj" and _in_the_past(verb.head)
 
 
 def _spelled_out(description: str) -> str:
@@ -269,6 +295,8 @@ def roles_conflict(a: Role, b: Role) -> bool:
     "Former president" and "deputy chair of the council" are two true roles, not a conflict."""
     if not same_office(a, b):
         return False
-    if a.former != b.former or a.rank != b.rank:
+    if a.former != b.former:  # unless the title held is given of an earlier time: it was held then
+        return not (b if a.former else a).then
+    if a.rank != b.rank:
         return True
     return bool(a.modifiers and b.modifiers and not (a.modifiers & b.modifiers))
