@@ -63,6 +63,18 @@ def test_two_areas_in_the_same_unit_are_compared(nlp: Pipeline) -> None:
     assert found == ["number"]
 
 
+def test_an_outlet_does_not_contradict_an_amount_it_gives_itself(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The fire had burned 8,400 acres by Monday."),
+        Claim(1, "By Wednesday the fire had burned 11,000 acres, officials said."),
+        Claim(2, "The fire has burned 11,000 acres."),
+    ]
+    facts = read_facts(claims, nlp, {1: DAY, 2: DAY}, None)
+    similarity = np.full((3, 3), 0.9)
+    found = number_conflicts(claims, facts, similarity, BriefSettings(), {1: DAY, 2: DAY}, HashEmbedder())
+    assert found == []
+
+
 def test_an_amount_the_recogniser_left_out_is_still_a_figure(nlp: Pipeline) -> None:
     claim = Claim(1, "The Group of 7 wealthy nations pledged to deliver more than 1 billion doses of the vaccine.")
     values = {f.value for f in read_facts([claim], nlp, {1: DAY}, None)[0].figures}

@@ -80,10 +80,21 @@ def number_conflicts(
     embedder: Embedder,
 ) -> list[Discrepancy]:
     """The same fact told with different figures of the same kind (two amounts of money, two
-    counts), or different days, and no figure of that kind in common."""
+    counts), or different days, and no figure of that kind in common. An outlet does not
+    contradict an amount it gives itself: if it does, its other figure counts something else
+    ("continuing claims … 2.59 million" beside its own "applications … totaled 293,000")."""
     found = []
     seen: set[frozenset[str]] = set()
     compared: set[frozenset[int]] = set()
+    given: dict[int, set[str]] = defaultdict(set)  # every amount each article gives
+    for claim, fact in zip(claims, facts, strict=True):
+        given[claim.key] |= {x for f in fact.figures for x in amounts(f.value)}
+
+    def given_by_both(i: int, j: int, values_a: set[str], values_b: set[str]) -> bool:
+        return bool(
+            {x for v in values_a for x in amounts(v)} & given[claims[j].key]
+            or {x for v in values_b for x in amounts(v)} & given[claims[i].key]
+        )
 
     def add(i: int, j: int, kind: str, signature: frozenset[str]) -> None:
         if signature in seen or frozenset((i, j)) in compared:
@@ -97,7 +108,8 @@ def number_conflicts(
     for i, j in _pairs(claims, similarity, settings.same_fact_similarity):
         for kind, values_a, values_b in _comparable_figures(facts[i], facts[j]):
             if not (values_a & values_b or _shared_amount(values_a, values_b)):
-                add(i, j, kind, frozenset(values_a | values_b))
+                if kind == "DATE" or not given_by_both(i, j, values_a, values_b):
+                    add(i, j, kind, frozenset(values_a | values_b))
     # Claims told in other words can still count one thing differently: "forcing about 1,200
     # residents from their homes" against "roughly 800 residents were forced to abandon their
     # homes". What decides is what each figure counts, in which event: its frame, governed by
@@ -112,6 +124,8 @@ def number_conflicts(
         return found
     vectors = dict(zip(frames, embedder.embed(frames), strict=True))
     for i, j, a, b in pairs:
+        if given_by_both(i, j, {a.value}, {b.value}):
+            continue
         if float(vectors[a.frame] @ vectors[b.frame]) >= settings.same_frame_similarity:
             add(i, j, a.label, frozenset({a.value, b.value}))
     return found
