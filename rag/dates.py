@@ -102,10 +102,19 @@ _NOUN_MODIFIER = frozenset({"det", "compound", "nmod", "nummod", "amod", "poss"}
 
 
 def describes_a_thing(entity: Any) -> bool:
-    """ "the 1962 library", "the Nov. 29 holdup", "after Monday's record high": a date that
-    qualifies a noun, not the day the sentence's own event happened."""
+    """ "the 1962 library", "the Nov. 29 holdup", "after Monday's record high", "the Voting Rights
+    Act of 2021", "the worst flood of 2019": a date that qualifies a noun, not the day the
+    sentence's own event happened ("on the morning of June 5" is that day's)."""
     root = entity.root
-    return root.dep_ in _NOUN_MODIFIER and root.head.pos_ in ("NOUN", "PROPN", "ADJ")
+    if root.dep_ in _NOUN_MODIFIER and root.head.pos_ in ("NOUN", "PROPN", "ADJ"):
+        return True
+    of = root.head
+    return (
+        root.dep_ == "pobj"
+        and of.lower_ == "of"
+        and of.head.pos_ in ("NOUN", "PROPN", "ADJ")
+        and of.head.ent_type_ not in ("DATE", "TIME")
+    )
 
 
 def depth_of(entity: Any) -> int:

@@ -184,6 +184,21 @@ def test_the_date_a_comparison_or_a_total_is_measured_from_is_not_on_the_timelin
     assert timeline_dates(nlp, sentence, "2025-03-14") == []
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The Senate voted to repeal the Harbour Defence Act of 1951.",
+        "Residents still talk about the great flood of 2013.",
+    ],
+)
+def test_a_date_that_names_a_law_or_an_event_of_its_own_is_not_on_the_timeline(nlp: Pipeline, sentence: str) -> None:
+    assert timeline_dates(nlp, sentence, "2025-03-14") == []
+
+
+def test_a_part_of_a_day_dates_the_event_by_its_day(nlp: Pipeline) -> None:
+    assert timeline_dates(nlp, "The suspect was arrested on the morning of March 5.", "2025-03-14") == ["2025-03-05"]
+
+
 def test_a_state_begun_on_a_date_is_dated_by_its_beginning(nlp: Pipeline) -> None:
     sentence = "The museum's east wing has been closed since Feb. 3."
     assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-02-03"]
