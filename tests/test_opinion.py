@@ -47,6 +47,23 @@ def test_news_reports_are_not_opinion(url: str | None, title: str) -> None:
     assert not is_opinion(url, title)
 
 
+@pytest.mark.parametrize(
+    "source", ["Daily Meridian (Opinion)", "Harbor Ledger > Opinions", "Commentary | Harbor Ledger"]
+)
+def test_an_outlets_opinion_section_named_as_the_source_is_opinion(source: str) -> None:
+    assert is_opinion("https://ledger.example/2025/03/02/budget-gift", "The budget is a gift to landlords", source)
+
+
+def test_an_opinion_section_is_credited_to_its_outlet() -> None:
+    section = BriefSource(4, "d", "A gift to landlords", "Daily Meridian (Opinion)", "2025-03-02", None)
+    [shown] = with_authors([Statement("The budget is a gift to landlords.", (4,))], [section])
+    assert shown.text == "The budget is a gift to landlords (opinion of Daily Meridian)."
+
+
+def test_an_outlet_named_without_a_section_is_not_opinion() -> None:
+    assert not is_opinion("https://ledger.example/2025/03/02/budget", "Council approves budget", "Harbor Ledger")
+
+
 def test_a_view_only_a_column_gives_names_its_author() -> None:
     shown = with_authors([Statement("The budget is a gift to landlords.", (2,))], [NEWS, COLUMN, EDITORIAL])
     assert shown[0].text.startswith("The budget is a gift to landlords") and "opinion of Jane Roe" in shown[0].text
