@@ -14,6 +14,7 @@ from rag.brief.cluster import (
     find_agreements,
     same_figures,
     same_particulars,
+    same_tally,
     single_source_claims,
     summarize_claims,
 )
@@ -157,6 +158,25 @@ def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: P
     facts = read_facts(claims, nlp, {1: "2026-03-06"}, None)
     summary = summarize_claims(claims, np.eye(3), BriefSettings(), facts)
     assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
+
+
+def test_a_tally_told_twice_is_summarised_once_however_else_the_sentences_differ(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The state senate voted 27-14 on Tuesday to close three prisons.", position=0),
+        Claim(2, "Guards in the gallery were furious after the 27-14 vote, held past midnight.", position=0),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    summary = summarize_claims(claims, np.eye(2), BriefSettings(), facts, same_tally(facts))
+    assert [s.text for s in summary] == [claims[0].text]
+
+
+def test_one_amount_in_common_is_not_one_fact(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The parole board approved 41 of the requests on Monday.", position=0),
+        Claim(2, "The governor said the 41 people freed had served at least 20 years.", position=0),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    assert not same_tally(facts).any()
 
 
 def test_a_sentence_too_short_to_tell_much_is_an_agreement_but_not_a_summary_line(nlp: Pipeline) -> None:

@@ -27,6 +27,7 @@ from rag.brief.cluster import (
     keep_relevant,
     same_figures,
     same_particulars,
+    same_tally,
     single_source_claims,
     summarize_claims,
 )
@@ -220,7 +221,7 @@ def build_briefing(
         discrepancies += new_differences(compare_outlets(llm, prompts, sources, relevant, texts), discrepancies)
     timeline = build_timeline(relevant, facts, similarity, settings)
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
-    one_fact = same_figures(facts, shown, settings) | grouped_as_one_fact(clusters, len(relevant))
+    one_fact = same_figures(facts, shown, settings) | same_tally(facts) | grouped_as_one_fact(clusters, len(relevant))
     summary = summarize_claims(relevant, shown, settings, facts, one_fact)
     named = people_named_in([*summary, *agreements, *single], relevant, facts, nicknames, every_fact)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies, named)

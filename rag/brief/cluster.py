@@ -63,6 +63,19 @@ def same_figures(facts: list[ClaimFacts], similarity: np.ndarray, settings: Brie
     return anchored
 
 
+def same_tally(facts: list[ClaimFacts]) -> np.ndarray:
+    """Pairs of claims that give two amounts or more in common: the same tally or breakdown
+    ("voted 67-32 to open debate", "in a 67-32 vote, the chamber advanced the bill"), told twice
+    however much else each sentence says. One amount in common is not enough: "41 prisoners"
+    can be in two facts."""
+    values = [{v for f in fact.figures for v in amounts(f.value)} for fact in facts]
+    tally = np.zeros((len(facts), len(facts)), dtype=bool)
+    for i, j in zip(*np.triu_indices(len(facts), k=1), strict=True):
+        if len(values[i] & values[j]) >= 2:
+            tally[i, j] = tally[j, i] = True
+    return tally
+
+
 def same_particulars(
     claims: list[Claim], facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings
 ) -> np.ndarray:
