@@ -47,3 +47,11 @@ def test_a_count_and_a_larger_amount_with_the_same_digits_are_not_one_figure(min
         "The U.K. is expected to commit to sending 100 million doses to poorer countries at the G-7 summit.",
     ]
     assert repeats(summary, minilm, nlp) == 0
+
+
+def test_a_tally_told_twice_is_a_repeat_however_else_the_sentences_differ(minilm: Embedder, nlp: Pipeline) -> None:
+    summary = [
+        "The state senate voted 27-14 on Tuesday to close three prisons.",
+        "Guards in the gallery were furious after the 27-14 vote, held past midnight.",
+    ]
+    assert repeats(summary, minilm, nlp) == 1

@@ -123,7 +123,7 @@ def read_facts(
                 if value:
                     counted, bound = _counted(entity), bound_of(entity.text)
                     facts.figures.append(Figure(entity.label_, value, entity.text, counted, bound, *frame_of(entity)))
-        for span in _unlabelled_amounts(doc):
+        for span in unlabelled_amounts(doc):
             facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span), "", *frame_of(span)))
         lengths = set()
         for span in day_spans(doc):
@@ -170,7 +170,7 @@ def read_facts(
 # -- figures --------------------------------------------------------------------------
 
 
-def _unlabelled_amounts(doc: Any) -> list[Any]:
+def unlabelled_amounts(doc: Any) -> list[Any]:
     """Amounts the recogniser left out ("more than 1 billion doses"): runs of number words
     outside any entity that give a figure in digits with a scale word or of two digits or more
     (not the 7 of "Group of 7")."""

@@ -3,7 +3,7 @@
 - a summary sentence that repeats a fact an earlier one gave: as alike in meaning as the
   briefing's own "same fact" setting, or giving the same amount (a figure the recogniser finds:
   money, a count, a percentage, a quantity, with its scale: "100 million" is not 100) and close
-  in meaning;
+  in meaning, or giving two amounts in common (a tally told twice: "a 67-32 vote");
 - a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
   referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
   happening:"), a quotation with no speaker, or it names a day only relative to the article
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from rag.brief.facts import FIGURE_LABELS, figure_value
+from rag.brief.facts import FIGURE_LABELS, figure_value, unlabelled_amounts
 from rag.brief.facts import amounts as figure_amounts
 from rag.brief.model import Briefing, BriefSettings
 from rag.brief.standalone import stands_alone
@@ -75,10 +75,17 @@ def judge_briefing(
         amounts = [
             {a for e in doc.ents if e.label_ in FIGURE_LABELS for a in figure_amounts(figure_value(e))} for doc in docs
         ]
+        # With the amounts the recogniser leaves out ("the 27-14 vote" gives it 27 alone), as the briefing reads them.
+        tallies = [
+            amounts_of | {a for span in unlabelled_amounts(doc) for a in figure_amounts(figure_value(span))}
+            for amounts_of, doc in zip(amounts, docs, strict=True)
+        ]
         for i in range(1, len(summary)):
             for j in range(i):
-                same = similarity[i, j] >= settings.same_fact_similarity or (
-                    amounts[i] & amounts[j] and similarity[i, j] >= settings.same_figure_similarity
+                same = (
+                    similarity[i, j] >= settings.same_fact_similarity
+                    or (amounts[i] & amounts[j] and similarity[i, j] >= settings.same_figure_similarity)
+                    or len(tallies[i] & tallies[j]) >= 2  # a tally told twice ("67-32")
                 )
                 if same:
                     tally.repeating += 1
