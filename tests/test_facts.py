@@ -40,6 +40,15 @@ def test_two_people_sharing_a_surname_stay_two_people(nlp: Pipeline) -> None:
         ("The spokesman, Tomas Berg, declined to comment.", "spokesman"),
         ("Former finance minister Tomas Berg declined to comment.", "Former finance minister"),
         ("Secretary of State Tomas Berg declined to comment.", "Secretary of State"),
+        (
+            "The panel subpoenaed Tomas Berg, a former Harbour Department official under Governor Ana M. Ruiz who was "
+            "involved in the sale of the port.",
+            "former Harbour Department official under Governor Ana M. Ruiz",
+        ),
+        (
+            "Tomas Berg, head of a charity that used some grant money for the study, declined to comment.",
+            "head of a charity",
+        ),
     ],
 )
 def test_a_role_is_read_from_the_parse(nlp: Pipeline, sentence: str, description: str) -> None:

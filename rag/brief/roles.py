@@ -204,14 +204,19 @@ def _is_office(token: Any) -> bool:
     return token.pos_ == "PROPN" and not token.ent_type_
 
 
+_CLAUSES = frozenset({"relcl", "acl", "advcl"})
+
+
 def _phrase(token: Any, limit: int = 12) -> list[Any]:
-    """A noun's phrase without the clauses hanging off it ("the spokesman, who said …")."""
+    """A noun's phrase without the clauses hanging off it ("the spokesman, who said …"), or off
+    a noun inside it ("official under President Trump who was involved in …")."""
     cut = {
         t.i
         for c in token.children
         if c.dep_ in ("relcl", "acl", "advcl", "appos", "punct", "cc", "conj")
         for t in c.subtree
     }
+    cut |= {t.i for inner in token.subtree for c in inner.children if c.dep_ in _CLAUSES for t in c.subtree}
     words = [t for t in token.subtree if t.i not in cut and not t.is_punct]
     return words[:limit] if words and words[0].i <= token.i else [token]
 
