@@ -21,7 +21,7 @@ from rag.brief.cluster import (
 from rag.brief.facts import read_facts
 from rag.brief.model import Agreement, BriefSettings, Claim
 from rag.cite import SupportSettings
-from rag.embed import Embedder
+from rag.embed import Embedder, HashEmbedder
 from rag.ingest.chunk import ChunkParams
 from rag.ingest.pipeline import ingest, manifest_for
 from rag.nlp import Pipeline
@@ -228,6 +228,24 @@ def one_source_only(first: str, nlp: Pipeline, alike: float, agreements: list[Ag
     similarity = np.array([[1.0, alike], [alike, 1.0]])
     clusters = cluster_claims(claims, similarity, BriefSettings(), SupportSettings(), None, facts)
     return [s.text for s in single_source_claims(claims, facts, similarity, clusters, BriefSettings(), agreements)]
+
+
+def test_a_tally_two_outlets_give_twice_is_listed_as_one_agreement(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The state senate voted 27-14 on Tuesday to close three prisons."),
+        Claim(2, "The state senate voted 27-14 on Tuesday to close three of its prisons."),
+        Claim(1, "The vote, held by secret ballot, was 27-14."),
+        Claim(2, "The vote, held by secret ballot, was 27-14 in the end."),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    similarity = np.array([[1.0, 0.9, 0.2, 0.2], [0.9, 1.0, 0.2, 0.2], [0.2, 0.2, 1.0, 0.9], [0.2, 0.2, 0.9, 1.0]])
+    texts = {key: " ".join(c.text for c in claims if c.key == key) for key in (1, 2)}
+    settings = BriefSettings()
+    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), None, facts)
+    agreements = find_agreements(
+        claims, similarity, clusters, texts, HashEmbedder(), SupportSettings(), settings, facts
+    )
+    assert len(clusters) == 2 and len(agreements) == 1
 
 
 def test_the_wording_of_an_agreement_is_not_also_reported_by_one_source_only(nlp: Pipeline) -> None:

@@ -174,8 +174,8 @@ def find_agreements(
     against every article it cites (in its words, or, with `facts`, in its own sentence giving
     the same people, organisations, amounts, written dates or lengths of time, as close in
     meaning as an agreement needs); most sources
-    first, and none that repeats one before it (the same wording, or wordings as alike as one
-    fact: a sentence may join two groups)."""
+    first, and none that repeats one before it (the same wording, wordings as alike as one fact,
+    or the same tally: a sentence may join two groups)."""
     found: list[tuple[Agreement, int]] = []
     for cluster in clusters:
         if len(cluster.citations) < 2:
@@ -196,9 +196,13 @@ def find_agreements(
             own = tuple(Statement(claims[m].text, (claims[m].key,)) for m in _members_of(cluster, claims, verified))
             found.append((Agreement(claims[best].text, tuple(verified), len(verified), own), best))
     found.sort(key=lambda item: (-item[0].source_count, item[0].citations))
+    tally = same_tally(facts) if facts is not None else np.zeros(similarity.shape, dtype=bool)
     kept: list[tuple[Agreement, int]] = []
     for agreement, index in found:
-        if all(index != other and similarity[index, other] < settings.same_fact_similarity for _, other in kept):
+        if all(
+            index != other and similarity[index, other] < settings.same_fact_similarity and not tally[index, other]
+            for _, other in kept
+        ):
             kept.append((agreement, index))
     return [agreement for agreement, _ in kept]
 
