@@ -7,6 +7,7 @@ import pytest
 
 from rag.brief.facts import ClaimFacts, amounts, read_facts
 from rag.brief.model import Claim
+from rag.brief.names import person_key
 from rag.brief.roles import Role, roles_conflict
 from rag.embed import HashEmbedder
 from rag.nlp import Pipeline
@@ -277,6 +278,24 @@ def test_a_name_told_with_which_is_not_a_person(nlp: Pipeline) -> None:
 def test_a_name_with_its_own_number_after_it_is_not_a_person(nlp: Pipeline) -> None:
     facts = facts_of(nlp, "The House passed H. Res. 601, the resolution that contains the rule for the bill.")
     assert facts[0].people == [] and facts[0].roles == []
+
+
+def test_what_follows_a_possessive_is_no_part_of_the_name(nlp: Pipeline) -> None:
+    doc = nlp.parse_one("The board kept Tomas Berg’s Facebook account suspended on Wednesday.")
+    entity = doc.char_span(doc.text.index("Tomas"), doc.text.index(" account"), label="PERSON")
+    assert person_key(entity) == "Tomas Berg"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The family of Marine Corps Lance Cpl. Rylee Dunmore met the president.",
+        "Lt Col. Matthew Ostrander was relieved of his command.",
+    ],
+)
+def test_a_rank_cut_from_the_name_after_it_is_not_a_person(nlp: Pipeline, sentence: str) -> None:
+    [fact] = facts_of(nlp, sentence)
+    assert not any(person.endswith(("Cpl", "Col")) for person in fact.people)
 
 
 def test_a_number_that_goes_with_the_noun_after_a_name_leaves_it_a_person(nlp: Pipeline) -> None:

@@ -28,19 +28,24 @@ from typing import Any
 
 from nicknames import NickNamer
 
+from rag.brief.titles import is_abbreviated_title
+
 # Prepositions that put what follows them on a map ("in Corbin Falls", "off Cape Marrick").
 _PLACE_PREPOSITIONS = frozenset({"in", "near", "off", "across", "outside", "inside", "throughout", "around"})
 THING_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP", "EVENT", "WORK_OF_ART"})
 
 
 def clean_tokens(entity: Any) -> list[Any]:
-    """The name's words: without articles, punctuation and a possessive, and with the capitalised
-    proper nouns that follow it outside any entity ("British blogger Graham Phillips", where the
-    recogniser took only "Graham")."""
+    """The name's words: without articles, punctuation, a possessive and what follows it, and
+    with the capitalised proper nouns that follow it outside any entity ("British blogger Graham
+    Phillips", where the recogniser took only "Graham")."""
     doc = entity.doc
     end = entity.end
     while end < len(doc) and doc[end].pos_ == "PROPN" and doc[end].text[:1].isupper() and not doc[end].ent_type_:
         end += 1
+    # What follows a possessive is a thing the person owns: "Donald Trump's Facebook account".
+    possessive = next((t.i for t in doc[entity.start + 1 : end] if t.tag_ == "POS" or t.lower_ in ("'s", "’s")), None)
+    end = possessive if possessive is not None else end
     tokens = [t for t in doc[entity.start : end] if not t.is_punct and t.tag_ != "POS" and t.pos_ != "DET"]
     while tokens and tokens[-1].lower_ in ("'s", "’s"):
         tokens = tokens[:-1]
@@ -80,6 +85,7 @@ def plausible_person(tokens: Sequence[Any]) -> bool:
         and any(t.pos_ == "PROPN" for t in tokens)
         and all(t.pos_ in ("PROPN", "NOUN", "ADJ") or t.text.endswith(".") for t in tokens)
         and not all(t.text.isupper() and len(t.text) > 1 for t in tokens)  # "PELL JUNCTION": a headline's caps
+        and not is_abbreviated_title(tokens[-1].text)  # "Lt Col", "Lance Cpl": a title its name was cut from
     )
 
 

@@ -11,37 +11,13 @@ from typing import Any
 from nicknames import NickNamer
 
 from rag.brief.names import one_given_name
+from rag.brief.titles import TITLE_ABBREVIATIONS, is_abbreviated_title
 from rag.text import inside_quotation, normalize
 
 _FORMER = re.compile(r"^(?:former|ex|then)$|^ex-", re.IGNORECASE)
 # How English news abbreviates the titles it writes before names (AP style), and the honorifics
 # that name no office at all. A plural title names each of the people it comes before by the
 # singular ("Sens. Joe Manchin and Kyrsten Sinema": each a senator).
-_TITLE_ABBREVIATIONS = {
-    "sen.": "senator",
-    "sens.": "senator",
-    "rep.": "representative",
-    "reps.": "representative",
-    "gov.": "governor",
-    "govs.": "governor",
-    "gens.": "general",
-    "gen.": "general",
-    "lt.": "lieutenant",
-    "col.": "colonel",
-    "maj.": "major",
-    "capt.": "captain",
-    "sgt.": "sergeant",
-    "cmdr.": "commander",
-    "adm.": "admiral",
-    "supt.": "superintendent",
-    "det.": "detective",
-    "insp.": "inspector",
-    "prof.": "professor",
-    "atty.": "attorney",
-    "pres.": "president",
-    "sec.": "secretary",
-    "amb.": "ambassador",
-}
 _HONORIFICS = frozenset({"mr.", "mrs.", "ms.", "miss", "mx.", "dr.", "mr", "mrs", "ms", "dr", "sir", "dame"})
 
 
@@ -195,7 +171,7 @@ def _is_office(token: Any) -> bool:
     noun ("President", "Sen.") counts when it is not itself part of a named entity. A plural
     ("women", "Democrats") is no one person's office, but an abbreviated title is one ("Sens.",
     which names each of the people it comes before)."""
-    if token.lower_.rstrip(".") + "." in _TITLE_ABBREVIATIONS:
+    if is_abbreviated_title(token.text):
         return not token.ent_type_
     if token.tag_ in ("NNS", "NNPS"):
         return False
@@ -276,9 +252,9 @@ def _spelled_out(description: str) -> str:
     words = description.split(" ")
     spelled = []
     for position, word in enumerate(words):
-        full = _TITLE_ABBREVIATIONS.get(word.lower())
+        full = TITLE_ABBREVIATIONS.get(word.lower())
         if full is None and position == len(words) - 1 and not word.endswith(".") and not word.isupper():
-            full = _TITLE_ABBREVIATIONS.get(word.lower() + ".")
+            full = TITLE_ABBREVIATIONS.get(word.lower() + ".")
         spelled.append(full if full is not None else word)
     return " ".join(spelled)
 
