@@ -296,9 +296,19 @@ def _planned(tense: str | None, period: str) -> str | None:
 def _when_in_the_past(verb: Any) -> bool:
     """A clause on a date telling what happened then ("…, when jobs were created"), not one on
     something else the date ends with ("Jan. 31, which the agency described as final")."""
-    when = any(c.lower_ == "when" for c in verb.children)
-    past = verb.tag_ == "VBD" or (verb.tag_ == "VBN" and any(c.lower_ in ("was", "were") for c in verb.children))
-    return when and past
+    return any(c.lower_ == "when" for c in verb.children) and in_the_past(verb)
+
+
+def in_the_past(verb: Any) -> bool:
+    """A verb in the simple past, or a participle with a past auxiliary ("was revoked", "had
+    served"), its own or that of the verb it is joined to ("was signed … and revoked")."""
+    if verb.tag_ == "VBD":
+        return True
+    if verb.tag_ != "VBN":
+        return False
+    if any(c.dep_ in ("aux", "auxpass") for c in verb.children):
+        return any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
+    return verb.dep_ == "conj" and in_the_past(verb.head)
 
 
 def _year_by_tense(when: dt.datetime, base: dt.date, tense: str | None, period: str) -> dt.datetime:

@@ -47,8 +47,6 @@ def clean_tokens(entity: Any) -> list[Any]:
     possessive = next((t.i for t in doc[entity.start + 1 : end] if t.tag_ == "POS" or t.lower_ in ("'s", "’s")), None)
     end = possessive if possessive is not None else end
     tokens = [t for t in doc[entity.start : end] if not t.is_punct and t.tag_ != "POS" and t.pos_ != "DET"]
-    while tokens and tokens[-1].lower_ in ("'s", "’s"):
-        tokens = tokens[:-1]
     while len(tokens) > 1 and tokens[0].pos_ == "NOUN":
         tokens = tokens[1:]  # "Astronomer Rosa Delgado": the recogniser took the title in
     return tokens

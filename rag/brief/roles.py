@@ -12,6 +12,7 @@ from nicknames import NickNamer
 
 from rag.brief.names import one_given_name
 from rag.brief.titles import TITLE_ABBREVIATIONS, is_abbreviated_title
+from rag.dates import in_the_past
 from rag.text import inside_quotation, normalize
 
 _FORMER = re.compile(r"^(?:former|ex|then)$|^ex-", re.IGNORECASE)
@@ -186,12 +187,7 @@ _CLAUSES = frozenset({"relcl", "acl", "advcl"})
 def _phrase(token: Any, limit: int = 12) -> list[Any]:
     """A noun's phrase without the clauses hanging off it ("the spokesman, who said …"), or off
     a noun inside it ("official under President Trump who was involved in …")."""
-    cut = {
-        t.i
-        for c in token.children
-        if c.dep_ in ("relcl", "acl", "advcl", "appos", "punct", "cc", "conj")
-        for t in c.subtree
-    }
+    cut = {t.i for c in token.children if c.dep_ in ("appos", "punct", "cc", "conj") for t in c.subtree}
     cut |= {t.i for inner in token.subtree for c in inner.children if c.dep_ in _CLAUSES for t in c.subtree}
     words = [t for t in token.subtree if t.i not in cut and not t.is_punct]
     return words[:limit] if words and words[0].i <= token.i else [token]
@@ -227,22 +223,10 @@ def _told_of_an_earlier_time(head: Any) -> bool:
     the past, not the sentence's own, that the name belongs to ("the abuse they suffered at the
     hands of doctor Larry Nassar"). The news itself is told in the past too ("President Biden
     said on Tuesday"): its main clause gives titles as they are."""
-    if any(c.dep_ == "relcl" and _in_the_past(c) for c in head.children):
+    if any(c.dep_ == "relcl" and in_the_past(c) for c in head.children):
         return True
     verb = next((a for a in head.ancestors if a.pos_ in ("VERB", "AUX")), None)
-    return verb is not None and verb.dep_ != "ROOT" and _in_the_past(verb)
-
-
-def _in_the_past(verb: Any) -> bool:
-    """A verb in the simple past, or a participle with a past auxiliary ("was revoked", "had
-    served"), its own or that of the verb it is joined to ("was signed … and revoked")."""
-    if verb.tag_ == "VBD":
-        return True
-    if verb.tag_ != "VBN":
-        return False
-    if any(c.dep_ in ("aux", "auxpass") for c in verb.children):
-        return any(c.dep_ in ("aux", "auxpass") and c.tag_ == "VBD" for c in verb.children)
-    return verb.dep_ == "conj" and _in_the_past(verb.head)
+    return verb is not None and verb.dep_ != "ROOT" and in_the_past(verb)
 
 
 def _spelled_out(description: str) -> str:
