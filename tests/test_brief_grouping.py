@@ -160,6 +160,35 @@ def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: P
     assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
 
 
+def test_a_summary_leads_with_what_news_reports_and_gives_columns_views_after_it(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The cease-fire between the two rebel factions did not come a moment too soon.", position=0),
+        Claim(2, "The two rebel factions agreed to a cease-fire on Friday after eleven days of fighting.", position=0),
+        Claim(1, "Both sides should now hand their weapons to the monitors and go home.", position=1),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    summary = summarize_claims(claims, np.eye(3), BriefSettings(), facts, opinion=frozenset({1}))
+    assert [s.text for s in summary][0] == claims[1].text
+    assert {s.text for s in summary} == {c.text for c in claims}
+
+
+def test_an_agreement_of_a_column_and_a_news_report_is_worded_as_the_report_has_it(
+    minilm: Embedder, nlp: Pipeline
+) -> None:
+    column = "Dock workers ended their harbour strike on Monday, not a day too soon."
+    report = "Dock workers ended their nine-day harbour strike on Monday after accepting a pay offer."
+    claims = [Claim(1, column), Claim(2, report)]
+    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
+    similarity = np.array([[1.0, 0.9], [0.9, 1.0]])
+    settings, support_settings = BriefSettings(), SupportSettings()
+    clusters = cluster_claims(claims, similarity, settings, support_settings, None, facts)
+    texts = {c.key: c.text for c in claims}
+    agreements = find_agreements(
+        claims, similarity, clusters, texts, minilm, support_settings, settings, facts, frozenset({1})
+    )
+    assert [a.text for a in agreements] == [report]
+
+
 def test_a_tally_told_twice_is_summarised_once_however_else_the_sentences_differ(nlp: Pipeline) -> None:
     claims = [
         Claim(1, "The state senate voted 27-14 on Tuesday to close three prisons.", position=0),

@@ -42,7 +42,7 @@ from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.llm_steps import compare_outlets, map_claims, new_differences, reduce_summary
 from rag.brief.model import Agreement, Briefing, BriefSettings, BriefSource, Claim, Statement
 from rag.brief.names import begins_with_a_given_name
-from rag.brief.opinion import with_authors
+from rag.brief.opinion import opinion_keys, with_authors
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
@@ -208,7 +208,10 @@ def build_briefing(
     support_settings = SupportSettings()
     anchored = same_figures(facts, similarity, settings) | same_particulars(relevant, facts, similarity, settings)
     clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
-    agreements = find_agreements(relevant, similarity, clusters, texts, embedder, support_settings, settings, facts)
+    opinion = opinion_keys(sources)
+    agreements = find_agreements(
+        relevant, similarity, clusters, texts, embedder, support_settings, settings, facts, opinion
+    )
     single = single_source_claims(relevant, facts, similarity, clusters, settings, agreements)
     by_person = roles_by_person(relevant, facts)
     discrepancies = (
@@ -222,7 +225,7 @@ def build_briefing(
     timeline = build_timeline(relevant, facts, similarity, settings)
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
     one_fact = same_figures(facts, shown, settings) | same_tally(facts) | grouped_as_one_fact(clusters, len(relevant))
-    summary = summarize_claims(relevant, shown, settings, facts, one_fact)
+    summary = summarize_claims(relevant, shown, settings, facts, one_fact, opinion)
     named = people_named_in([*summary, *agreements, *single], relevant, facts, nicknames, every_fact)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies, named)
     summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)

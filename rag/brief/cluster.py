@@ -169,8 +169,10 @@ def find_agreements(
     support_settings: SupportSettings,
     settings: BriefSettings,
     facts: list[ClaimFacts] | None = None,
+    opinion: frozenset[int] = frozenset(),
 ) -> list[Agreement]:
-    """The groups that two outlets or more state, each in its most central wording, checked
+    """The groups that two outlets or more state, each in its most central wording (a news
+    report's, when the group holds one: not a column's, of the articles in `opinion`), checked
     against every article it cites (in its words, or, with `facts`, in its own sentence giving
     the same people, organisations, amounts, written dates or lengths of time, as close in
     meaning as an agreement needs); most sources
@@ -183,8 +185,9 @@ def find_agreements(
         members = cluster.members
         centrality = {m: float(np.mean([similarity[m, o] for o in members if o != m])) for m in members}
         rank = partial(_centrality_rank, centrality=centrality, claims=claims)
-        central = max(members, key=rank)
-        alone = [m for m in members if facts is not None and facts[m].standalone]
+        reported = [m for m in members if claims[m].key not in opinion] or members
+        central = max(reported, key=rank)
+        alone = [m for m in reported if facts is not None and facts[m].standalone]
         standalone = max(alone, key=rank, default=central)
         # The wording that stands alone, unless the most central is borne out by more outlets.
         checked = [
@@ -316,6 +319,7 @@ def summarize_claims(
     settings: BriefSettings,
     facts: list[ClaimFacts] | None = None,
     anchored: np.ndarray | None = None,
+    opinion: frozenset[int] = frozenset(),
 ) -> list[Statement]:
     """What most outlets report, then each outlet's main point, in about `summary_words` words.
 
@@ -323,7 +327,8 @@ def summarize_claims(
     its article (news leads with what matters) and for its closeness to what the others say;
     claims that repeat one already taken (close in meaning, or the same amount in other words:
     `anchored`) are skipped, and so are claims that do not stand alone (`facts`). Each statement
-    cites every article that says it."""
+    cites every article that says it. What news reports comes before the views of the articles
+    in `opinion` (their keys): a column's verdict is no story's main event."""
     if not claims:
         return []
     keys = np.array([c.key for c in claims])
@@ -334,7 +339,7 @@ def summarize_claims(
     central = [3 * float(similarity[i][other[i]].mean()) if other[i].any() else 0.0 for i in range(len(claims))]
     order = sorted(
         range(len(claims)),
-        key=lambda i: (-(echoed[i] + central[i] + 1.0 / (1 + claims[i].position)), i),
+        key=lambda i: (claims[i].key in opinion, -(echoed[i] + central[i] + 1.0 / (1 + claims[i].position)), i),
     )
     picked: list[int] = []
     words = 0
@@ -366,10 +371,11 @@ def summarize_claims(
         if words >= settings.summary_words:
             break
         take(index)
-    if facts is not None:  # as a reader needs it: the main event, then context, then reactions
-        picked = (
-            picked[:1] + [i for i in picked[1:] if not facts[i].reaction] + [i for i in picked[1:] if facts[i].reaction]
-        )
+    if facts is not None and picked:  # as a reader needs it: the main event, then context, then reactions
+        lead = next((i for i in picked if claims[i].key not in opinion), picked[0])
+        rest = [i for i in picked if i != lead]
+        views = {i for i in rest if facts[i].reaction or claims[i].key in opinion}
+        picked = [lead] + [i for i in rest if i not in views] + [i for i in rest if i in views]
     statements = []
     support_settings = SupportSettings()
     for index in picked:

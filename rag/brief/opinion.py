@@ -45,6 +45,11 @@ def _author(source: str) -> str:
     return outlet[0] if outlet else source
 
 
+def opinion_keys(sources: Sequence[BriefSource]) -> frozenset[int]:
+    """The keys of the sources that are opinion pieces."""
+    return frozenset(s.key for s in sources if is_opinion(s.url, s.title, s.source))
+
+
 def with_authors(statements: Iterable[Statement], sources: Sequence[BriefSource]) -> list[Statement]:
     """The statements, each that only opinion pieces give closed by whose opinion it is; one
     that a news report also gives is news, and stands as it is."""
