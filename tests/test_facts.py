@@ -79,6 +79,20 @@ def test_a_role_ends_before_the_phrase_goes_on_to_another(nlp: Pipeline) -> None
     assert not found.description.endswith(" and")
 
 
+def test_an_apposition_past_the_names_conjunct_describes_a_nearer_noun(nlp: Pipeline) -> None:
+    sentence = (
+        "Cellphone videos of the siege show 35-year-old Okafor and other rioters forcing their way inside"
+        " the town hall to barricaded doors leading to the Mayor’s Office — the corridor outside the council"
+        " chamber where councillors were sheltering."
+    )
+    named, shown = facts_of(nlp, "Police shot Maria Okafor at the town hall on Monday.", sentence)
+    assert shown.people == ["Maria Okafor"] and shown.roles == []
+
+
+def test_an_apposition_after_the_names_place_is_its_role(nlp: Pipeline) -> None:
+    assert role(nlp, "Tomas Berg of Oslo, the port's spokesman, said the ship left.").head == "spokesman"
+
+
 def role(nlp: Pipeline, sentence: str) -> Role:
     [fact] = facts_of(nlp, sentence)
     [found] = fact.roles

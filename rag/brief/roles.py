@@ -88,16 +88,28 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
 
 def apposed_role(entity: Any, name: str) -> Role | None:
     """The office an apposition after the name gives ("Berg, the port's spokesman, said"); one
-    in brackets is a party or a state ("Gavin Newsom (D)", "Ted Cruz (R-Texas)"), not an office."""
+    in brackets is a party or a state ("Gavin Newsom (D)", "Ted Cruz (R-Texas)"), not an office.
+    An apposition stands beside its name: one the parse hangs on the name past a conjunct or a
+    clause ("Babbitt and other rioters forcing their way … to the Speaker's Lobby — the hallway
+    outside the chamber") describes a nearer noun."""
     for child in entity.root.children:
         between = [t.text for t in child.doc[entity.end : child.left_edge.i]]
         bracketed = between.count("(") > between.count(")")
-        if child.dep_ == "appos" and not bracketed:
+        if child.dep_ == "appos" and not bracketed and not _past_other_words(entity, child):
             head = child.doc[_hyphenated_word(child).stop - 1]  # "co-founder": its last part
             if _is_described(head):
                 words = {t.i: t for t in [*_phrase(child), *child.doc[child.i : head.i], *_phrase(head)]}
                 return _role(name, list(words.values()), head)
     return None
+
+
+def _past_other_words(entity: Any, apposition: Any) -> bool:
+    """Whether a conjunct or a clause on the name stands between it and `apposition`."""
+    between = range(entity.end, apposition.left_edge.i)
+    return any(
+        c.dep_ in ("cc", "conj", "acl", "relcl") and any(t.i in between for t in c.subtree)
+        for c in entity.root.children
+    )
 
 
 def _hyphenated_word(token: Any) -> range:
