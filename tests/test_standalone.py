@@ -49,6 +49,30 @@ def test_a_sentence_leaning_on_its_neighbours_does_not_stand_alone(nlp: Pipeline
     assert not alone(nlp, text)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I carry no brief for the harbour master, who has run the port like a private club.",
+        "The new stadium, I am afraid, will never pay for itself.",
+        "Each morning, as my daughter waits for the late bus, the council's promises ring hollow.",
+    ],
+)
+def test_a_sentence_in_the_writers_own_voice_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
+    assert not alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"I will not resign," Mayor Ana Ruiz said on the steps of the town hall.',
+        'Not a decision I wanted to make," Mayor Ana Ruiz told the council.',
+        "Senator Tomas Berg (I-Maine) voted against the harbour bill.",
+    ],
+)
+def test_a_first_person_someone_is_quoted_saying_stands_alone(nlp: Pipeline, text: str) -> None:
+    assert alone(nlp, text)
+
+
 def test_a_sentence_opening_on_its_subordinate_clause_stands_alone(nlp: Pipeline) -> None:
     assert alone(nlp, "While the council debated the budget, protesters gathered outside the hall.")
 

@@ -3,11 +3,12 @@
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
 another sentence ("He said…", "This warming…", "But…", "That was…"), when a pronoun means a
 person the sentence does not name ("'We won,' she said.") or a thing it does not ("Taxes would
-pay for much of it."), when it is a piece of one (a subordinate clause alone, or text cut after
-its start), when it is a question or an outlet's label ("What's happening:"), when it is a
-quotation with no speaker or the end of one begun before, or when it names a day only relative
-to its article ("tomorrow", "on Tuesday") and the date is not written beside it. The parse
-decides the parts of speech; the day and month names are the calendar's.
+pay for much of it."), when its "I" is the writer's (a column's, an essay's), when it is a piece
+of one (a subordinate clause alone, or text cut after its start), when it is a question or an
+outlet's label ("What's happening:"), when it is a quotation with no speaker or the end of one
+begun before, or when it names a day only relative to its article ("tomorrow", "on Tuesday") and
+the date is not written beside it. The parse decides the parts of speech and the person of a
+pronoun; the day and month names are the calendar's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from typing import Any
 
 from rag.dates import MONTHS, RELATIVE_DAYS
+from rag.text import inside_quotation
 
 _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
 _OPENERS = frozenset({'"', "“", "'", "‘", "(", "[", "—", "-", "–"})
@@ -53,6 +55,8 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
     if _person_unnamed(tokens):  # "Make no mistake that he was.", "'We won,' she said."
         return False
     if _thing_unnamed(tokens):  # "Higher taxes would pay for much of it."
+        return False
+    if _writer_speaks(doc.text, tokens):  # "I carry no brief for Milley, who …"
         return False
     if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
         return False
@@ -96,6 +100,27 @@ def _person_unnamed(tokens: list[Any]) -> bool:
         ):
             return True
     return False
+
+
+def _writer_speaks(text: str, tokens: list[Any]) -> bool:
+    """A first person singular outside any quotation and with no one said to speak: the writer of
+    a column or an essay, whom a reader of the sentence alone cannot tell."""
+    if any(t.lower_ in _SAY for t in tokens) or _closes_a_quotation_begun_before(text.strip()):
+        return False
+    return any(
+        t.pos_ == "PRON"
+        and "Person=1" in t.morph
+        and "Number=Sing" in t.morph
+        and not inside_quotation(text, t.idx)
+        and not _ends_a_quotation(text, t.idx)
+        for t in tokens
+    )
+
+
+def _ends_a_quotation(text: str, position: int) -> bool:
+    """Whether `position` lies in a quotation begun in an earlier sentence: a quotation mark
+    closes after it, and none opens before it ('Not a decision I wanted to make," she told …')."""
+    return not any(c in '"“' for c in text[:position]) and any(c in '"”' for c in text[position:])
 
 
 def _co_arguments(pronoun: Any) -> list[Any]:
