@@ -207,3 +207,17 @@ def test_a_later_report_that_changes_the_story_is_labelled_an_update(tmp_path: P
 
 def test_a_short_whole_statement_is_a_claim() -> None:
     assert claim_sentences("No one was injured. Read more.") == ["No one was injured."]
+
+
+@pytest.mark.parametrize(
+    "dateline",
+    ["OSLO (AP) — ", "OSLO, March 3 (Reuters) - ", "BERGEN, Norway — "],
+)
+def test_a_wire_storys_dateline_is_no_part_of_its_first_claim(dateline: str) -> None:
+    text = f"{dateline}The harbour authority closed the port on Monday. Ferries were held at sea."
+    assert claim_sentences(text)[0] == "The harbour authority closed the port on Monday."
+
+
+def test_capitals_and_a_dash_inside_an_article_are_no_dateline() -> None:
+    text = "The port reopened on Monday morning. NATO — the alliance — sent two ships to the harbour."
+    assert claim_sentences(text)[1].startswith("NATO — the alliance")

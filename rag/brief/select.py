@@ -68,6 +68,15 @@ _BOILERPLATE = re.compile(
 _FOOTNOTE = re.compile(r"([.!?][\"'”’»)\]]*)\d{1,3}$")
 
 
+# A wire story's dateline before its first sentence ("WASHINGTON (AP) — ", "LONDON, March 3
+# (Reuters) - ", "KYIV, Ukraine — "): where and by whom it was filed, which the source list gives.
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z.'’ -]*[A-Z.]"  # the place, in capitals
+    r"(?:, [A-Z][A-Za-z.]+(?: \d{1,2})?)*"  # its country or state, the day
+    r"(?: \([A-Za-z. ]{1,40}\))? ?(?:—|–|--|-) (?=[A-Z0-9“\"])"  # the agency, the dash
+)
+
+
 def claim_sentences(text: str) -> list[str]:
     """Sentences worth comparing: whole statements, not headings, bullets' markers or page chrome."""
     return [sentence for _, sentence in claim_spans(text)]
@@ -78,6 +87,8 @@ def claim_spans(text: str) -> list[tuple[int, str]]:
     found = []
     for start, end in sentence_spans(text):
         sentence = _FOOTNOTE.sub(r"\1", text[start:end].lstrip("•*-–— \t").strip())
+        if not text[:start].strip():
+            sentence = _DATELINE.sub("", sentence)
         n_words = len(sentence.split())
         if n_words < 4 or n_words > 90 or _BOILERPLATE.search(sentence):
             continue
