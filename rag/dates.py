@@ -207,6 +207,12 @@ def tense_of(entity: Any) -> str | None:
                 # to report it on Thursday", "migrants trying to cross in June": who did it,
                 # as the verb it hangs on tells
                 continue
+            if verb.dep_ == "ROOT":
+                # An infinitive no clause governs: the parse missed the sentence's own verb, and
+                # took it for one joined to this ("a protest Saturday to support …, was smaller").
+                told = next((c for c in verb.children if c.dep_ == "conj" and c.tag_ in ("VBD", "VBZ", "VBP")), None)
+                if told is not None:
+                    return "past" if told.tag_ == "VBD" else "present"
             return "future"  # planned, hoped, due
         finite = next((h for h in helpers if h.tag_ in ("VBD", "VBZ", "VBP")), verb)
         if finite.tag_ == "VBD":

@@ -228,3 +228,11 @@ def test_a_date_written_into_a_quotation_is_in_square_brackets(nlp: Pipeline) ->
     facts = read_facts([claim], nlp, {1: "2021-05-19"}, None)
     shown = dated_days([Statement(claim.text, (1,))], [claim], facts)[0].text
     assert '"a significant de-escalation today [May 19] on the path' in shown
+
+
+def test_a_day_in_a_sentence_whose_verb_the_parse_missed_is_dated_by_that_verb(nlp: Pipeline) -> None:
+    sentence = (
+        'The so-called "Justice for K9" rally, a right-wing protest Saturday to support the rioters'
+        " facing criminal charges in the May 2 attack, was smaller than expected."
+    )
+    assert dated(nlp, sentence) == "2025-03-08"
