@@ -207,6 +207,10 @@ def tense_of(entity: Any) -> str | None:
                 # to report it on Thursday", "migrants trying to cross in June": who did it,
                 # as the verb it hangs on tells
                 continue
+            if verb.dep_ == "xcomp" and verb.head.tag_ == "VBD":
+                # What someone did, or set out to do, told in the past ("voted to advance the bill
+                # on Wednesday", "started to creep up in July"): the parse does not say which.
+                return None
             if verb.dep_ == "ROOT":
                 # An infinitive no clause governs: the parse missed the sentence's own verb, and
                 # took it for one joined to this ("a protest Saturday to support …, was smaller").

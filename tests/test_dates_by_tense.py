@@ -230,6 +230,19 @@ def test_a_date_written_into_a_quotation_is_in_square_brackets(nlp: Pipeline) ->
     assert '"a significant de-escalation today [May 19] on the path' in shown
 
 
+@pytest.mark.parametrize(
+    ("sentence", "date"),
+    [
+        ("The council voted to close the harbour on Wednesday, hours after the union walked out.", "2025-03-12"),
+        ("Fuel prices started to climb again in February.", "2025-02"),
+    ],
+)
+def test_what_someone_did_or_set_out_to_do_in_the_past_is_not_put_in_the_days_to_come(
+    nlp: Pipeline, sentence: str, date: str
+) -> None:
+    assert dated(nlp, sentence) == date
+
+
 def test_a_day_in_a_sentence_whose_verb_the_parse_missed_is_dated_by_that_verb(nlp: Pipeline) -> None:
     sentence = (
         'The so-called "Justice for K9" rally, a right-wing protest Saturday to support the rioters'
