@@ -207,9 +207,12 @@ def tense_of(entity: Any) -> str | None:
                 # to report it on Thursday", "migrants trying to cross in June": who did it,
                 # as the verb it hangs on tells
                 continue
-            if verb.dep_ == "xcomp" and verb.head.tag_ == "VBD":
+            governor = next((a for a in verb.ancestors if a.pos_ in ("VERB", "AUX")), None)
+            if verb.dep_ == "xcomp" and governor is not None and governor.pos_ == "VERB" and governor.tag_ == "VBD":
                 # What someone did, or set out to do, told in the past ("voted to advance the bill
-                # on Wednesday", "started to creep up in July"): the parse does not say which.
+                # on Wednesday", "started to creep up in July", "said loudly enough to be heard …
+                # on Friday"): the parse does not say which. A copula keeps what is due ("was
+                # due to be released on Friday").
                 return None
             if verb.dep_ == "ROOT":
                 # An infinitive no clause governs: the parse missed the sentence's own verb, and

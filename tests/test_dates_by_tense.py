@@ -235,12 +235,17 @@ def test_a_date_written_into_a_quotation_is_in_square_brackets(nlp: Pipeline) ->
     [
         ("The council voted to close the harbour on Wednesday, hours after the union walked out.", "2025-03-12"),
         ("Fuel prices started to climb again in February.", "2025-02"),
+        ("The mayor shouted loudly enough to be heard across the square on Thursday.", "2025-03-13"),
     ],
 )
 def test_what_someone_did_or_set_out_to_do_in_the_past_is_not_put_in_the_days_to_come(
     nlp: Pipeline, sentence: str, date: str
 ) -> None:
     assert dated(nlp, sentence) == date
+
+
+def test_what_was_due_is_still_to_come(nlp: Pipeline) -> None:
+    assert dated(nlp, "The report was due to be released on Thursday.") == "2025-03-20"
 
 
 def test_a_day_in_a_sentence_whose_verb_the_parse_missed_is_dated_by_that_verb(nlp: Pipeline) -> None:
