@@ -53,6 +53,11 @@ ENTITY_LABELS = (
 )
 
 
+# The parts of speech English inflects ("wrote", "courts", "better"); names and function words
+# are their own lemmas.
+_INFLECTED = frozenset({"VERB", "AUX", "NOUN", "ADJ", "ADV"})
+
+
 class NlpUnavailable(RagError):
     """spaCy or its English pipeline is not installed."""
 
@@ -114,8 +119,9 @@ class Pipeline:
     instances, so tests can make their own.
     """
 
-    def __init__(self, package: str | None = None, memo_size: int = 4096) -> None:
+    def __init__(self, package: str | None = None, memo_size: int = 4096, lemmas: bool = False) -> None:
         self._package = package
+        self._lemmas = lemmas
         self._nlp: Any = None
         self._memo: dict[str, Any] = {}
         self._memo_size = memo_size
@@ -144,7 +150,7 @@ class Pipeline:
     def _load(self) -> Any:
         with self._loading:
             if self._nlp is None:
-                self._nlp = _load_pipeline(self._package)
+                self._nlp = _load_pipeline(self._package, self._lemmas)
             return self._nlp
 
     def parse(self, texts: Sequence[str]) -> list[Any]:
@@ -162,17 +168,33 @@ class Pipeline:
     def parse_one(self, text: str) -> Any:
         return self.parse([text])[0]
 
+    def lemmas(self, doc: Any) -> list[str] | None:
+        """Each token's lemma ("wrote", "writing" → "write"), when the pipeline was made with
+        `lemmas`; the Docs are left as they are (their `lemma_` unset), as every other reader of
+        them expects."""
+        if not self._lemmas:
+            return None
+        lemmatizer = self._load().get_pipe("lemmatizer")
+        return [
+            (lemmatizer.rule_lemmatize(token) or [token.lower_])[0] if token.pos_ in _INFLECTED else token.lower_
+            for token in doc
+        ]
 
-def _load_pipeline(package: str | None) -> Any:
+
+def _load_pipeline(package: str | None, lemmas: bool = False) -> Any:
     spacy = _import_spacy()
     name = package or next((p for p in PIPELINE_PACKAGES if importlib.util.find_spec(p) is not None), None)
     if name is None:
         raise NlpUnavailable(f"spaCy's English pipeline is not installed; install it with: {INSTALL_HINT}")
-    # The lemmatizer is never read; without it a parse is ~10% faster. The tokenizer the package
-    # stores is English's default, which spaCy has already made before reading it again from
-    # disk (a test checks they are the same): not reading it saves ~0.1 s.
+    # The lemmatizer does not run in a parse (it would make it ~10% slower); with `lemmas` it is
+    # loaded for `Pipeline.lemmas` to call. The tokenizer the package stores is English's
+    # default, which spaCy has already made before reading it again from disk (a test checks
+    # they are the same): not reading it saves ~0.1 s.
     try:
-        nlp = spacy.load(name, exclude=["lemmatizer", "tokenizer"])
+        if lemmas:
+            nlp = spacy.load(name, exclude=["tokenizer"], disable=["lemmatizer"])
+        else:
+            nlp = spacy.load(name, exclude=["lemmatizer", "tokenizer"])
     except OSError as exc:  # not installed, or its files damaged
         raise NlpUnavailable(f"spaCy's pipeline {name!r} cannot be loaded; install it with: {INSTALL_HINT}") from exc
     # A first parse sets up what every parse uses (about 0.1 s): made while loading, it is not

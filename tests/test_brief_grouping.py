@@ -149,6 +149,24 @@ def test_sentences_naming_one_person_far_apart_in_meaning_are_not_one_fact(nlp: 
     assert not naming_alike(nlp, NOT_BACKING_DOWN, PRESSING_AHEAD, alike=0.3)
 
 
+@pytest.fixture(scope="module")
+def nlp_with_lemmas() -> Pipeline:
+    return Pipeline(lemmas=True)
+
+
+def test_outlets_naming_one_judge_in_other_forms_of_a_verb_state_one_fact(
+    minilm: Embedder, nlp_with_lemmas: Pipeline
+) -> None:
+    sentences = [
+        (
+            1,
+            "Writing for the majority, Judge Ana Whitlock said the lower court had ignored the contract's plain terms.",
+        ),
+        (2, "Judge Ana Whitlock wrote the majority opinion."),
+    ]
+    assert {0, 1} in groups(sentences, minilm, nlp_with_lemmas)
+
+
 def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: Pipeline) -> None:
     claims = [
         Claim(1, "The county board voted 5-4 on Tuesday to close three elementary schools.", position=0),

@@ -54,3 +54,18 @@ def test_every_unicode_space_separator_is_read_as_a_space() -> None:
 
     separators = {c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Zs"} - {ord(" ")}
     assert set(SPACE_SEPARATORS) == separators and set(SPACE_SEPARATORS.values()) == {" "}
+
+
+def test_a_pipeline_made_with_lemmas_gives_them_and_parses_as_one_without() -> None:
+    sentence = "Writing for the majority, the judge wrote that both courts had erred."
+    with_lemmas = Pipeline(lemmas=True)
+    doc = with_lemmas.parse_one(sentence)
+    lemmas = dict(zip((t.text for t in doc), with_lemmas.lemmas(doc) or [], strict=True))
+    assert (lemmas["Writing"], lemmas["wrote"], lemmas["courts"]) == ("write", "write", "court")
+    plain = Pipeline().parse_one(sentence)
+    assert [(t.tag_, t.dep_, t.head.i, t.lemma_) for t in doc] == [(t.tag_, t.dep_, t.head.i, t.lemma_) for t in plain]
+
+
+def test_a_pipeline_made_without_lemmas_gives_none() -> None:
+    plain = Pipeline()
+    assert plain.lemmas(plain.parse_one("The judge wrote the opinion.")) is None

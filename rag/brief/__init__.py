@@ -174,7 +174,7 @@ def build_briefing(
     model's map step and the summary written by its reduce step; without, both come from the
     articles' own sentences."""
     settings = settings or BriefSettings()
-    nlp = nlp or Pipeline()
+    nlp = nlp or Pipeline(lemmas=True)
     filters = filters or Filters()
     articles = select_articles(store, embedder, topic, filters, settings, doc_ids)
     if not articles:

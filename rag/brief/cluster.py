@@ -86,7 +86,7 @@ def same_particulars(
     with a name, do not count towards the words shared: naming the same minister is not saying
     the same thing."""
     anchored = np.zeros(similarity.shape, dtype=bool)
-    stems = [set(content_stems(c.text)) for c in claims]
+    stems = [set(f.stems) or set(content_stems(c.text)) for c, f in zip(claims, facts, strict=True)]
     pinned = [f.particulars - {g.value for g in f.figures} for f in facts]
     rows, cols = np.nonzero(np.triu(similarity >= settings.particular_similarity, k=1))
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):

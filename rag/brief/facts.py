@@ -33,7 +33,7 @@ from rag.dates import (
     tense_of,
 )
 from rag.nlp import Pipeline
-from rag.text import normalize, stem
+from rag.text import STOPWORDS, content_stems, normalize, stem
 
 FIGURE_LABELS = frozenset({"MONEY", "CARDINAL", "PERCENT", "QUANTITY"})
 _QUOTE = re.compile(r"[\"“]([^\"“”]{20,300})[\"”]")
@@ -77,6 +77,9 @@ class ClaimFacts:
     names: frozenset[str] = frozenset()  # the people, organisations and places it names
     by_surname: frozenset[str] = frozenset()  # the people it calls by their surname alone ("Bush" for Cori Bush)
     lengths: frozenset[str] = frozenset()  # the lengths of time it gives ("5 year" for "five years")
+    # Its content words, stemmed from their lemmas when the pipeline gives them ("wrote" and
+    # "writing" are one word), else from the words as written.
+    stems: frozenset[str] = frozenset()
 
     @property
     def informative(self) -> bool:
@@ -159,9 +162,20 @@ def read_facts(
         named = {person_key(e) for e in doc.ents if e.label_ in ("ORG", "GPE", "FAC", "LOC", "NORP")}
         facts.names = frozenset({*facts.people, *named} - {""})
         facts.lengths = frozenset(lengths)
+        facts.stems = _content_stems(claim.text, doc, nlp.lemmas(doc))
         facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)))
         found.append(facts)
     return found
+
+
+def _content_stems(text: str, doc: Any, lemmas: list[str] | None) -> frozenset[str]:
+    if lemmas is None:
+        return frozenset(content_stems(text))
+    return frozenset(
+        stem(lemma.lower())
+        for token, lemma in zip(doc, lemmas, strict=True)
+        if token.is_alpha and token.lower_ not in STOPWORDS and lemma.lower() not in STOPWORDS
+    )
 
 
 # -- people ---------------------------------------------------------------------------------
