@@ -253,7 +253,14 @@ class Rag:
         prompts = self.parts.brief_prompts() if writer else None
         with self.store() as store:
             return build_briefing(
-                store, self.embedder, topic, filters or Filters(), llm=writer, prompts=prompts, doc_ids=doc_ids
+                store,
+                self.embedder,
+                topic,
+                filters or Filters(),
+                llm=writer,
+                prompts=prompts,
+                doc_ids=doc_ids,
+                nlp=self.parts.brief_nlp(),
             )
 
     def briefing(

@@ -127,6 +127,7 @@ class Pipeline:
         self._memo_size = memo_size
         self._loading = threading.Lock()
         self._starting = threading.Lock()
+        self._remembering = threading.Lock()
         self._preloading: threading.Thread | None = None
 
     @property
@@ -156,14 +157,16 @@ class Pipeline:
     def parse(self, texts: Sequence[str]) -> list[Any]:
         """spaCy Docs for `texts`, in order; each distinct text is parsed once while the memo
         holds it (it is emptied when it would grow past `memo_size`)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memo]
+        with self._remembering:  # one pipeline may serve a server's threads
+            known = {t: self._memo[t] for t in texts if t in self._memo}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
         plain = (t.translate(SPACE_SEPARATORS) for t in missing)
         parsed = dict(zip(missing, self._load().pipe(plain, batch_size=64), strict=True)) if missing else {}
-        docs = [parsed[t] if t in parsed else self._memo[t] for t in texts]
-        if len(self._memo) + len(parsed) > self._memo_size:
-            self._memo.clear()
-        self._memo.update(parsed)
-        return docs
+        with self._remembering:
+            if len(self._memo) + len(parsed) > self._memo_size:
+                self._memo.clear()
+            self._memo.update(parsed)
+        return [parsed[t] if t in parsed else known[t] for t in texts]
 
     def parse_one(self, text: str) -> Any:
         return self.parse([text])[0]

@@ -1,6 +1,7 @@
 """What `Rag` holds besides its stores: the embedder, the model, the one reader that looks for
-disagreement, and the prompts; each made once, on first need, and shared by every request (the
-server's threads among them), so that `rag stats` loads no model and spaCy loads once."""
+disagreement, the briefings' spaCy pipeline and the prompts; each made once, on first need, and
+shared by every request (the server's threads among them), so that `rag stats` loads no model
+and spaCy loads once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rag.settings import Settings
 if TYPE_CHECKING:
     from rag.embed import CachingEmbedder, Embedder
     from rag.llm.protocol import LLM, ConflictFinder
+    from rag.nlp import Pipeline
     from rag.prompt import BriefPrompts, Prompts
 
 T = TypeVar("T")
@@ -89,6 +91,17 @@ class Parts:
             return Prompts.load(self.settings.prompts, self.settings.model_cache)
 
         return self._once("prompts", make)
+
+    def brief_nlp(self) -> Pipeline:
+        """The spaCy pipeline briefings parse with (lemmas too): loaded once for every briefing,
+        not once per story."""
+
+        def make() -> Pipeline:
+            from rag.nlp import Pipeline
+
+            return Pipeline(lemmas=True)
+
+        return self._once("brief_nlp", make)
 
     def brief_prompts(self) -> BriefPrompts:
         def make() -> BriefPrompts:

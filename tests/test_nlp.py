@@ -69,3 +69,18 @@ def test_a_pipeline_made_with_lemmas_gives_them_and_parses_as_one_without() -> N
 def test_a_pipeline_made_without_lemmas_gives_none() -> None:
     plain = Pipeline()
     assert plain.lemmas(plain.parse_one("The judge wrote the opinion.")) is None
+
+
+def test_one_pipeline_parses_for_many_threads_at_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pipeline = Pipeline(memo_size=8)  # emptied again and again while the threads parse
+    texts = [f"Mayor Ana Ruiz opened bridge number {n} on Monday." for n in range(60)]
+
+    def parse(start: int) -> list[str]:
+        batch = texts[start:] + texts[:start]
+        return [doc.text for doc in pipeline.parse(batch[:20]) + pipeline.parse(batch[20:])]
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(parse, range(0, 60, 5)))
+    assert all(result == texts[start:] + texts[:start] for start, result in zip(range(0, 60, 5), results, strict=True))
