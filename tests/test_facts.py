@@ -93,6 +93,34 @@ def test_an_apposition_after_the_names_place_is_its_role(nlp: Pipeline) -> None:
     assert role(nlp, "Tomas Berg of Oslo, the port's spokesman, said the ship left.").head == "spokesman"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "description"),
+    [
+        (
+            "Households across the province will lose the home heating rebate under the budget Finance Minister"
+            " Priya Raman tabled Thursday, which also puts a freeze on new public-sector hires.",
+            "Finance Minister",
+        ),
+    ],
+)
+def test_a_title_is_not_the_noun_the_names_clause_describes(nlp: Pipeline, sentence: str, description: str) -> None:
+    assert role(nlp, sentence).description == description
+
+
+def test_a_title_does_not_reach_back_into_a_phrase_before_it(nlp: Pipeline) -> None:
+    found = role(nlp, "A defensive and at times surly President Tomas Berg insisted the pullout was a success.")
+    assert found.head.lower() == "president" and "times" not in found.description
+
+
+def test_the_noun_a_surnames_clause_describes_is_no_role(nlp: Pipeline) -> None:
+    named, said = facts_of(
+        nlp,
+        "Tomas Berg met the foreign minister in Vienna.",
+        "Officials are dismissing the allegations, saying the information Berg allegedly shared was widely known.",
+    )
+    assert said.people == ["Tomas Berg"] and said.roles == []
+
+
 def role(nlp: Pipeline, sentence: str) -> Role:
     [fact] = facts_of(nlp, sentence)
     [found] = fact.roles

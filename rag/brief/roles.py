@@ -165,6 +165,17 @@ def _title_before(entity: Any) -> list[Any]:
             break
         if token.tag_ == "POS" or token.lower_ in ("'s", "’s"):
             break
+        # Nor is a noun the name's own clause describes ("the information Kerry shared"), nor one
+        # that ends a phrase of a preposition other than an office's "of" ("at times surly").
+        if any(a.dep_ == "relcl" and a.head.i == token.i for a in entity.root.ancestors):
+            break
+        if (
+            token.dep_ == "pobj"
+            and token.head.i < token.i
+            and token.head.lower_ != "of"
+            and entity.root.i not in {t.i for t in token.subtree}
+        ):
+            break
         words.insert(0, token)
         index -= 1
     # A title does not begin halfway through another name, one the run stopped at the "of" of
