@@ -243,24 +243,17 @@ class Rag:
     def brief(
         self, topic: str | None = None, filters: Filters | None = None, doc_ids: Sequence[str] | None = None
     ) -> Briefing:
-        """A consolidated briefing on `topic` (or on the whole index); with `doc_ids`, of those
-        articles only."""
+        """A briefing on `topic` (or on the whole index); with `doc_ids`, of those articles only."""
         from rag.brief import build_briefing
 
         if topic is not None:
             check_question(topic, "topic")
         writer = self.llm if self.llm.writes else None
         prompts = self.parts.brief_prompts() if writer else None
+        nlp, filters = self.parts.brief_nlp(), filters or Filters()
         with self.store() as store:
             return build_briefing(
-                store,
-                self.embedder,
-                topic,
-                filters or Filters(),
-                llm=writer,
-                prompts=prompts,
-                doc_ids=doc_ids,
-                nlp=self.parts.brief_nlp(),
+                store, self.embedder, topic, filters, llm=writer, prompts=prompts, doc_ids=doc_ids, nlp=nlp
             )
 
     def briefing(
