@@ -195,16 +195,7 @@ def test_an_agreement_of_a_column_and_a_news_report_is_worded_as_the_report_has_
 ) -> None:
     column = "Dock workers ended their harbour strike on Monday, not a day too soon."
     report = "Dock workers ended their nine-day harbour strike on Monday after accepting a pay offer."
-    claims = [Claim(1, column), Claim(2, report)]
-    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
-    similarity = np.array([[1.0, 0.9], [0.9, 1.0]])
-    settings, support_settings = BriefSettings(), SupportSettings()
-    clusters = cluster_claims(claims, similarity, settings, support_settings, None, facts)
-    texts = {c.key: c.text for c in claims}
-    agreements = find_agreements(
-        claims, similarity, clusters, texts, minilm, support_settings, settings, facts, frozenset({1})
-    )
-    assert [a.text for a in agreements] == [report]
+    assert worded_agreements(column, report, minilm, nlp, opinion=frozenset({1})) == [(report, (1, 2))]
 
 
 def test_a_tally_told_twice_is_summarised_once_however_else_the_sentences_differ(nlp: Pipeline) -> None:
@@ -236,6 +227,21 @@ def test_a_sentence_too_short_to_tell_much_is_an_agreement_but_not_a_summary_lin
     similarity = np.array([[1.0, 1.0, 0.2], [1.0, 1.0, 0.2], [0.2, 0.2, 1.0]])
     summary = summarize_claims(claims, similarity, BriefSettings(), facts)
     assert [s.text for s in summary] == [claims[2].text]
+
+
+def worded_agreements(
+    first: str, second: str, embedder: Embedder, nlp: Pipeline, opinion: frozenset[int] = frozenset()
+) -> list[tuple[str, tuple[int, ...]]]:
+    """The agreements of `first` (outlet 1) and `second` (outlet 2), taken as one fact (cosine
+    .9), each as its wording and citations; `opinion`: the outlets that are opinion pieces."""
+    claims = [Claim(1, first), Claim(2, second)]
+    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
+    similarity = np.array([[1.0, 0.9], [0.9, 1.0]])
+    settings, support_settings = BriefSettings(), SupportSettings()
+    clusters = cluster_claims(claims, similarity, settings, support_settings, None, facts)
+    texts = {c.key: c.text for c in claims}
+    found = find_agreements(claims, similarity, clusters, texts, embedder, support_settings, settings, facts, opinion)
+    return [(a.text, a.citations) for a in found]
 
 
 def agreed(first: str, second: str, embedder: Embedder, nlp: Pipeline) -> list[tuple[int, ...]]:
@@ -308,11 +314,4 @@ def test_a_sentence_leaning_on_its_neighbours_is_not_reported_by_one_source_only
 def test_an_agreement_is_worded_by_a_sentence_that_stands_alone(minilm: Embedder, nlp: Pipeline) -> None:
     alone = "Governor Lucia Ferrante said those released would be supervised by parole officers after release."
     leaning = "It said they will be supervised by parole officers after their release."
-    claims = [Claim(1, alone), Claim(2, leaning)]
-    facts = read_facts(claims, nlp, {1: "2026-03-02", 2: "2026-03-02"}, None)
-    similarity = np.array([[1.0, 0.9], [0.9, 1.0]])
-    settings, support_settings = BriefSettings(), SupportSettings()
-    clusters = cluster_claims(claims, similarity, settings, support_settings, None, facts)
-    texts = {c.key: c.text for c in claims}
-    agreements = find_agreements(claims, similarity, clusters, texts, minilm, support_settings, settings, facts)
-    assert [(a.text, a.citations) for a in agreements] == [(alone, (1, 2))]
+    assert worded_agreements(alone, leaning, minilm, nlp) == [(alone, (1, 2))]
