@@ -64,7 +64,7 @@ def main() -> None:
     settings = resolve()
     embedder = load_embedder(settings.embedder, settings.model_cache)
     embedder.embed(["warm up"])
-    nlp = Pipeline()
+    nlp = Pipeline(lemmas=True)  # as `rag brief` parses (rag.parts: Parts.brief_nlp)
     started = time.perf_counter()
     nlp.parse(["Warm the parser up, once."])
     report: dict[str, object] = {"embedder": embedder.name, "spacy_load_s": round(time.perf_counter() - started, 2)}
