@@ -52,3 +52,11 @@ def test_someone_called_by_surname_alone_elsewhere_is_listed_whatever_their_give
     facts = read_facts(claims, nlp, {1: "2021-08-04"}, None)
     assert not begins_with_a_given_name("Cori Bush", NickNamer())  # the table does not know every given name
     assert "Cori Bush" in people_named_in([Statement(shown, (1,))], claims[:1], facts[:1], NickNamer(), facts)
+
+
+def test_someone_a_shown_sentence_quotes_is_listed_whatever_their_given_name(nlp: Pipeline) -> None:
+    sentence = "Speaking to reporters in the worst-hit areas, Sipho Dlamini said the police had identified instigators."
+    claims = [Claim(1, sentence)]
+    facts = read_facts(claims, nlp, {1: "2021-07-16"}, None)
+    assert not begins_with_a_given_name("Sipho Dlamini", NickNamer())
+    assert people_named_in([Statement(sentence, (1,))], claims, facts, NickNamer()) == {"Sipho Dlamini"}

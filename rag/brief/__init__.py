@@ -41,7 +41,7 @@ from rag.brief.compare import (
 from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.llm_steps import compare_outlets, map_claims, new_differences, reduce_summary
 from rag.brief.model import Agreement, Briefing, BriefSettings, BriefSource, Claim, Statement
-from rag.brief.names import begins_with_a_given_name
+from rag.brief.names import begins_with_a_given_name, written_as_title_and_given_name
 from rag.brief.opinion import opinion_keys, with_authors
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
@@ -108,8 +108,9 @@ def people_named_in(
 ) -> set[str]:
     """The people that statements shown in the briefing name (as the claims they quote name
     them) in full, with a given name first, or called by their surname alone in any of the
-    articles' sentences (`every_fact`), as news calls people: a name the recogniser alone calls
-    a person, in one sentence, may be a street or a school."""
+    articles' sentences (`every_fact`), as news calls people, and the people they quote (the
+    subject of "said", whatever their given name): a name the recogniser alone calls a person,
+    in one sentence, may be a street or a school, but a street says nothing."""
     by_text = {claim.text: fact for claim, fact in zip(claims, facts, strict=True)}
     by_surname = {person for fact in every_fact for person in fact.by_surname}
     return {
@@ -117,7 +118,9 @@ def people_named_in(
         for statement in statements
         if (fact := by_text.get(statement.text))
         for person in fact.people
-        if person in by_surname or begins_with_a_given_name(person, nicknames)
+        if person in by_surname
+        or begins_with_a_given_name(person, nicknames)
+        or (person in fact.says and not written_as_title_and_given_name(person, nicknames))
     }
 
 

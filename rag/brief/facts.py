@@ -19,7 +19,7 @@ from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import bound_of, with_digits
 from rag.brief.roles import Role, apposed_role, role_of
-from rag.brief.standalone import reports_speech, stands_alone
+from rag.brief.standalone import reports_speech, said_by, stands_alone
 from rag.dates import (
     DateMention,
     DateResolver,
@@ -76,6 +76,7 @@ class ClaimFacts:
     reaction: bool = False  # tells what someone said, not what happened
     names: frozenset[str] = frozenset()  # the people, organisations and places it names
     by_surname: frozenset[str] = frozenset()  # the people it calls by their surname alone ("Bush" for Cori Bush)
+    says: frozenset[str] = frozenset()  # the people it quotes: the subject of its verb of saying
     lengths: frozenset[str] = frozenset()  # the lengths of time it gives ("5 year" for "five years")
     # Its content words, stemmed from their lemmas when the pipeline gives them ("wrote" and
     # "writing" are one word), else from the words as written.
@@ -115,6 +116,8 @@ def read_facts(
             if (entity.label_ == "PERSON" or taken_for_a_name) and (name := aliases.get(person_key(entity))):
                 if name not in facts.people:
                     facts.people.append(name)
+                if entity.label_ == "PERSON" and said_by(entity):
+                    facts.says |= {name}
                 surname_alone = len(name.split()) >= 2 and person_key(entity) == name.split()[-1]
                 if entity.label_ == "PERSON" and surname_alone:
                     facts.by_surname |= {name}

@@ -192,6 +192,13 @@ def begins_with_a_given_name(name: str, nicknames: NickNamer) -> bool:
     return len(words) >= 2 and _given_name(words[0], nicknames)
 
 
+def written_as_title_and_given_name(name: str, nicknames: NickNamer) -> bool:
+    """ "Firefighter Patrick": a first word that is no given name before one that is: a title
+    written into a name the text gives by its given name alone, no name in full."""
+    words = name_words(name)
+    return len(words) == 2 and _before_a_given_name(words, nicknames)
+
+
 def _given_name(word: str, nicknames: NickNamer) -> bool:
     """A given name the `nicknames` table knows, as a name or as a nickname of one."""
     return bool(nicknames.nicknames_of(word) or nicknames.canonicals_of(word))

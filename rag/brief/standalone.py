@@ -200,6 +200,13 @@ def _points_back(token: Any) -> bool:
     )
 
 
+def said_by(entity: Any) -> bool:
+    """Whether a name is the subject of its sentence's verb of saying ("Cyril Ramaphosa said
+    authorities had identified …", "… ,” said Mayor Ana Ruiz"): the person the sentence quotes."""
+    root = entity.root
+    return root.dep_ == "nsubj" and root.head.dep_ == "ROOT" and root.head.lower_ in _SAY
+
+
 def reports_speech(doc: Any) -> bool:
     """Whether a sentence tells what someone said ("X said …", a quotation): a reaction, which
     a summary gives after the events it reacts to."""
