@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.brief.model import BriefSource, Statement
-from rag.brief.opinion import is_opinion, with_authors
+from rag.brief.model import Agreement, BriefSource, Statement
+from rag.brief.opinion import is_opinion, with_authors, with_authors_agreed
 
 NEWS = BriefSource(
     1, "a", "Council approves budget", "Harbor Ledger", "2025-03-01", "https://ledger.example/news/budget"
@@ -77,3 +77,15 @@ def test_an_editorial_names_its_outlet() -> None:
 def test_a_statement_a_news_report_also_gives_is_news() -> None:
     statement = Statement("The council approved the budget.", (1, 2))
     assert with_authors([statement], [NEWS, COLUMN, EDITORIAL]) == [statement]
+
+
+def test_a_view_two_columns_agree_on_names_their_authors() -> None:
+    agreed = Agreement("The budget is a gift to landlords.", (2, 3), 2)
+    [shown] = with_authors_agreed([agreed], [NEWS, COLUMN, EDITORIAL])
+    assert shown.text == "The budget is a gift to landlords (opinion of Jane Roe, Daily Meridian)."
+    assert shown.citations == agreed.citations
+
+
+def test_what_a_news_report_and_a_column_agree_on_is_news() -> None:
+    agreed = Agreement("The council approved the budget.", (1, 2), 2)
+    assert with_authors_agreed([agreed], [NEWS, COLUMN, EDITORIAL]) == [agreed]

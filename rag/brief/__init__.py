@@ -42,7 +42,7 @@ from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.llm_steps import compare_outlets, map_claims, new_differences, reduce_summary
 from rag.brief.model import Agreement, Briefing, BriefSettings, BriefSource, Claim, Statement
 from rag.brief.names import begins_with_a_given_name, written_as_title_and_given_name
-from rag.brief.opinion import opinion_keys, with_authors
+from rag.brief.opinion import opinion_keys, with_authors, with_authors_agreed
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
@@ -238,7 +238,7 @@ def build_briefing(
     return Briefing(
         topic=topic,
         summary=tuple(summary),
-        agreements=tuple(agreements),
+        agreements=tuple(with_authors_agreed(agreements, sources)),
         discrepancies=tuple(discrepancies),
         single_source=tuple(single),
         timeline=tuple(timeline),

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from urllib.parse import urlsplit
 
-from rag.brief.model import BriefSource, Statement
+from rag.brief.model import Agreement, BriefSource, Statement
 
 _SECTIONS = frozenset(
     "opinion opinions commentary editorial editorials column columns columnists op-ed op-eds oped opeds".split()
@@ -63,3 +64,11 @@ def with_authors(statements: Iterable[Statement], sources: Sequence[BriefSource]
             statement = Statement(f"{text[:end]} (opinion of {authors}){text[end:]}", statement.citations)
         shown.append(statement)
     return shown
+
+
+def with_authors_agreed(agreements: Iterable[Agreement], sources: Sequence[BriefSource]) -> list[Agreement]:
+    """The agreements, each that only opinion pieces state closed by whose opinion it is, as
+    `with_authors` closes a statement."""
+    agreements = list(agreements)
+    shown = with_authors((Statement(a.text, a.citations) for a in agreements), sources)
+    return [replace(a, text=statement.text) for a, statement in zip(agreements, shown, strict=True)]
