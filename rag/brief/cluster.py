@@ -10,7 +10,7 @@ from functools import partial
 import numpy as np
 
 from rag.brief.compare import tell_figures_apart
-from rag.brief.facts import ClaimFacts, amounts
+from rag.brief.facts import ClaimFacts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
 from rag.brief.numbers import number_of, rounds_to
 from rag.cite import SupportSettings, support
@@ -53,7 +53,7 @@ def same_figures(facts: list[ClaimFacts], similarity: np.ndarray, settings: Brie
     round to two significant digits or more is the same amount ("nearly 102,000 people" and
     "101,789 names"); to one, it could be many ("400,000" for 385,000 or for 420,000)."""
     anchored = np.zeros(similarity.shape, dtype=bool)
-    values = [{v for f in fact.figures for v in amounts(f.value)} for fact in facts]
+    values = [fact.amounts_given for fact in facts]
     numbers = [[n for v in found if (n := number_of(v)) is not None] for found in values]
     rows, cols = np.nonzero(similarity >= settings.same_figure_similarity)
     for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
@@ -68,7 +68,7 @@ def same_tally(facts: list[ClaimFacts]) -> np.ndarray:
     ("voted 67-32 to open debate", "in a 67-32 vote, the chamber advanced the bill"), told twice
     however much else each sentence says. One amount in common is not enough: "41 prisoners"
     can be in two facts."""
-    values = [{v for f in fact.figures for v in amounts(f.value)} for fact in facts]
+    values = [fact.amounts_given for fact in facts]
     tally = np.zeros((len(facts), len(facts)), dtype=bool)
     for i, j in zip(*np.triu_indices(len(facts), k=1), strict=True):
         if len(values[i] & values[j]) >= 2:

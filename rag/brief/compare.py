@@ -88,7 +88,7 @@ def number_conflicts(
     compared: set[frozenset[int]] = set()
     given: dict[int, set[str]] = defaultdict(set)  # every amount each article gives
     for claim, fact in zip(claims, facts, strict=True):
-        given[claim.key] |= {x for f in fact.figures for x in amounts(f.value)}
+        given[claim.key] |= fact.amounts_given
 
     def given_by_both(i: int, j: int, values_a: set[str], values_b: set[str]) -> bool:
         return bool(
@@ -136,8 +136,7 @@ def _differing_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[Figure, Figur
     neither amount given anywhere in the other claim ("54 percent to 46" against "54 percent" is
     one result), nor counted over different periods ("9 percent over five years", "12 percent
     since 2015"), nor one the other written round ("some 100,000" for "101,789")."""
-    everywhere_a = {x for f in a.figures for x in amounts(f.value)}
-    everywhere_b = {x for f in b.figures for x in amounts(f.value)}
+    everywhere_a, everywhere_b = a.amounts_given, b.amounts_given
     return [
         (x, y)
         for x, y in product(a.figures, b.figures)

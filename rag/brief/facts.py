@@ -87,6 +87,11 @@ class ClaimFacts:
         return bool(self.figures or self.people or self.dates)
 
     @property
+    def amounts_given(self) -> set[str]:
+        """Every amount its figures hold (`amounts`): "67-32" gives 67 and 32."""
+        return {x for f in self.figures for x in amounts(f.value)}
+
+    @property
     def particulars(self) -> frozenset[str]:
         """What pins a claim to one fact: the names it gives, its amounts, the days and months it
         writes in figures ("June 30", not "Tuesday") and its lengths of time."""
