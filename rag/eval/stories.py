@@ -64,12 +64,11 @@ def eval_stories(
     from rag.cite import SupportSettings, support
     from rag.eval.editor import Tally, read_labels, score_briefing
     from rag.eval.judges import JudgeTally, judge_briefing
-    from rag.nlp import Pipeline
 
     labels = read_labels(gold.directory / "stories.jsonl")
     editor = Tally()
     judged = JudgeTally()
-    nlp = Pipeline()
+    nlp = rag.parts.brief_nlp()  # the pipeline the briefings parse with: loaded once, its parses shared
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     articles = _story_articles(gold)
     settings = SupportSettings()
