@@ -25,7 +25,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from corpus import bench_indexes  # noqa: E402
 
-from rag.brief import build_briefing  # noqa: E402
+from rag.brief import briefing_pipeline, build_briefing  # noqa: E402
 from rag.embed import CachingEmbedder, Embedder, load_embedder  # noqa: E402
 from rag.eval.evaluate import eval_index  # noqa: E402
 from rag.eval.gold import load_gold  # noqa: E402
@@ -64,7 +64,7 @@ def main() -> None:
     settings = resolve()
     embedder = load_embedder(settings.embedder, settings.model_cache)
     embedder.embed(["warm up"])
-    nlp = Pipeline(lemmas=True)  # as `rag brief` parses (rag.parts: Parts.brief_nlp)
+    nlp = briefing_pipeline()  # as `rag brief` parses
     started = time.perf_counter()
     nlp.parse(["Warm the parser up, once."])
     report: dict[str, object] = {"embedder": embedder.name, "spacy_load_s": round(time.perf_counter() - started, 2)}

@@ -97,9 +97,9 @@ class Parts:
         not once per story."""
 
         def make() -> Pipeline:
-            from rag.nlp import Pipeline
+            from rag.brief import briefing_pipeline
 
-            return Pipeline(lemmas=True)
+            return briefing_pipeline()
 
         return self._once("brief_nlp", make)
 

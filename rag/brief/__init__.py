@@ -162,6 +162,11 @@ def shown_similarity(
     return np.asarray(vectors @ vectors.T)
 
 
+def briefing_pipeline() -> Pipeline:
+    """The spaCy pipeline a briefing parses with: lemmas too, for the words claims share."""
+    return Pipeline(lemmas=True)
+
+
 def build_briefing(
     store: IndexStore,
     embedder: Embedder,
@@ -177,7 +182,7 @@ def build_briefing(
     model's map step and the summary written by its reduce step; without, both come from the
     articles' own sentences."""
     settings = settings or BriefSettings()
-    nlp = nlp or Pipeline(lemmas=True)
+    nlp = nlp or briefing_pipeline()
     filters = filters or Filters()
     articles = select_articles(store, embedder, topic, filters, settings, doc_ids)
     if not articles:
@@ -247,4 +252,12 @@ def build_briefing(
     )
 
 
-__all__ = ["Briefing", "BriefSettings", "briefing_markdown", "build_briefing", "claim_sentences", "digest_markdown"]
+__all__ = [
+    "Briefing",
+    "BriefSettings",
+    "briefing_markdown",
+    "briefing_pipeline",
+    "build_briefing",
+    "claim_sentences",
+    "digest_markdown",
+]
