@@ -12,14 +12,12 @@ from rag.brief import build_briefing
 from rag.brief.cluster import (
     cluster_claims,
     find_agreements,
-    same_figures,
-    same_particulars,
-    same_tally,
     single_source_claims,
     summarize_claims,
 )
 from rag.brief.facts import read_facts
-from rag.brief.model import Agreement, BriefSettings, Claim
+from rag.brief.model import Agreement, Briefing, BriefSettings, Claim
+from rag.brief.same_fact import same_figures, same_lead, same_particulars, same_tally
 from rag.cite import SupportSettings
 from rag.embed import Embedder, HashEmbedder
 from rag.ingest.chunk import ChunkParams
@@ -315,3 +313,69 @@ def test_an_agreement_is_worded_by_a_sentence_that_stands_alone(minilm: Embedder
     alone = "Governor Lucia Ferrante said those released would be supervised by parole officers after release."
     leaning = "It said they will be supervised by parole officers after their release."
     assert worded_agreements(alone, leaning, minilm, nlp) == [(alone, (1, 2))]
+
+
+COUNCIL_LEAD = "The Dunmore city council on Tuesday approved closing the Harbor Street fire station to save money."
+WIRE_LEAD = "Dunmore will shut its Harbor Street firehouse after councillors backed the cut on Tuesday night."
+
+
+def leads_alike(first: str, second: str, nlp: Pipeline, alike: float, positions: tuple[int, int] = (0, 0)) -> bool:
+    """Whether two outlets' sentences, `alike` in meaning, at `positions` in their articles (0:
+    the lead), are tied as one fact for being the leads."""
+    claims = [Claim(1, first, position=positions[0]), Claim(2, second, position=positions[1])]
+    facts = read_facts(claims, nlp, {1: "2026-03-04", 2: "2026-03-04"}, None)
+    similarity = np.array([[1.0, alike], [alike, 1.0]])
+    return bool(same_lead(claims, facts, similarity, BriefSettings())[0, 1])
+
+
+def test_two_outlets_leads_as_alike_as_one_story_tell_its_event_once(nlp: Pipeline) -> None:
+    assert leads_alike(COUNCIL_LEAD, WIRE_LEAD, nlp, alike=BriefSettings().cluster_similarity)
+
+
+def test_leads_less_alike_than_one_story_are_not_tied(nlp: Pipeline) -> None:
+    assert not leads_alike(COUNCIL_LEAD, WIRE_LEAD, nlp, alike=BriefSettings().cluster_similarity - 0.05)
+
+
+def test_sentences_further_into_their_articles_are_not_tied_for_being_alike(nlp: Pipeline) -> None:
+    assert not leads_alike(COUNCIL_LEAD, WIRE_LEAD, nlp, alike=BriefSettings().cluster_similarity, positions=(0, 3))
+
+
+def test_leads_that_place_their_events_on_different_days_are_two_events(nlp: Pipeline) -> None:
+    monday = "Israeli jets struck targets in Gaza on Monday evening, killing at least 20 people."
+    tuesday = "Israel launched more airstrikes on Gaza early Tuesday, hitting a high-rise building."
+    assert not leads_alike(monday, tuesday, nlp, alike=0.7)
+
+
+SENATE_LEADS = (
+    "Senators have approved a massive spending plan to boost technology research and production.",
+    "The Senate passed sweeping legislation on Tuesday that invests billions of dollars in science and technology.",
+)
+
+
+@pytest.fixture(scope="module")
+def leading_alike(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Briefing:
+    """A briefing of two outlets that lead with one event in other words (less alike in their
+    words than an agreement needs), each going on to something of its own."""
+    others = ("Critics said the plan would mostly help large companies.", "The measure now goes to the House.")
+    folder = tmp_path_factory.mktemp("news")
+    for number, (outlet, lead, other) in enumerate(
+        zip(("Capitol Ledger", "Valley Wire"), SENATE_LEADS, others, strict=True)
+    ):
+        (folder / f"{number}.txt").write_text(
+            f"Title: Senate passes science bill\nSource: {outlet}\nDate: 2026-05-27\n\n{lead} {other}"
+        )
+    store = Store.open(tmp_path_factory.mktemp("index") / "index", manifest_for(minilm, ChunkParams()), create=True)
+    store.acquire_lock()
+    ingest(store, minilm, [folder], ChunkParams())
+    briefing = build_briefing(store, minilm)
+    store.close()
+    return briefing
+
+
+def test_two_outlets_leading_with_one_event_in_other_words_agree_on_it(leading_alike: Briefing) -> None:
+    assert [a.citations for a in leading_alike.agreements] == [(1, 2)]
+
+
+def test_an_event_two_outlets_lead_with_in_other_words_is_summarised_once(leading_alike: Briefing) -> None:
+    summary = [s.text for s in leading_alike.summary]
+    assert sum(any(lead[:30] in text for text in summary) for lead in SENATE_LEADS) == 1

@@ -17,7 +17,7 @@ def nlp() -> Pipeline:
     return Pipeline()
 
 
-def repeats(summary: list[str], embedder: Embedder, nlp: Pipeline) -> int:
+def repeats(summary: list[str], embedder: Embedder, nlp: Pipeline, articles: list[str] | None = None) -> int:
     briefing = Briefing(
         topic=None,
         summary=tuple(Statement(text, (1,)) for text in summary),
@@ -29,7 +29,7 @@ def repeats(summary: list[str], embedder: Embedder, nlp: Pipeline) -> int:
         sources=(),
     )
     tally = JudgeTally()
-    judge_briefing(briefing, [], embedder, nlp, tally)
+    judge_briefing(briefing, articles or [], embedder, nlp, tally)
     return tally.repeating
 
 
@@ -55,3 +55,25 @@ def test_a_tally_told_twice_is_a_repeat_however_else_the_sentences_differ(minilm
         "Guards in the gallery were furious after the 27-14 vote, held past midnight.",
     ]
     assert repeats(summary, minilm, nlp) == 1
+
+
+SCIENCE_BILL = [
+    "Senators have approved a massive spending plan to boost technology research and production.",
+    "The Senate passed sweeping legislation on Tuesday that invests billions of dollars in science and technology.",
+]
+
+
+def test_two_outlets_leads_telling_one_event_in_other_words_are_a_repeat(minilm: Embedder, nlp: Pipeline) -> None:
+    articles = [
+        f"{SCIENCE_BILL[0]} Critics said it would help large companies.",
+        f"{SCIENCE_BILL[1]} It goes to the House.",
+    ]
+    assert repeats(SCIENCE_BILL, minilm, nlp, articles) == 1
+
+
+def test_the_same_sentences_further_into_their_articles_are_no_repeat(minilm: Embedder, nlp: Pipeline) -> None:
+    articles = [
+        f"Critics said it would help large companies. {SCIENCE_BILL[0]}",
+        f"It goes to the House. {SCIENCE_BILL[1]}",
+    ]
+    assert repeats(SCIENCE_BILL, minilm, nlp, articles) == 0

@@ -25,9 +25,6 @@ from rag.brief.cluster import (
     find_agreements,
     grouped_as_one_fact,
     keep_relevant,
-    same_figures,
-    same_particulars,
-    same_tally,
     single_source_claims,
     summarize_claims,
 )
@@ -45,6 +42,7 @@ from rag.brief.names import begins_with_a_given_name, written_as_title_and_given
 from rag.brief.opinion import opinion_keys, with_authors, with_authors_agreed
 from rag.brief.people import person_entries
 from rag.brief.render import briefing_markdown, digest_markdown
+from rag.brief.same_fact import same_figures, same_lead, same_particulars, same_tally
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
 from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings, support
@@ -215,6 +213,7 @@ def build_briefing(
     facts = [every_fact[i] for i in keep]
     support_settings = SupportSettings()
     anchored = same_figures(facts, similarity, settings) | same_particulars(relevant, facts, similarity, settings)
+    anchored |= same_lead(relevant, facts, similarity, settings)
     clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
     opinion = opinion_keys(sources)
     agreements = find_agreements(

@@ -12,10 +12,9 @@ import numpy as np
 from rag.brief.compare import tell_figures_apart
 from rag.brief.facts import ClaimFacts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
-from rag.brief.numbers import number_of, rounds_to
+from rag.brief.same_fact import same_tally
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
-from rag.text import content_stems
 
 
 def centroid(vectors: np.ndarray, keys: list[int]) -> np.ndarray:
@@ -45,61 +44,6 @@ class _Cluster:
     members: list[int]
     citations: list[int] = field(default_factory=list)
     anchored: np.ndarray | None = None  # per member: the same figures as the leader, close in meaning
-
-
-def same_figures(facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings) -> np.ndarray:
-    """Pairs of claims that give the same amount and are close in meaning: one fact in other
-    words ("voted 6-3 to close the precinct", "approved the closure 6-3"). An amount written
-    round to two significant digits or more is the same amount ("nearly 102,000 people" and
-    "101,789 names"); to one, it could be many ("400,000" for 385,000 or for 420,000)."""
-    anchored = np.zeros(similarity.shape, dtype=bool)
-    values = [fact.amounts_given for fact in facts]
-    numbers = [[n for v in found if (n := number_of(v)) is not None] for found in values]
-    rows, cols = np.nonzero(similarity >= settings.same_figure_similarity)
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        rounded = any(rounds_to(m, n, least_digits=2) for m in numbers[i] for n in numbers[j])
-        if i != j and (values[i] & values[j] or rounded):
-            anchored[i, j] = True
-    return anchored
-
-
-def same_tally(facts: list[ClaimFacts]) -> np.ndarray:
-    """Pairs of claims that give two amounts or more in common: the same tally or breakdown
-    ("voted 67-32 to open debate", "in a 67-32 vote, the chamber advanced the bill"), told twice
-    however much else each sentence says. One amount in common is not enough: "41 prisoners"
-    can be in two facts."""
-    values = [fact.amounts_given for fact in facts]
-    tally = np.zeros((len(facts), len(facts)), dtype=bool)
-    for i, j in zip(*np.triu_indices(len(facts), k=1), strict=True):
-        if len(values[i] & values[j]) >= 2:
-            tally[i, j] = tally[j, i] = True
-    return tally
-
-
-def same_particulars(
-    claims: list[Claim], facts: list[ClaimFacts], similarity: np.ndarray, settings: BriefSettings
-) -> np.ndarray:
-    """Pairs of claims from different outlets that name the same person or organisation, or give
-    the same written date or length of time, and say the rest in the same words for the most
-    part, though less alike in meaning than a paraphrase ("The reform, announced on Jan. 21, …"
-    and "The reform was unveiled on Jan. 21."). The particular's own words, and the titles given
-    with a name, do not count towards the words shared: naming the same minister is not saying
-    the same thing."""
-    anchored = np.zeros(similarity.shape, dtype=bool)
-    stems = [set(f.stems) or set(content_stems(c.text)) for c, f in zip(claims, facts, strict=True)]
-    pinned = [f.particulars - {g.value for g in f.figures} for f in facts]
-    rows, cols = np.nonzero(np.triu(similarity >= settings.particular_similarity, k=1))
-    for i, j in zip(rows.tolist(), cols.tolist(), strict=True):
-        shared = pinned[i] & pinned[j]
-        if claims[i].key == claims[j].key or not shared:
-            continue
-        titles = [r.description for r in facts[i].roles + facts[j].roles]
-        naming = {w for words in (*shared, *titles) for w in content_stems(words)}
-        rest_i, rest_j = stems[i] - naming, stems[j] - naming
-        overlap = len(rest_i & rest_j) / min(len(rest_i), len(rest_j)) if rest_i and rest_j else 0.0
-        if overlap >= settings.particular_word_overlap:
-            anchored[i, j] = anchored[j, i] = True
-    return anchored
 
 
 def cluster_claims(

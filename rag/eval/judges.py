@@ -3,7 +3,9 @@
 - a summary sentence that repeats a fact an earlier one gave: as alike in meaning as the
   briefing's own "same fact" setting, or giving the same amount (a figure the recogniser finds:
   money, a count, a percentage, a quantity, with its scale: "100 million" is not 100) and close
-  in meaning, or giving two amounts in common (a tally told twice: "a 67-32 vote");
+  in meaning, or giving two amounts in common (a tally told twice: "a 67-32 vote"), or the
+  leads of two articles as alike as the lead test below holds one fact (a story's main event
+  told once per outlet);
 - a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
   referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
   happening:"), a quotation with no speaker, or it names a day only relative to the article
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from rag.brief.facts import FIGURE_LABELS, figure_value, unlabelled_amounts
 from rag.brief.facts import amounts as figure_amounts
@@ -68,9 +72,12 @@ def judge_briefing(
     settings = settings or BriefSettings()
     summary = [s.text for s in briefing.summary]
     tally.summary_sentences += len(summary)
+    leads = [found[0] for text in article_texts if (found := sentences(text))]
+    lead_vectors = embedder.embed(leads) if leads else None
     if summary:
         vectors = embedder.embed(summary)
         similarity = vectors @ vectors.T
+        lead_of = _leads_told(vectors, lead_vectors)
         docs = nlp.parse(summary)
         amounts = [
             {a for e in doc.ents if e.label_ in FIGURE_LABELS for a in figure_amounts(figure_value(e))} for doc in docs
@@ -86,6 +93,7 @@ def judge_briefing(
                     similarity[i, j] >= settings.same_fact_similarity
                     or (amounts[i] & amounts[j] and similarity[i, j] >= settings.same_figure_similarity)
                     or len(tallies[i] & tallies[j]) >= 2  # a tally told twice ("67-32")
+                    or _one_lead_fact(lead_of[i], lead_of[j], lead_vectors, settings)
                 )
                 if same:
                     tally.repeating += 1
@@ -95,12 +103,30 @@ def judge_briefing(
             if not stands_alone(text, doc):
                 tally.not_standalone += 1
                 tally.example("not standing alone", text)
-    leads = [found[0] for text in article_texts if (found := sentences(text))]
-    if len(leads) >= 2:
-        lead_vectors = embedder.embed(leads)
+    if lead_vectors is not None and len(leads) >= 2:
         alike = lead_vectors @ lead_vectors.T
         if float(alike.min()) >= settings.cluster_similarity:
             tally.lead_stories += 1
             if not briefing.agreements:
                 tally.lead_without_agreement += 1
                 tally.example("lead without agreement", leads[0])
+
+
+# A summary sentence is an article's lead when it is that lead with at most a date or an author
+# added in brackets: nearly the same vector.
+_SAME_SENTENCE = 0.95
+
+
+def _leads_told(vectors: np.ndarray, lead_vectors: np.ndarray | None) -> list[int | None]:
+    """For each summary sentence, the article whose lead it is, if any."""
+    if lead_vectors is None:
+        return [None] * len(vectors)
+    closeness = vectors @ lead_vectors.T
+    return [int(row.argmax()) if row.max() >= _SAME_SENTENCE else None for row in closeness]
+
+
+def _one_lead_fact(a: int | None, b: int | None, lead_vectors: np.ndarray | None, settings: BriefSettings) -> bool:
+    """Two articles' leads as alike as the lead test holds one fact."""
+    if a is None or b is None or a == b or lead_vectors is None:
+        return False
+    return float(lead_vectors[a] @ lead_vectors[b]) >= settings.cluster_similarity
