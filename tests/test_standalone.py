@@ -64,6 +64,40 @@ def test_a_sentence_in_the_writers_own_voice_does_not_stand_alone(nlp: Pipeline,
 @pytest.mark.parametrize(
     "text",
     [
+        "As we went to press, the harbour strike looked set to end.",
+        "The new levy will hit our fishermen hardest of all.",
+        "We are also scrapping the harbour levy from next spring.",
+    ],
+)
+def test_a_first_person_plural_no_one_is_said_to_speak_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
+    assert not alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If you are unvaccinated, you will not be able to eat indoors at any restaurant in the city.",
+        "Here is what your family needs to know about the new school bus routes.",
+    ],
+)
+def test_a_sentence_speaking_to_its_reader_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
+    assert not alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"We will not back down," Mayor Ana Ruiz said on the steps of the town hall.',
+        "The US and Canada signed the harbour treaty in Ottawa.",
+    ],
+)
+def test_we_in_a_quotation_and_the_us_in_capitals_stand_alone(nlp: Pipeline, text: str) -> None:
+    assert alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         '"I will not resign," Mayor Ana Ruiz said on the steps of the town hall.',
         'Not a decision I wanted to make," Mayor Ana Ruiz told the council.',
         "Senator Tomas Berg (I-Maine) voted against the harbour bill.",

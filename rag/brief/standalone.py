@@ -103,14 +103,17 @@ def _person_unnamed(tokens: list[Any]) -> bool:
 
 
 def _writer_speaks(text: str, tokens: list[Any]) -> bool:
-    """A first person singular outside any quotation and with no one said to speak: the writer of
-    a column or an essay, whom a reader of the sentence alone cannot tell."""
+    """A pronoun of the first or the second person outside any quotation, with no one said to
+    speak: the writer of a column or an essay ("I carry no brief …", "As we went to press …"),
+    its readers ("If you're unvaccinated, you …"), or speech whose speaker is in another sentence
+    ("We're also banning ballot harvesting."). A reader of the sentence alone cannot tell who is
+    meant. "US" in capitals is the country."""
     if any(t.lower_ in _SAY for t in tokens) or _closes_a_quotation_begun_before(text.strip()):
         return False
     return any(
         t.pos_ == "PRON"
-        and "Person=1" in t.morph
-        and "Number=Sing" in t.morph
+        and ("Person=1" in t.morph or "Person=2" in t.morph)
+        and not (t.text.isupper() and len(t.text) > 1)
         and not inside_quotation(text, t.idx)
         and not _ends_a_quotation(text, t.idx)
         for t in tokens
