@@ -104,9 +104,14 @@ _NOUN_MODIFIER = frozenset({"det", "compound", "nmod", "nummod", "amod", "poss"}
 def describes_a_thing(entity: Any) -> bool:
     """ "the 1962 library", "the Nov. 29 holdup", "after Monday's record high", "the Voting Rights
     Act of 2021", "the worst flood of 2019": a date that qualifies a noun, not the day the
-    sentence's own event happened ("on the morning of June 5" is that day's)."""
+    sentence's own event happened ("on the morning of June 5", "on Monday morning" are that
+    day's)."""
     root = entity.root
-    if root.dep_ in _NOUN_MODIFIER and root.head.pos_ in ("NOUN", "PROPN", "ADJ"):
+    if (
+        root.dep_ in _NOUN_MODIFIER
+        and root.head.pos_ in ("NOUN", "PROPN", "ADJ")
+        and root.head.ent_type_ not in ("DATE", "TIME")
+    ):
         return True
     of = root.head
     return (

@@ -9,6 +9,9 @@ import numpy as np
 
 from rag.brief.facts import ClaimFacts
 from rag.brief.model import BriefSettings, Claim, TimelineEvent
+from rag.cite import SupportSettings, support
+
+SUPPORT = SupportSettings()
 
 
 def reference_year_of(article_dates: Any) -> int | None:
@@ -39,14 +42,15 @@ def build_timeline(
             merged.append((date, [index], precision, inferred))
     ranked = sorted(merged, key=lambda e: -max(claims[i].relevance for i in e[1]))[: settings.timeline_items]
     ranked.sort(key=lambda e: (e[0], e[1][0]))
-    return [
-        TimelineEvent(
-            date,
-            # told in the most relevant of its sentences that stands alone, if one does
-            claims[next((m for m in members if facts[m].standalone), members[0])].text,
-            tuple(sorted({claims[m].key for m in members})),
-            precision,
-            inferred,
-        )
-        for date, members, precision, inferred in ranked
-    ]
+    events = []
+    for date, members, precision, inferred in ranked:
+        # told in the most relevant of its sentences that stands alone, if one does
+        told = next((m for m in members if facts[m].standalone), members[0])
+        text = claims[told].text
+        # Another outlet is cited where its own sentence says this, word for word enough, as in
+        # the summary: dating the same event in other words is not saying what is shown.
+        cited = {claims[told].key} | {
+            claims[m].key for m in members if support(text, claims[m].text, None, SUPPORT).supported
+        }
+        events.append(TimelineEvent(date, text, tuple(sorted(cited)), precision, inferred))
+    return events
