@@ -42,7 +42,7 @@ def build_timeline(
             merged.append((date, [index], precision, inferred))
     ranked = sorted(merged, key=lambda e: -max(claims[i].relevance for i in e[1]))[: settings.timeline_items]
     ranked.sort(key=lambda e: (e[0], e[1][0]))
-    events = []
+    shown: list[TimelineEvent] = []
     for date, members, precision, inferred in ranked:
         # told in the most relevant of its sentences that stands alone, if one does
         told = next((m for m in members if facts[m].standalone), members[0])
@@ -52,5 +52,5 @@ def build_timeline(
         cited = {claims[told].key} | {
             claims[m].key for m in members if support(text, claims[m].text, None, SUPPORT).supported
         }
-        events.append(TimelineEvent(date, text, tuple(sorted(cited)), precision, inferred))
-    return events
+        shown.append(TimelineEvent(date, text, tuple(sorted(cited)), precision, inferred))
+    return shown
