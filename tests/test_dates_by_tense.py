@@ -232,6 +232,10 @@ def test_an_outlet_dating_the_event_in_other_words_is_not_cited_for_the_words_sh
     assert (event.event, event.citations) == (shown.text, (1,))
 
 
+def test_an_event_told_only_in_sentences_leaning_on_others_is_not_on_the_timeline(nlp: Pipeline) -> None:
+    assert timeline_dates(nlp, "He was arrested on Wednesday at his home in Halden.", "2024-12-06") == []
+
+
 def test_a_day_before_its_time_of_day_is_the_day_of_the_event(nlp: Pipeline) -> None:
     sentence = "On Monday morning, the port authority released a statement on the oil spill."
     assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-03-10"]

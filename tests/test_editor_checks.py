@@ -69,3 +69,7 @@ def test_differences_listed_are_real_ones(figures: dict[str, Any]) -> None:
 
 def test_summary_sentences_stand_alone(figures: dict[str, Any]) -> None:
     assert figures["not_standing_alone_share"] <= 0.05
+
+
+def test_timeline_entries_stand_alone(figures: dict[str, Any]) -> None:
+    assert figures["timeline_entries"] and figures["timeline_entries_not_standing_alone"] == 0

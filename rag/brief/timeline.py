@@ -40,16 +40,18 @@ def build_timeline(
                 break
         else:
             merged.append((date, [index], precision, inferred))
-    ranked = sorted(merged, key=lambda e: -max(claims[i].relevance for i in e[1]))[: settings.timeline_items]
+    # An event no sentence of which stands alone ("He resigned Friday.") cannot be told.
+    told = [e for e in merged if any(facts[m].standalone for m in e[1])]
+    ranked = sorted(told, key=lambda e: -max(claims[i].relevance for i in e[1]))[: settings.timeline_items]
     ranked.sort(key=lambda e: (e[0], e[1][0]))
     shown: list[TimelineEvent] = []
     for date, members, precision, inferred in ranked:
-        # told in the most relevant of its sentences that stands alone, if one does
-        told = next((m for m in members if facts[m].standalone), members[0])
-        text = claims[told].text
+        # told in the most relevant of its sentences that stands alone
+        teller = next(m for m in members if facts[m].standalone)
+        text = claims[teller].text
         # Another outlet is cited where its own sentence says this, word for word enough, as in
         # the summary: dating the same event in other words is not saying what is shown.
-        cited = {claims[told].key} | {
+        cited = {claims[teller].key} | {
             claims[m].key for m in members if support(text, claims[m].text, None, SUPPORT).supported
         }
         shown.append(TimelineEvent(date, text, tuple(sorted(cited)), precision, inferred))

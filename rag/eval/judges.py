@@ -9,7 +9,8 @@
 - a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
   referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
   happening:"), a quotation with no speaker, or it names a day only relative to the article
-  ("tomorrow", "on Tuesday") without the date;
+  ("tomorrow", "on Tuesday") without the date; and a timeline entry that does not (its day is
+  the date it is listed under);
 - a story whose outlets all lead with the same fact (their first sentences all alike) and whose
   briefing lists no agreement.
 
@@ -38,6 +39,8 @@ class JudgeTally:
     summary_sentences: int = 0
     repeating: int = 0
     not_standalone: int = 0
+    timeline_entries: int = 0
+    timeline_not_standalone: int = 0
     lead_stories: int = 0  # stories whose outlets all lead with one fact
     lead_without_agreement: int = 0
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -51,6 +54,8 @@ class JudgeTally:
             "repeating_a_fact": self.repeating,
             "not_standing_alone": self.not_standalone,
             "not_standing_alone_share": ratio(self.not_standalone, self.summary_sentences),
+            "timeline_entries": self.timeline_entries,
+            "timeline_entries_not_standing_alone": self.timeline_not_standalone,
             "stories_all_leading_with_one_fact": self.lead_stories,
             "of_which_without_agreement_share": ratio(self.lead_without_agreement, self.lead_stories),
         }
@@ -103,6 +108,12 @@ def judge_briefing(
             if not stands_alone(text, doc):
                 tally.not_standalone += 1
                 tally.example("not standing alone", text)
+    events = [e.event for e in briefing.timeline]
+    tally.timeline_entries += len(events)
+    for text, doc in zip(events, nlp.parse(events), strict=True):
+        if not stands_alone(text, doc, days_dated=True):
+            tally.timeline_not_standalone += 1
+            tally.example("timeline entry not standing alone", text)
     if lead_vectors is not None and len(leads) >= 2:
         alike = lead_vectors @ lead_vectors.T
         if float(alike.min()) >= settings.cluster_similarity:

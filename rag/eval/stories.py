@@ -159,7 +159,9 @@ def stories_markdown(figures: dict[str, Any]) -> str:
     if judged := figures.get("judged"):
         rows.append(
             f"summary sentences {judged['summary_sentences']}: repeating a fact {judged['repeating_a_fact']}, "
-            f"not standing alone {judged['not_standing_alone']} ({judged['not_standing_alone_share']}); stories whose "
+            f"not standing alone {judged['not_standing_alone']} ({judged['not_standing_alone_share']}); timeline "
+            f"entries {judged['timeline_entries']}, not standing alone "
+            f"{judged['timeline_entries_not_standing_alone']}; stories whose "
             f"outlets all lead with one fact {judged['stories_all_leading_with_one_fact']}, without an agreement "
             f"{judged['of_which_without_agreement_share']}"
         )
