@@ -63,6 +63,13 @@ def test_a_plural_the_parse_hangs_on_a_name_is_no_role(nlp: Pipeline) -> None:
     assert fact.roles == []
 
 
+def test_a_plural_the_recogniser_takes_into_a_name_is_no_role(nlp: Pipeline) -> None:
+    [fact] = facts_of(
+        nlp, "Gymnasts Simone Biles, Maggie Nichols and Aly Raisman shocked Congress with their testimony."
+    )
+    assert fact.roles == []
+
+
 def test_as_far_from_its_verb_opens_a_clause_not_a_role(nlp: Pipeline) -> None:
     sentence = "Tomas Berg has a reputation for plain speaking, as a senator who accused him of lying discovered."
     [fact] = facts_of(nlp, sentence)

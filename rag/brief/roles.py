@@ -65,7 +65,7 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
     # briefing's names left out of it.
     first = next((t.i for t in entity if t.text == name.split()[0]), entity.start)
     written_in = [t for t in entity if t.i < first and t.is_alpha and t.lower_ not in _HONORIFICS]
-    if written_in and written_in[-1].pos_ in ("NOUN", "PROPN"):
+    if written_in and written_in[-1].pos_ in ("NOUN", "PROPN") and not _plural(written_in[-1]):
         return _role(name, [*title, *written_in], written_in[-1])
     if (apposed := apposed_role(entity, name)) is not None:
         return apposed
@@ -197,11 +197,17 @@ def _is_office(token: Any) -> bool:
     which names each of the people it comes before)."""
     if is_abbreviated_title(token.text):
         return not token.ent_type_
-    if token.tag_ in ("NNS", "NNPS"):
+    if _plural(token):
         return False
     if token.pos_ == "NOUN":
         return token.ent_type_ not in ("PERSON", "ORG", "GPE", "NORP", "DATE", "CARDINAL")
     return token.pos_ == "PROPN" and not token.ent_type_
+
+
+def _plural(token: Any) -> bool:
+    """A plural noun ("Gymnasts Simone Biles, Maggie Nichols …") is no one person's office; an
+    abbreviated title is ("Sens.", which names each of the people it comes before)."""
+    return token.tag_ in ("NNS", "NNPS") and not is_abbreviated_title(token.text)
 
 
 _CLAUSES = frozenset({"relcl", "acl", "advcl"})
