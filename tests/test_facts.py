@@ -70,6 +70,23 @@ def test_a_plural_the_recogniser_takes_into_a_name_is_no_role(nlp: Pipeline) -> 
     assert fact.roles == []
 
 
+@pytest.mark.parametrize(
+    ("sentence", "description"),
+    [
+        ("The mayor's Chief of Staff Tomas Berg announced the closure.", "Chief of Staff"),
+        ("Longtime chief of staff Tomas Berg announced the closure.", "Longtime chief of staff"),
+    ],
+)
+def test_an_office_of_a_department_before_a_name_is_its_role(nlp: Pipeline, sentence: str, description: str) -> None:
+    [fact] = facts_of(nlp, sentence)
+    assert [(r.person, r.description) for r in fact.roles] == [("Tomas Berg", description)]
+
+
+def test_a_title_inside_a_phrase_of_something_else_is_the_title_alone(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "The board upheld the ban of former President Tomas Berg.")
+    assert [r.description for r in fact.roles] == ["former President"]
+
+
 def test_as_far_from_its_verb_opens_a_clause_not_a_role(nlp: Pipeline) -> None:
     sentence = "Tomas Berg has a reputation for plain speaking, as a senator who accused him of lying discovered."
     [fact] = facts_of(nlp, sentence)

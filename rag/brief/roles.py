@@ -56,11 +56,15 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
         and t.lower_ not in _HONORIFICS
         and not (nicknames is not None and t.pos_ == "PROPN" and one_given_name(t.text, given, nicknames))
     ]
-    if title and _is_office(title[-1]):
-        return _role(name, title, title[-1])
-    if title and (office := _office_of(title)) is not None:  # "Secretary of State Antony Blinken"
+    # "Secretary of State Antony Blinken", "Chief of Staff Carter Cornick": the office before
+    # "of", when what the name follows is what "of" governs; in "the ban of former President
+    # Donald Trump" it governs the name, and the title is "former President".
+    department = bool(title) and title[-1].dep_ == "pobj" and title[-1].head.lower_ == "of"
+    if title and (department or not _is_office(title[-1])) and (office := _office_of(title)) is not None:
         before = _title_before(office.doc[office.i : office.i + 1])
         return _role(name, [*before, office, office.nbor(1), *title], office)
+    if title and _is_office(title[-1]):
+        return _role(name, title, title[-1])
     # A title the recogniser took into the name ("Councilwoman Teresa Vail"), which the
     # briefing's names left out of it.
     first = next((t.i for t in entity if t.text == name.split()[0]), entity.start)
