@@ -138,16 +138,17 @@ def bounds_a_period(entity: Any) -> bool:
 
 def measured_from(entity: Any) -> bool:
     """ "the lowest level since March 2020", "the first time since June", "has evacuated 82,300
-    people since Aug. 14", "has fallen by 12 percent since 2015": the date a comparison or a
+    people since Aug. 14", "has fallen by 12 percent since 2015", "rose 0.9% from May": the date a comparison or a
     running total is measured from. Nothing the sentence tells happened on it; it is news of the
     sentence's own day. A state begun then is different: "closed since Oct. 14" and "has held the
     seat since 2010" tell what happened on that date."""
     since = entity.root.head
-    if not (since.dep_ == "prep" and since.lower_ == "since" and since.i != entity.root.i):
+    if not (since.dep_ == "prep" and since.lower_ in ("since", "from") and since.i != entity.root.i):
         return False
     head = since.head
     if head.pos_ not in ("VERB", "AUX"):
-        return True  # it qualifies a comparison ("the worst since", "the second such seizure since")
+        # it qualifies a comparison ("the worst since", "the second such seizure since")
+        return since.lower_ == "since"
     return any(
         _an_amount(token)
         for child in head.children

@@ -178,6 +178,7 @@ def test_the_start_of_a_state_is_not_the_day_of_the_event(nlp: Pipeline) -> None
         "The river crested for the first time since March 2011 above its flood stage.",
         "The charity said it has rehoused 1,250 families since Jan. 9.",
         "Ridership on the line has grown by 18 percent since 2016.",
+        "Ferry fares rose 6 percent from January.",
     ],
 )
 def test_the_date_a_comparison_or_a_total_is_measured_from_is_not_on_the_timeline(nlp: Pipeline, sentence: str) -> None:
