@@ -138,9 +138,9 @@ def bounds_a_period(entity: Any) -> bool:
 
 def measured_from(entity: Any) -> bool:
     """ "the lowest level since March 2020", "the first time since June", "has evacuated 82,300
-    people since Aug. 14", "has fallen by 12 percent since 2015", "rose 0.9% from May": the date a comparison or a
-    running total is measured from. Nothing the sentence tells happened on it; it is news of the
-    sentence's own day. A state begun then is different: "closed since Oct. 14" and "has held the
+    people since Aug. 14", "has fallen by 12 percent since 2015", "rose 0.9% from May": the date
+    a comparison or a running total is measured from. Nothing the sentence tells happened on it;
+    it is news of the sentence's own day. A state begun then is different: "closed since Oct. 14" and "has held the
     seat since 2010" tell what happened on that date."""
     since = entity.root.head
     if not (since.dep_ == "prep" and since.lower_ in ("since", "from") and since.i != entity.root.i):

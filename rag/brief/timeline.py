@@ -11,8 +11,6 @@ from rag.brief.facts import ClaimFacts
 from rag.brief.model import BriefSettings, Claim, TimelineEvent
 from rag.cite import SupportSettings, support
 
-SUPPORT = SupportSettings()
-
 
 def reference_year_of(article_dates: Any) -> int | None:
     years = Counter(int(d[:4]) for d in article_dates if d)
@@ -44,6 +42,7 @@ def build_timeline(
     told = [e for e in merged if any(facts[m].standalone for m in e[1])]
     ranked = sorted(told, key=lambda e: -max(claims[i].relevance for i in e[1]))[: settings.timeline_items]
     ranked.sort(key=lambda e: (e[0], e[1][0]))
+    support_settings = SupportSettings()
     shown: list[TimelineEvent] = []
     for date, members, precision, inferred in ranked:
         # told in the most relevant of its sentences that stands alone
@@ -52,7 +51,7 @@ def build_timeline(
         # Another outlet is cited where its own sentence says this, word for word enough, as in
         # the summary: dating the same event in other words is not saying what is shown.
         cited = {claims[teller].key} | {
-            claims[m].key for m in members if support(text, claims[m].text, None, SUPPORT).supported
+            claims[m].key for m in members if support(text, claims[m].text, None, support_settings).supported
         }
         shown.append(TimelineEvent(date, text, tuple(sorted(cited)), precision, inferred))
     return shown
