@@ -87,6 +87,28 @@ def test_a_sentence_speaking_to_its_reader_does_not_stand_alone(nlp: Pipeline, t
 @pytest.mark.parametrize(
     "text",
     [
+        "Take, for example, the harbour master, who has run the port for thirty years.",
+        "Call that a good harvest, since prices held up all autumn.",
+    ],
+)
+def test_a_sentence_bidding_its_reader_does_not_stand_alone(nlp: Pipeline, text: str) -> None:
+    assert not alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Stop the closure," dock workers chanted outside the harbour office.',
+        "Residents should boil their tap water for at least a minute.",
+    ],
+)
+def test_a_quoted_imperative_and_an_instruction_with_its_subject_stand_alone(nlp: Pipeline, text: str) -> None:
+    assert alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         '"We will not back down," Mayor Ana Ruiz said on the steps of the town hall.',
         "The US and Canada signed the harbour treaty in Ottawa.",
     ],

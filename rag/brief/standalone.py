@@ -56,7 +56,7 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
         return False
     if _thing_unnamed(tokens):  # "Higher taxes would pay for much of it."
         return False
-    if _writer_speaks(doc.text, tokens):  # "I carry no brief for Milley, who …"
+    if _writer_speaks(doc.text, tokens) or _bids_the_reader(doc.text, tokens):  # "I carry no brief …", "Take …"
         return False
     if first.tag_ == "DT" and first.dep_ == "nsubj":  # "That was…", "This means…"
         return False
@@ -117,6 +117,20 @@ def _writer_speaks(text: str, tokens: list[Any]) -> bool:
         and not inside_quotation(text, t.idx)
         and not _ends_a_quotation(text, t.idx)
         for t in tokens
+    )
+
+
+def _bids_the_reader(text: str, tokens: list[Any]) -> bool:
+    """An imperative outside any quotation ("Take, for example, Eric Adams …", "Call that good
+    inflation …"): the writer addressing the reader, as a "you" does. The parse gives it as a
+    main verb in its base form with no subject and no auxiliary."""
+    root = next((t for t in tokens if t.dep_ == "ROOT"), None)
+    return bool(
+        root is not None
+        and root.tag_ == "VB"
+        and not any(c.dep_ in ("nsubj", "nsubjpass", "expl", "aux", "auxpass") for c in root.children)
+        and not inside_quotation(text, root.idx)
+        and not _ends_a_quotation(text, root.idx)
     )
 
 
