@@ -372,8 +372,9 @@ def leading_alike(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) ->
     return briefing
 
 
-def test_two_outlets_leading_with_one_event_in_other_words_agree_on_it(leading_alike: Briefing) -> None:
-    assert [a.citations for a in leading_alike.agreements] == [(1, 2)]
+def test_an_outlet_is_not_cited_for_a_leads_words_it_does_not_bear_out(leading_alike: Briefing) -> None:
+    # One event, told once; but neither lead's words are the other outlet's, so no agreement cites both.
+    assert all(len(a.citations) < 2 for a in leading_alike.agreements)
 
 
 def test_an_event_two_outlets_lead_with_in_other_words_is_summarised_once(leading_alike: Briefing) -> None:

@@ -212,9 +212,9 @@ def build_briefing(
     every_fact = read_facts(claims, nlp, dates_by_key, reference_year, nicknames)  # People: everyone named
     facts = [every_fact[i] for i in keep]
     support_settings = SupportSettings()
-    anchored = same_figures(facts, similarity, settings) | same_particulars(relevant, facts, similarity, settings)
-    anchored |= same_lead(relevant, facts, similarity, settings)
-    clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts)
+    bearing_out = same_figures(facts, similarity, settings) | same_particulars(relevant, facts, similarity, settings)
+    anchored = bearing_out | same_lead(relevant, facts, similarity, settings)
+    clusters = cluster_claims(relevant, similarity, settings, support_settings, anchored, facts, bearing_out)
     opinion = opinion_keys(sources)
     agreements = find_agreements(
         relevant, similarity, clusters, texts, embedder, support_settings, settings, facts, opinion

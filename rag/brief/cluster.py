@@ -53,13 +53,17 @@ def cluster_claims(
     support_settings: SupportSettings,
     anchored: np.ndarray | None = None,
     facts: list[ClaimFacts] | None = None,
+    bearing_out: np.ndarray | None = None,
 ) -> list[_Cluster]:
     """Greedy leader clustering across articles: the claim most echoed by other outlets leads,
     and takes the closest sentence of each other article that says the same thing (close in
     meaning and in words, or close in meaning with the same figures: `anchored`), unless the
     two give different figures for one thing (`facts`: that is a disagreement, not one fact).
     A sentence that joined a group leads none, but may join others: one outlet's long sentence
-    can state two facts that another outlet gives in two sentences."""
+    can state two facts that another outlet gives in two sentences. `bearing_out`: the pairs of
+    `anchored` whose sentences bear out each other's wording (the same figures, the same
+    particulars in the same words), as two leads telling one event in other words do not; all
+    of them if not given."""
     keys = np.array([c.key for c in claims])
     other = keys[:, None] != keys[None, :]
     anchored = anchored if anchored is not None else np.zeros(similarity.shape, dtype=bool)
@@ -91,7 +95,8 @@ def cluster_claims(
             ):
                 members.append(member)
                 assigned[member] = True
-        clusters.append(_Cluster(members, sorted({claims[m].key for m in members}), anchored[leader, members]))
+        bears = bearing_out if bearing_out is not None else anchored
+        clusters.append(_Cluster(members, sorted({claims[m].key for m in members}), bears[leader, members]))
     return clusters
 
 
