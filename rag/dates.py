@@ -138,21 +138,27 @@ def bounds_a_period(entity: Any) -> bool:
 
 def measured_from(entity: Any) -> bool:
     """ "the lowest level since March 2020", "the first time since June", "has evacuated 82,300
-    people since Aug. 14", "has fallen by 12 percent since 2015", "rose 0.9% from May": the date
-    a comparison or a running total is measured from. Nothing the sentence tells happened on it;
-    it is news of the sentence's own day. A state begun then is different: "closed since Oct. 14" and "has held the
-    seat since 2010" tell what happened on that date."""
+    people since Aug. 14", "has fallen by 12 percent since 2015", "rose 0.9% from May", "their
+    first meeting since Biden took office in January": the date a comparison or a running total
+    is measured from. Nothing the sentence tells happened on it; it is news of the sentence's own
+    day. A state begun then is different: "closed since Oct. 14" and "has held the seat since
+    2010" tell what happened on that date."""
     since = entity.root.head
-    if not (since.dep_ == "prep" and since.lower_ in ("since", "from") and since.i != entity.root.i):
-        return False
-    head = since.head
+    if since.dep_ == "prep" and since.lower_ in ("since", "from") and since.i != entity.root.i:
+        head = since.head
+    else:  # the date of a clause that "since" opens: what that clause attaches to
+        clause = next((a for a in entity.root.ancestors if a.pos_ in ("VERB", "AUX")), None)
+        since = next((c for c in clause.children if c.dep_ == "mark" and c.lower_ == "since"), None) if clause else None
+        if clause is None or since is None or clause.dep_ != "advcl":
+            return False
+        head = clause.head
     if head.pos_ not in ("VERB", "AUX"):
         # it qualifies a comparison ("the worst since", "the second such seizure since")
         return since.lower_ == "since"
     return any(
         _an_amount(token)
         for child in head.children
-        if child.dep_ in _COMPLEMENTS and child.i != since.i
+        if child.dep_ in _COMPLEMENTS and child.i != since.i and since.i not in {t.i for t in child.subtree}
         for token in child.subtree
     )
 

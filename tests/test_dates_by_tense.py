@@ -179,6 +179,8 @@ def test_the_start_of_a_state_is_not_the_day_of_the_event(nlp: Pipeline) -> None
         "The charity said it has rehoused 1,250 families since Jan. 9.",
         "Ridership on the line has grown by 18 percent since 2016.",
         "Ferry fares rose 6 percent from January.",
+        "The talks were their first since the mayor took office in January.",
+        "The charity has rehoused 1,250 families since the storm hit in January.",
     ],
 )
 def test_the_date_a_comparison_or_a_total_is_measured_from_is_not_on_the_timeline(nlp: Pipeline, sentence: str) -> None:
@@ -198,6 +200,11 @@ def test_a_date_that_names_a_law_or_an_event_of_its_own_is_not_on_the_timeline(n
 
 def test_a_part_of_a_day_dates_the_event_by_its_day(nlp: Pipeline) -> None:
     assert timeline_dates(nlp, "The suspect was arrested on the morning of March 5.", "2025-03-14") == ["2025-03-05"]
+
+
+def test_a_state_begun_by_an_event_is_dated_by_that_event(nlp: Pipeline) -> None:
+    sentence = "The harbour shop has been closed since its owner died in January."
+    assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-01"]
 
 
 def test_a_state_begun_on_a_date_is_dated_by_its_beginning(nlp: Pipeline) -> None:
