@@ -199,6 +199,10 @@ def tense_of(entity: Any) -> str | None:
     if any(_when_in_the_past(c) for c in entity.root.children if c.dep_ in ("relcl", "acl")):
         return "past"  # "July, when more than 1 million jobs were created"
     verbs = [t for t in entity.root.ancestors if t.pos_ in ("VERB", "AUX")][:4]
+    if head.pos_ in ("NOUN", "PROPN") and verbs and _present_copula(verbs[0]):
+        # "The order Wednesday … is the first legal blow": the copula tells what the thing is
+        # now, not when it happens; the parse does not say.
+        return None
     if head.dep_ == "prep" and head.lower_ == "by" and head.i != entity.root.i:
         # A deadline ("expected results by Friday") is to come, unless what it bounds is
         # already done ("by Tuesday, Kardovia had answered").
@@ -241,6 +245,17 @@ def tense_of(entity: Any) -> str | None:
         if verb.tag_ == "VBN":
             return "past"  # "the complaint, filed Monday"
     return None
+
+
+def _present_copula(verb: Any) -> bool:
+    """A main verb "be" in the present, with what it says of its subject ("is the first legal
+    blow", "are higher"): not an auxiliary of another verb."""
+    return bool(
+        verb.pos_ == "AUX"
+        and verb.tag_ in ("VBZ", "VBP")
+        and verb.dep_ in ("ROOT", "ccomp", "conj")
+        and any(c.dep_ in ("attr", "acomp") for c in verb.children)
+    )
 
 
 class DateResolver:

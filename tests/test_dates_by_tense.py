@@ -244,6 +244,11 @@ def test_an_event_told_only_in_sentences_leaning_on_others_is_not_on_the_timelin
     assert timeline_dates(nlp, "He was arrested on Wednesday at his home in Halden.", "2024-12-06") == []
 
 
+def test_a_day_on_a_thing_a_present_copula_describes_is_the_nearest(nlp: Pipeline) -> None:
+    sentence = "The ruling Wednesday by Judge Ana Ruiz is the first legal blow to the harbour law."
+    assert timeline_dates(nlp, sentence, "2025-03-13") == ["2025-03-12"]
+
+
 def test_a_day_before_its_time_of_day_is_the_day_of_the_event(nlp: Pipeline) -> None:
     sentence = "On Monday morning, the port authority released a statement on the oil spill."
     assert timeline_dates(nlp, sentence, "2025-03-14") == ["2025-03-10"]
