@@ -43,7 +43,7 @@ def keep_relevant(claims: list[Claim], settings: BriefSettings) -> list[int]:
 class _Cluster:
     members: list[int]
     citations: list[int] = field(default_factory=list)
-    anchored: np.ndarray | None = None  # per member: the same figures as the leader, close in meaning
+    anchored: np.ndarray | None = None  # per member: bears out the leader's wording (its figures or particulars)
 
 
 def cluster_claims(
