@@ -82,6 +82,11 @@ def test_an_office_of_a_department_before_a_name_is_its_role(nlp: Pipeline, sent
     assert [(r.person, r.description) for r in fact.roles] == [("Tomas Berg", description)]
 
 
+def test_a_role_leaves_out_a_possessive_that_points_to_another_sentence(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "Its chairman, Tomas Berg, said the turbines would close the richest grounds in the bay.")
+    assert [r.description for r in fact.roles] == ["chairman"]
+
+
 def test_a_title_inside_a_phrase_of_something_else_is_the_title_alone(nlp: Pipeline) -> None:
     [fact] = facts_of(nlp, "The board upheld the ban of former President Tomas Berg.")
     assert [r.description for r in fact.roles] == ["former President"]

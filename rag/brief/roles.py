@@ -227,7 +227,9 @@ def _phrase(token: Any, limit: int = 12) -> list[Any]:
 
 
 def _role(name: str, words: Sequence[Any], head: Any) -> Role | None:
-    words = [w for w in words if w.pos_ != "DET" and w.tag_ != "POS" and w.lower_ not in ("'s", "’s")]
+    # A possessive pronoun ("His agent", "Its chairman") points to someone named in another
+    # sentence: the office stands without it, as it does without an article.
+    words = [w for w in words if w.pos_ != "DET" and w.tag_ not in ("POS", "PRP$") and w.lower_ not in ("'s", "’s")]
     if not words or len(words) > 12:
         return None
     words = sorted(words, key=lambda w: w.i)
