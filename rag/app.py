@@ -250,7 +250,7 @@ class Rag:
             check_question(topic, "topic")
         writer = self.llm if self.llm.writes else None
         prompts = self.parts.brief_prompts() if writer else None
-        nlp, filters = self.parts.brief_nlp(), filters or Filters()
+        nlp, filters = self.parts.nlp(), filters or Filters()
         with self.store() as store:
             return build_briefing(
                 store, self.embedder, topic, filters, llm=writer, prompts=prompts, doc_ids=doc_ids, nlp=nlp

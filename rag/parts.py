@@ -1,7 +1,7 @@
 """What `Rag` holds besides its stores: the embedder, the model, the one reader that looks for
-disagreement, the briefings' spaCy pipeline and the prompts; each made once, on first need, and
-shared by every request (the server's threads among them), so that `rag stats` loads no model
-and spaCy loads once."""
+disagreement, the spaCy pipeline they and the briefings parse with, and the prompts; each made
+once, on first need, and shared by every request (the server's threads among them), so that
+`rag stats` loads no model and spaCy loads once."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class Parts:
         def make() -> LLM:
             from rag.llm import make_llm
 
-            return make_llm(self.settings, self.sentence_embedder())
+            return make_llm(self.settings, self.sentence_embedder(), self.nlp())
 
         return self._once("llm", make)
 
@@ -80,7 +80,7 @@ class Parts:
             from rag.reader import ExtractiveLLM
 
             llm = self.llm()
-            return llm if isinstance(llm, ExtractiveLLM) else ExtractiveLLM(self.sentence_embedder())
+            return llm if isinstance(llm, ExtractiveLLM) else ExtractiveLLM(self.sentence_embedder(), nlp=self.nlp())
 
         return self._once("conflicts", make)
 
@@ -92,16 +92,17 @@ class Parts:
 
         return self._once("prompts", make)
 
-    def brief_nlp(self) -> Pipeline:
-        """The spaCy pipeline briefings parse with (lemmas too): loaded once for every briefing,
-        not once per story."""
+    def nlp(self) -> Pipeline:
+        """The one spaCy pipeline of the application, loaded on first parse: the reader's and the
+        briefings'. Its lemmatizer is loaded for briefings (`rag.brief.briefing_pipeline`) but
+        does not run in a parse, so the reader's parses are the same as without it."""
 
         def make() -> Pipeline:
-            from rag.brief import briefing_pipeline
+            from rag.nlp import Pipeline  # not rag.brief, whose import a question does not need
 
-            return briefing_pipeline()
+            return Pipeline(lemmas=True)
 
-        return self._once("brief_nlp", make)
+        return self._once("nlp", make)
 
     def brief_prompts(self) -> BriefPrompts:
         def make() -> BriefPrompts:

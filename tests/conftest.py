@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,3 +144,19 @@ def seed_store(seed_index: Path, minilm: Embedder):  # type: ignore[no-untyped-d
     store = Store.open(seed_index, manifest_for(minilm, ChunkParams()))
     yield store
     store.close()
+
+
+@pytest.fixture
+def spacy_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every time a spaCy pipeline is loaded in this process, an entry."""
+    from rag import nlp
+
+    loads: list[int] = []
+    real = nlp._load_pipeline
+
+    def counted(*args: Any) -> Any:
+        loads.append(1)
+        return real(*args)
+
+    monkeypatch.setattr(nlp, "_load_pipeline", counted)
+    return loads

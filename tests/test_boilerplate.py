@@ -85,11 +85,6 @@ def test_an_answer_keeps_the_news_around_the_boilerplate(rag: Rag) -> None:
     assert any("ferry terminal" in hit.text for _, hit in result.context.passages)
 
 
-def test_briefings_through_one_application_load_spacy_once(rag: Rag, monkeypatch: pytest.MonkeyPatch) -> None:
-    from rag import nlp
-
-    loads = []
-    load = nlp._load_pipeline
-    monkeypatch.setattr(nlp, "_load_pipeline", lambda *args: loads.append(args) or load(*args))
+def test_briefings_through_one_application_load_spacy_once(rag: Rag, spacy_loads: list[int]) -> None:
     first, again = rag.brief(), rag.brief()
-    assert first == again and len(loads) == 1
+    assert first == again and len(spacy_loads) == 1

@@ -120,22 +120,6 @@ def test_python_callers_are_refused_with_the_same_line(hash_index: Path, monkeyp
 
 
 @pytest.fixture
-def spacy_loads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every time a spaCy pipeline is loaded in this process, an entry."""
-    from rag import nlp
-
-    loads: list[int] = []
-    real = nlp._load_pipeline
-
-    def counted(*args: Any) -> Any:
-        loads.append(1)
-        return real(*args)
-
-    monkeypatch.setattr(nlp, "_load_pipeline", counted)
-    return loads
-
-
-@pytest.fixture
 def openai_site(hash_index: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("OPENAI_API_KEY", "test-key")
     with fake_model() as model:
@@ -152,4 +136,13 @@ def test_spacy_loads_once_across_twenty_questions_to_a_model_that_does_not_read_
     for question in questions:
         response = httpx.post(f"{openai_site}/api/ask", json={"question": question}, timeout=120)
         assert response.status_code == 200, response.text
+    assert len(spacy_loads) == 1
+
+
+def test_a_short_answer_and_a_briefing_through_one_application_load_spacy_once(
+    hash_index: Path, spacy_loads: list[int]
+) -> None:
+    with Rag.open(index=hash_index, embedder=HashEmbedder()) as rag:
+        rag.ask("Who offered Musk political asylum?")
+        rag.brief()
     assert len(spacy_loads) == 1

@@ -68,7 +68,7 @@ def eval_stories(
     labels = read_labels(gold.directory / "stories.jsonl")
     editor = Tally()
     judged = JudgeTally()
-    nlp = rag.parts.brief_nlp()  # the pipeline the briefings parse with: loaded once, its parses shared
+    nlp = rag.parts.nlp()  # the pipeline the briefings parse with: loaded once, its parses shared
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     articles = _story_articles(gold)
     settings = SupportSettings()

@@ -16,18 +16,19 @@ from rag.llm.protocol import LLM, AnswerRequest, LLMError, Message, Reply, Reply
 
 if TYPE_CHECKING:
     from rag.embed import Embedder
+    from rag.nlp import Pipeline
     from rag.settings import Settings
 
 __all__ = ["LLM", "AnswerRequest", "LLMError", "Message", "Reply", "ReplySentence", "ScriptedLLM", "make_llm"]
 
 
-def _make_extractive(settings: Settings, embedder: Embedder | None) -> LLM:
+def _make_extractive(settings: Settings, embedder: Embedder | None, nlp: Pipeline | None) -> LLM:
     from rag.reader.extractive import ExtractiveLLM
 
-    return ExtractiveLLM(embedder)
+    return ExtractiveLLM(embedder, nlp=nlp)
 
 
-def _make_openai(settings: Settings, embedder: Embedder | None) -> LLM:
+def _make_openai(settings: Settings, embedder: Embedder | None, nlp: Pipeline | None) -> LLM:
     from rag.llm.openai_backend import OpenAILLM, OpenAISettings
 
     if not settings.model:
@@ -41,15 +42,17 @@ def _make_openai(settings: Settings, embedder: Embedder | None) -> LLM:
     )
 
 
-BACKENDS: dict[str, Callable[[Settings, Embedder | None], LLM]] = {
+BACKENDS: dict[str, Callable[[Settings, Embedder | None, Pipeline | None], LLM]] = {
     "extractive": _make_extractive,
     "openai": _make_openai,
 }
 
 
-def make_llm(settings: Settings, embedder: Embedder | None = None) -> LLM:
+def make_llm(settings: Settings, embedder: Embedder | None = None, nlp: Pipeline | None = None) -> LLM:
+    """The model `settings` names; `nlp`: the spaCy pipeline an extractive reader parses with (its
+    own if not given)."""
     try:
         factory = BACKENDS[settings.backend]
     except KeyError:
         raise RagError(f"unknown backend {settings.backend!r}; choose one of: {', '.join(BACKENDS)}") from None
-    return factory(settings, embedder)
+    return factory(settings, embedder, nlp)
