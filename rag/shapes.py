@@ -74,7 +74,7 @@ def briefing_json(briefing: Briefing) -> dict[str, Any]:
 
     return {
         "topic": briefing.topic,
-        "summary": [statement(s) for s in briefing.summary],
+        "summary": [statement(s) | {"quotes": [statement(q) for q in s.quotes]} for s in briefing.summary],
         "agreements": [
             {
                 "text": a.text,

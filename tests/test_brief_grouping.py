@@ -16,7 +16,7 @@ from rag.brief.cluster import (
     summarize_claims,
 )
 from rag.brief.facts import read_facts
-from rag.brief.model import Agreement, Briefing, BriefSettings, Claim
+from rag.brief.model import Agreement, Briefing, BriefSettings, Claim, Statement
 from rag.brief.same_fact import same_figures, same_lead, same_particulars, same_tally
 from rag.cite import SupportSettings
 from rag.embed import Embedder, HashEmbedder
@@ -380,3 +380,56 @@ def test_an_outlet_is_not_cited_for_a_leads_words_it_does_not_bear_out(leading_a
 def test_an_event_two_outlets_lead_with_in_other_words_is_summarised_once(leading_alike: Briefing) -> None:
     summary = [s.text for s in leading_alike.summary]
     assert sum(any(lead[:30] in text for text in summary) for lead in SENATE_LEADS) == 1
+
+
+VAN_ORDERS = (
+    "Orders for Brenton Motors' electric vans fell by 1,800 to 23,400 in the third quarter, the carmaker said on"
+    " Wednesday. Dealers blamed the end of a state rebate.",
+    "Brenton Motors booked 23,400 van orders between July and September, 1,800 fewer than in the spring, figures"
+    " the company released on Wednesday show. The company plans to open a second plant in 2027.",
+)
+
+
+@pytest.fixture(scope="module")
+def figures_alike(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Briefing:
+    """A briefing of two outlets giving one quarter's figures in words of their own."""
+    folder = tmp_path_factory.mktemp("news")
+    for number, (outlet, text) in enumerate(zip(("Capitol Ledger", "Valley Wire"), VAN_ORDERS, strict=True)):
+        (folder / f"{number}.txt").write_text(
+            f"Title: Brenton van orders fall\nSource: {outlet}\nDate: 2026-03-03\n\n{text}"
+        )
+    store = Store.open(tmp_path_factory.mktemp("index") / "index", manifest_for(minilm, ChunkParams()), create=True)
+    store.acquire_lock()
+    ingest(store, minilm, [folder], ChunkParams())
+    briefing = build_briefing(store, minilm)
+    store.close()
+    return briefing
+
+
+def test_a_summary_sentence_worded_as_an_agreement_cites_every_outlet_it_does(figures_alike: Briefing) -> None:
+    agreement = next(a for a in figures_alike.agreements if "23,400" in a.text)
+    line = next(s for s in figures_alike.summary if "23,400" in s.text)
+    assert len(agreement.citations) == 2
+    assert line.citations == agreement.citations
+
+
+def test_a_summary_sentence_worded_as_an_agreement_keeps_each_outlets_own_words(figures_alike: Briefing) -> None:
+    line = next(s for s in figures_alike.summary if "23,400" in s.text)
+    own = {q.citations: q.text for q in line.quotes}
+    assert set(own) == {(k,) for k in line.citations}
+    assert any(text.startswith("Brenton Motors booked 23,400") for text in own.values())
+
+
+def test_the_json_of_a_summary_sentence_gives_each_outlets_own_words(figures_alike: Briefing) -> None:
+    from rag.shapes import briefing_json
+
+    line = next(s for s in briefing_json(figures_alike)["summary"] if "23,400" in s["text"])
+    assert {tuple(q["citations"]) for q in line["quotes"]} == {(k,) for k in line["citations"]}
+
+
+def test_the_eval_checks_each_outlet_of_an_agreed_summary_sentence_in_its_own_words() -> None:
+    from rag.eval.stories import statements_of
+
+    agreed = Statement("Orders fell by 1,800 to 23,400.", (1, 2), (Statement("Orders fell.", (1,)),))
+    briefing = Briefing(None, (agreed,), (), (), (), (), (), ())
+    assert statements_of(briefing) == [("Orders fell.", (1,)), ("Orders fell by 1,800 to 23,400.", (2,))]

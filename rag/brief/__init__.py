@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ from rag.brief.render import briefing_markdown, digest_markdown
 from rag.brief.same_fact import same_figures, same_lead, same_particulars, same_tally
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
 from rag.brief.timeline import build_timeline, reference_year_of
-from rag.cite import SupportSettings, support
+from rag.cite import SupportSettings
 from rag.dates import RELATIVE_DAYS
 from rag.embed import Embedder
 from rag.errors import RagError
@@ -93,7 +94,7 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
                     # Inside a quotation, in square brackets: the words in brackets are not the speaker's.
                     opening, closing = "[]" if inside_quotation(text, after) else "()"
                     text = f"{text[:after]} {opening}{day:%B} {day.day}{closing}{text[after:]}"
-        shown.append(Statement(text, statement.citations))
+        shown.append(replace(statement, text=text))
     return shown
 
 
@@ -122,24 +123,18 @@ def people_named_in(
     }
 
 
-def cited_as_agreed(
-    statements: list[Statement],
-    agreements: list[Agreement],
-    texts: dict[int, str],
-    embedder: Embedder,
-    support_settings: SupportSettings,
-) -> list[Statement]:
-    """A summary sentence that an agreement states cites the outlets the agreement does, each
-    checked against its article as every citation is."""
-    agreed = {a.text: a.citations for a in agreements}
+def cited_as_agreed(statements: list[Statement], agreements: list[Agreement]) -> list[Statement]:
+    """A summary sentence that is an agreement's wording cites every outlet the agreement does,
+    with what each says in its own words: the agreement checked each against its article, and
+    a reader must not find one fact given to one outlet in the summary and to three below it."""
+    agreed = {a.text: a for a in agreements}
     cited = []
     for statement in statements:
-        more = [
-            k
-            for k in agreed.get(statement.text, ())
-            if k not in statement.citations and support(statement.text, texts[k], embedder, support_settings).supported
-        ]
-        cited.append(Statement(statement.text, tuple(sorted({*statement.citations, *more}))))
+        agreement = agreed.get(statement.text)
+        if agreement is not None:
+            keys = tuple(sorted({*statement.citations, *agreement.citations}))
+            statement = Statement(statement.text, keys, agreement.quotes)
+        cited.append(statement)
     return cited
 
 
@@ -235,7 +230,7 @@ def build_briefing(
     summary = summarize_claims(relevant, shown, settings, facts, one_fact, opinion)
     named = people_named_in([*summary, *agreements, *single], relevant, facts, nicknames, every_fact)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies, named)
-    summary = dated_days(cited_as_agreed(summary, agreements, texts, embedder, support_settings), relevant, facts)
+    summary = dated_days(cited_as_agreed(summary, agreements), relevant, facts)
     summary, single = with_authors(summary, sources), with_authors(single, sources)
     if llm is not None:
         summary = reduce_summary(llm, prompts, topic, agreements, discrepancies, texts, embedder) or summary

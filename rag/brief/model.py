@@ -39,6 +39,8 @@ class BriefSettings:
 class Statement:
     text: str
     citations: tuple[int, ...]
+    # For a summary sentence that is an agreement's wording: what each cited article itself says.
+    quotes: tuple[Statement, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def with_authors(statements: Iterable[Statement], sources: Sequence[BriefSource]
             authors = ", ".join(dict.fromkeys(opinion[k] for k in statement.citations))
             text = statement.text.rstrip()
             end = len(text) - 1 if text.endswith(".") else len(text)  # after a closing quote
-            statement = Statement(f"{text[:end]} (opinion of {authors}){text[end:]}", statement.citations)
+            statement = replace(statement, text=f"{text[:end]} (opinion of {authors}){text[end:]}")
         shown.append(statement)
     return shown
 

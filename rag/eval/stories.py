@@ -21,7 +21,10 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 def statements_of(briefing: Any) -> list[tuple[str, tuple[int, ...]]]:
     """Every statement a briefing makes, with the article keys it cites."""
-    found = [(s.text, s.citations) for s in (*briefing.summary, *briefing.single_source)]
+    found = [(s.text, s.citations) for s in briefing.single_source]
+    for statement in briefing.summary:  # an agreement's wording: each source checked against its own words
+        own = {q.citations[0]: q.text for q in statement.quotes if q.citations}
+        found += [(own.get(k, statement.text), (k,)) for k in statement.citations]
     for agreement in briefing.agreements:  # each source checked against what it says itself
         found += [(q.text, q.citations) for q in agreement.quotes] or [(agreement.text, agreement.citations)]
     found += [(e.event, e.citations) for e in briefing.timeline]
@@ -79,6 +82,7 @@ def eval_stories(
     people: list[float] = []
     discrepancies: list[float] = []
     cited = supported = unscored = 0
+    summary_cited = summary_worded = 0  # the summary's own wording, however the outlet words it
     for number, story in enumerate(stories, start=1):
         # A story is briefed as `rag brief --story` briefs it (`Rag.brief`): all of its articles,
         # no topic to narrow them, and with the backend's model when it writes (map, compare,
@@ -108,6 +112,10 @@ def eval_stories(
             score_briefing(briefing, labels[story.story_id], editor)
         people.append(len(briefing.people))
         discrepancies.append(len(briefing.discrepancies))
+        for statement in briefing.summary:
+            for key in (k for k in statement.citations if k in texts):
+                summary_cited += 1
+                summary_worded += support(statement.text, texts[key], embedder, settings).supported
         for text, keys in statements:
             for key in keys:
                 if key in texts:
@@ -122,6 +130,9 @@ def eval_stories(
         "rouge": {name: _mean(values) for name, values in rouge.items()},
         "coverage": _mean(coverage),
         "citation_precision": round(supported / cited, 4) if cited else None,
+        # Of the summary's citations, those whose article bears out the summary's very words (an
+        # agreement's wording cites every outlet stating the fact, some in words of their own).
+        "summary_wording_precision": round(summary_worded / summary_cited, 4) if summary_cited else None,
         "people_per_story": _mean(people),
         "discrepancies_per_story": _mean(discrepancies),
         "stories_with_discrepancies": round(sum(d > 0 for d in discrepancies) / len(stories), 4) if stories else None,
@@ -153,7 +164,9 @@ def stories_markdown(figures: dict[str, Any]) -> str:
         rows.append(f"| {label} | " + " | ".join("" if c is None else f"{c:.3f}" for c in cells) + " |")
     rows.append(
         f"\ncoverage of the reference summaries {figures['coverage']}, citation precision "
-        f"{figures['citation_precision']}, people per story {figures['people_per_story']}, discrepancies per "
+        f"{figures['citation_precision']} (the summary's own wording "
+        f"{figures.get('summary_wording_precision')}), people per story {figures['people_per_story']}, "
+        "discrepancies per "
         f"story {figures['discrepancies_per_story']} (stories with any: {figures['stories_with_discrepancies']})"
     )
     if judged := figures.get("judged"):
