@@ -433,3 +433,41 @@ def test_the_eval_checks_each_outlet_of_an_agreed_summary_sentence_in_its_own_wo
     agreed = Statement("Orders fell by 1,800 to 23,400.", (1, 2), (Statement("Orders fell.", (1,)),))
     briefing = Briefing(None, (agreed,), (), (), (), (), (), ())
     assert statements_of(briefing) == [("Orders fell.", (1,)), ("Orders fell by 1,800 to 23,400.", (2,))]
+
+
+def test_two_agreements_worded_by_two_outlets_leads_alike_as_one_storys_are_listed_once(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "Senate Republicans on Thursday unveiled a $928 billion infrastructure offer.", position=0),
+        Claim(2, "Republican senators put forward a $928 billion infrastructure offer on Thursday.", position=4),
+        Claim(2, "Republican lawmakers on Thursday unveiled their counteroffer to the White House.", position=0),
+        Claim(1, "Republican lawmakers on Thursday presented their counteroffer to the White House.", position=5),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-05-28", 2: "2026-05-28"}, None)
+    similarity = np.array([[1.0, 0.9, 0.7, 0.5], [0.9, 1.0, 0.5, 0.5], [0.7, 0.5, 1.0, 0.9], [0.5, 0.5, 0.9, 1.0]])
+    texts = {key: " ".join(c.text for c in claims if c.key == key) for key in (1, 2)}
+    settings = BriefSettings()
+    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), None, facts)
+    agreements = find_agreements(
+        claims, similarity, clusters, texts, HashEmbedder(), SupportSettings(), settings, facts
+    )
+    assert len(clusters) == 2 and len(agreements) == 1
+
+
+def test_two_agreements_sharing_one_amount_are_two_facts(nlp: Pipeline) -> None:
+    # "41 inmates" can be in two facts: who was pardoned, and why.
+    claims = [
+        Claim(1, "The governor commuted the sentences of 41 inmates on Tuesday.", position=0),
+        Claim(2, "The governor on Tuesday commuted the sentences of 41 inmates.", position=0),
+        Claim(1, "All 41 prisoners are over 65 or seriously ill, her office said.", position=3),
+        Claim(2, "Her office said all 41 prisoners are over 65 or seriously ill.", position=2),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-12-24", 2: "2026-12-24"}, None)
+    far = 0.55
+    similarity = np.array([[1, 0.9, far, far], [0.9, 1, far, far], [far, far, 1, 0.9], [far, far, 0.9, 1]])
+    texts = {key: " ".join(c.text for c in claims if c.key == key) for key in (1, 2)}
+    settings = BriefSettings()
+    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), None, facts)
+    agreements = find_agreements(
+        claims, similarity, clusters, texts, HashEmbedder(), SupportSettings(), settings, facts
+    )
+    assert len(agreements) == 2

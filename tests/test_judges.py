@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.brief.model import Briefing, Statement
+from rag.brief.model import Agreement, Briefing, Statement
 from rag.embed import Embedder
 from rag.eval.judges import JudgeTally, judge_briefing
 from rag.nlp import Pipeline
@@ -77,3 +77,24 @@ def test_the_same_sentences_further_into_their_articles_are_no_repeat(minilm: Em
         f"It goes to the House. {SCIENCE_BILL[1]}",
     ]
     assert repeats(SCIENCE_BILL, minilm, nlp, articles) == 0
+
+
+def test_an_agreement_giving_the_fact_of_one_listed_before_it_is_a_repeat(minilm: Embedder, nlp: Pipeline) -> None:
+    agreed = [
+        "Weekly jobless claims fell by 92,000 to 498,000, the Labor Department said on Thursday.",
+        "Unemployment claims fell to 498,000 last week, a new low since the pandemic began.",
+        "Economists had expected about 540,000 new claims.",
+    ]
+    briefing = Briefing(
+        topic=None,
+        summary=(),
+        agreements=tuple(Agreement(text, (1, 2), 2) for text in agreed),
+        discrepancies=(),
+        single_source=(),
+        timeline=(),
+        people=(),
+        sources=(),
+    )
+    tally = JudgeTally()
+    judge_briefing(briefing, [], minilm, nlp, tally)
+    assert (tally.agreements, tally.agreements_repeating) == (3, 1)

@@ -12,7 +12,7 @@ import numpy as np
 from rag.brief.compare import tell_figures_apart
 from rag.brief.facts import ClaimFacts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
-from rag.brief.same_fact import same_tally
+from rag.brief.same_fact import same_lead, same_tally
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
 
@@ -125,8 +125,9 @@ def find_agreements(
     against every article it cites (in its words, or, with `facts`, in its own sentence giving
     the same people, organisations, amounts, written dates or lengths of time, as close in
     meaning as an agreement needs); most sources
-    first, and none that repeats one before it (the same wording, wordings as alike as one fact,
-    or the same tally: a sentence may join two groups)."""
+    first, and none that repeats one before it (the same wording, or one fact by the summary's
+    tests: wordings as alike as one fact, the same amount close in meaning, the same tally, or
+    two outlets' leads as alike as one story's; a sentence may join two groups)."""
     found: list[tuple[Agreement, int]] = []
     for cluster in clusters:
         if len(cluster.citations) < 2:
@@ -148,11 +149,16 @@ def find_agreements(
             own = tuple(Statement(claims[m].text, (claims[m].key,)) for m in _members_of(cluster, claims, verified))
             found.append((Agreement(claims[best].text, tuple(verified), len(verified), own), best))
     found.sort(key=lambda item: (-item[0].source_count, item[0].citations))
-    tally = same_tally(facts) if facts is not None else np.zeros(similarity.shape, dtype=bool)
+    # The summary's tests of one fact: the same amount close in meaning, a tally, two leads alike.
+    one_fact = (
+        same_tally(facts) | same_lead(claims, facts, similarity, settings)
+        if facts is not None
+        else np.zeros(similarity.shape, dtype=bool)
+    )
     kept: list[tuple[Agreement, int]] = []
     for agreement, index in found:
         if all(
-            index != other and similarity[index, other] < settings.same_fact_similarity and not tally[index, other]
+            index != other and similarity[index, other] < settings.same_fact_similarity and not one_fact[index, other]
             for _, other in kept
         ):
             kept.append((agreement, index))

@@ -5,7 +5,7 @@
   money, a count, a percentage, a quantity, with its scale: "100 million" is not 100) and close
   in meaning, or giving two amounts in common (a tally told twice: "a 67-32 vote"), or the
   leads of two articles as alike as the lead test below holds one fact (a story's main event
-  told once per outlet);
+  told once per outlet); and an agreement that repeats one listed before it, by the same tests;
 - a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
   referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
   happening:"), a quotation with no speaker, or it names a day only relative to the article
@@ -43,6 +43,8 @@ class JudgeTally:
     timeline_not_standalone: int = 0
     lead_stories: int = 0  # stories whose outlets all lead with one fact
     lead_without_agreement: int = 0
+    agreements: int = 0
+    agreements_repeating: int = 0  # an agreement giving a fact an earlier agreement gave
     examples: dict[str, list[str]] = field(default_factory=dict)
 
     def figures(self) -> dict[str, object]:
@@ -58,6 +60,8 @@ class JudgeTally:
             "timeline_entries_not_standing_alone": self.timeline_not_standalone,
             "stories_all_leading_with_one_fact": self.lead_stories,
             "of_which_without_agreement_share": ratio(self.lead_without_agreement, self.lead_stories),
+            "agreements": self.agreements,
+            "agreements_repeating_a_fact": self.agreements_repeating,
         }
 
     def example(self, kind: str, text: str) -> None:
@@ -79,32 +83,16 @@ def judge_briefing(
     tally.summary_sentences += len(summary)
     leads = [found[0] for text in article_texts if (found := sentences(text))]
     lead_vectors = embedder.embed(leads) if leads else None
+    for pair in _repeats(summary, lead_vectors, embedder, nlp, settings):
+        tally.repeating += 1
+        tally.example("repeating", pair)
+    agreed = [a.text for a in briefing.agreements]
+    tally.agreements += len(agreed)
+    for pair in _repeats(agreed, lead_vectors, embedder, nlp, settings):
+        tally.agreements_repeating += 1
+        tally.example("agreement repeating", pair)
     if summary:
-        vectors = embedder.embed(summary)
-        similarity = vectors @ vectors.T
-        lead_of = _leads_told(vectors, lead_vectors)
-        docs = nlp.parse(summary)
-        amounts = [
-            {a for e in doc.ents if e.label_ in FIGURE_LABELS for a in figure_amounts(figure_value(e))} for doc in docs
-        ]
-        # With the amounts the recogniser leaves out ("the 27-14 vote" gives it 27 alone), as the briefing reads them.
-        tallies = [
-            amounts_of | {a for span in unlabelled_amounts(doc) for a in figure_amounts(figure_value(span))}
-            for amounts_of, doc in zip(amounts, docs, strict=True)
-        ]
-        for i in range(1, len(summary)):
-            for j in range(i):
-                same = (
-                    similarity[i, j] >= settings.same_fact_similarity
-                    or (amounts[i] & amounts[j] and similarity[i, j] >= settings.same_figure_similarity)
-                    or len(tallies[i] & tallies[j]) >= 2  # a tally told twice ("67-32")
-                    or _one_lead_fact(lead_of[i], lead_of[j], lead_vectors, settings)
-                )
-                if same:
-                    tally.repeating += 1
-                    tally.example("repeating", f"{summary[j]} || {summary[i]}")
-                    break
-        for text, doc in zip(summary, docs, strict=True):
+        for text, doc in zip(summary, nlp.parse(summary), strict=True):
             if not stands_alone(text, doc):
                 tally.not_standalone += 1
                 tally.example("not standing alone", text)
@@ -121,6 +109,43 @@ def judge_briefing(
             if not briefing.agreements:
                 tally.lead_without_agreement += 1
                 tally.example("lead without agreement", leads[0])
+
+
+def _repeats(
+    texts: Sequence[str],
+    lead_vectors: np.ndarray | None,
+    embedder: Embedder,
+    nlp: Pipeline,
+    settings: BriefSettings,
+) -> list[str]:
+    """Each statement that repeats a fact an earlier one gave, with that earlier one
+    ("earlier || later")."""
+    if not texts:
+        return []
+    vectors = embedder.embed(list(texts))
+    similarity = vectors @ vectors.T
+    lead_of = _leads_told(vectors, lead_vectors)
+    docs = nlp.parse(list(texts))
+    amounts = [
+        {a for e in doc.ents if e.label_ in FIGURE_LABELS for a in figure_amounts(figure_value(e))} for doc in docs
+    ]
+    # With the amounts the recogniser leaves out ("the 27-14 vote" gives it 27 alone), as the briefing reads them.
+    tallies = [
+        amounts_of | {a for span in unlabelled_amounts(doc) for a in figure_amounts(figure_value(span))}
+        for amounts_of, doc in zip(amounts, docs, strict=True)
+    ]
+    found = []
+    for i in range(1, len(texts)):
+        for j in range(i):
+            if (
+                similarity[i, j] >= settings.same_fact_similarity
+                or (amounts[i] & amounts[j] and similarity[i, j] >= settings.same_figure_similarity)
+                or len(tallies[i] & tallies[j]) >= 2  # a tally told twice ("67-32")
+                or _one_lead_fact(lead_of[i], lead_of[j], lead_vectors, settings)
+            ):
+                found.append(f"{texts[j]} || {texts[i]}")
+                break
+    return found
 
 
 # A summary sentence is an article's lead when it is that lead with at most a date or an author

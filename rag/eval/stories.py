@@ -176,7 +176,8 @@ def stories_markdown(figures: dict[str, Any]) -> str:
             f"entries {judged['timeline_entries']}, not standing alone "
             f"{judged['timeline_entries_not_standing_alone']}; stories whose "
             f"outlets all lead with one fact {judged['stories_all_leading_with_one_fact']}, without an agreement "
-            f"{judged['of_which_without_agreement_share']}"
+            f"{judged['of_which_without_agreement_share']}; agreements {judged.get('agreements')}, repeating a "
+            f"fact {judged.get('agreements_repeating_a_fact')}"
         )
     if editor := figures.get("editor"):
         named = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in editor.items() if k != "counts")
