@@ -141,8 +141,11 @@ def measured_from(entity: Any) -> bool:
     people since Aug. 14", "has fallen by 12 percent since 2015", "rose 0.9% from May", "their
     first meeting since Biden took office in January": the date a comparison or a running total
     is measured from. Nothing the sentence tells happened on it; it is news of the sentence's own
-    day. A state begun then is different: "closed since Oct. 14" and "has held the seat since
-    2010" tell what happened on that date."""
+    day. So is the date an amount is compared with: "rose 0.6%, slightly less than in April". A
+    state begun then is different: "closed since Oct. 14" and "has held the seat since 2010" tell
+    what happened on that date; so is a bound with no amount: "no later than Friday"."""
+    if _compared_with(entity):
+        return True
     since = entity.root.head
     if since.dep_ == "prep" and since.lower_ in ("since", "from") and since.i != entity.root.i:
         head = since.head
@@ -161,6 +164,31 @@ def measured_from(entity: Any) -> bool:
         if child.dep_ in _COMPLEMENTS and child.i != since.i and since.i not in {t.i for t in child.subtree}
         for token in child.subtree
     )
+
+
+def _compared_with(entity: Any) -> bool:
+    """Whether the date is in what "than" compares an amount with ("rose 0.6%, slightly less than
+    in April", "sold 40 more cars than it did in February"): the amount's own verb governs it.
+    A date "than" takes itself is when, not what is compared ("filed no later than Friday")."""
+    than = None
+    for ancestor in entity.root.ancestors:
+        if ancestor.lower_ == "than":
+            if entity.root.head.i == ancestor.i:  # "no later than Friday": a bound on when, no comparison
+                return False
+            than = ancestor
+        elif ancestor.pos_ in ("VERB", "AUX"):
+            if than is None:  # a clause that "than" opens: what that clause is compared with
+                than = next((c for c in ancestor.children if c.dep_ == "mark" and c.lower_ == "than"), None)
+                if than is None:
+                    return False
+                continue
+            return any(
+                _an_amount(token)
+                for child in ancestor.children
+                if child.dep_ in _COMPLEMENTS and than.i not in {t.i for t in child.subtree}
+                for token in child.subtree
+            )
+    return False
 
 
 # What a verb says of its object, its amount or its extent (not its subject: "the high of 102

@@ -285,3 +285,8 @@ def test_a_day_in_a_sentence_whose_verb_the_parse_missed_is_dated_by_that_verb(n
         " facing criminal charges in the May 2 attack, was smaller than expected."
     )
     assert dated(nlp, sentence) == "2025-03-08"
+
+
+def test_the_date_an_amount_is_compared_with_is_not_the_events(nlp: Pipeline) -> None:
+    sentence = "In the month of February alone, fares rose 0.6%, slightly less than in January."
+    assert "2025-01" not in timeline_dates(nlp, sentence, "2025-03-14")

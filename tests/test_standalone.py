@@ -186,3 +186,8 @@ def test_a_pronoun_for_someone_or_something_the_sentence_names_stands_alone(nlp:
 
 def test_a_decade_written_with_an_apostrophe_is_no_quotation(nlp: Pipeline) -> None:
     assert alone(nlp, "'90s music is back in the charts this year.")
+
+
+def test_a_sentence_leading_in_to_what_follows_it_does_not_stand_alone(nlp: Pipeline) -> None:
+    text = "The majority opinion looked at militia laws in American history and came to one conclusion:"
+    assert not alone(nlp, text)

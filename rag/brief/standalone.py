@@ -4,11 +4,12 @@ It does not when it opens on a pronoun, a demonstrative or a connective whose re
 another sentence ("He said…", "This warming…", "But…", "That was…"), when a pronoun means a
 person the sentence does not name ("'We won,' she said.") or a thing it does not ("Taxes would
 pay for much of it."), when its "I" is the writer's (a column's, an essay's), when it is a piece
-of one (a subordinate clause alone, or text cut after its start), when it is a question or an
-outlet's label ("What's happening:"), when it is a quotation with no speaker or the end of one
-begun before, or when it names a day only relative to its article ("tomorrow", "on Tuesday") and
-the date is not written beside it. The parse decides the parts of speech and the person of a
-pronoun; the day and month names are the calendar's.
+of one (a subordinate clause alone, or text cut after its start), when it is a question, an
+outlet's label ("What's happening:") or a lead-in to what follows it (ending on a colon), when
+it is a quotation with no speaker or the end of one begun before, or when it names a day only
+relative to its article ("tomorrow", "on Tuesday") and the date is not written beside it. The
+parse decides the parts of speech and the person of a pronoun; the day and month names are the
+calendar's.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
         return False
     if first.pos_ == "CCONJ" or (first.pos_ == "ADV" and len(tokens) > 1 and tokens[1].text == ","):
         return False
-    if text.rstrip().endswith("?") or _LABEL.match(text):
+    if text.rstrip().endswith(("?", ":")) or _LABEL.match(text):  # ":" leads in to what it does not show
         return False
     stripped = text.strip()
     if _closes_a_quotation_begun_before(stripped) and not any(t.lower_ in _SAY for t in tokens):
