@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from rag.brief.compare import roles_by_person
 from rag.brief.facts import ClaimFacts, amounts, read_facts
 from rag.brief.model import Claim
 from rag.brief.names import person_key
@@ -26,6 +27,15 @@ def facts_of(nlp: Pipeline, *sentences: str, date: str | None = "2024-03-15") ->
 def test_a_surname_alone_is_the_person_named_in_full_elsewhere(nlp: Pipeline) -> None:
     facts = facts_of(nlp, "Governor Maria Lindqvist signed the budget.", "Lindqvist said the budget was fair.")
     assert facts[0].people == ["Maria Lindqvist"] and facts[1].people == ["Maria Lindqvist"]
+
+
+def test_a_person_called_by_the_middle_name_is_one_person(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp,
+        "Marine Gen. Kenneth F. McKenzie Jr. oversaw the evacuation.",
+        "Gen. Frank McKenzie said the airlift would end on Tuesday.",
+    )
+    assert facts[0].people == facts[1].people == ["Kenneth F. McKenzie Jr."]
 
 
 def test_two_people_sharing_a_surname_stay_two_people(nlp: Pipeline) -> None:
@@ -459,3 +469,21 @@ def test_a_short_given_name_outside_the_name_is_no_part_of_the_title(nlp: Pipeli
 def test_an_abbreviated_title_names_the_office_its_full_word_does(nlp: Pipeline) -> None:
     abbreviated, written = role(nlp, "Sens. Tomas Berg and Ana Ruiz spoke."), role(nlp, "Senator Tomas Berg spoke.")
     assert abbreviated.head == written.head == "senator"
+
+
+def described(*wordings: str) -> list[str]:
+    """The descriptions listed for one person whose office the sentences word as given, one
+    sentence (and article) each."""
+    claims = [Claim(key, f"Sentence {key}.") for key in range(1, len(wordings) + 1)]
+    facts = [
+        ClaimFacts(roles=[Role("Kenneth McKenzie", wording, "general", False, frozenset())]) for wording in wordings
+    ]
+    return [role.description for role in roles_by_person(claims, facts)["Kenneth McKenzie"]]
+
+
+def test_one_office_worded_once_each_way_is_listed_in_its_fullest_wording() -> None:
+    assert described("general", "Marine Corps general") == ["Marine Corps general"]
+
+
+def test_one_office_is_listed_in_the_wording_most_sentences_give() -> None:
+    assert described("general", "general", "contradicted general") == ["general"]

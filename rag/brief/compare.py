@@ -4,7 +4,7 @@ different mouths, and titles of a person that cannot both be true."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from itertools import product
@@ -236,25 +236,24 @@ def attribution_conflicts(
 
 
 def roles_by_person(claims: list[Claim], facts: list[ClaimFacts]) -> dict[str, dict[Role, list[int]]]:
-    """Each person's descriptions, one entry per distinct description, with the articles
-    giving it; a description is of an earlier time (`Role.then`) only if every sentence giving
-    it tells of one."""
-    result: dict[str, dict[Role, list[int]]] = {}
-    canonical: dict[tuple[str, str, bool, frozenset[str], frozenset[str]], Role] = {}
-    now: set[Role] = set()
+    """Each person's descriptions, one entry per distinct description (the same office, in the
+    wording most sentences give, and of those the fullest: "Marine Corps general" and "general"
+    once each are "Marine Corps general"), with the articles giving it; a
+    description is of an earlier time (`Role.then`) only if every sentence giving it tells of one."""
+    grouped: dict[tuple[str, str, bool, frozenset[str], frozenset[str]], list[tuple[Role, int]]] = {}
     for claim, fact in zip(claims, facts, strict=True):
         for role in fact.roles:
-            given = role
-            role = canonical.setdefault((role.person, role.head, role.former, role.modifiers, role.rank), role)
-            if not given.then:
-                now.add(role)
-            keys = result.setdefault(role.person, {}).setdefault(role, [])
-            if claim.key not in keys:
-                keys.append(claim.key)
-    return {
-        person: {replace(role, then=role not in now): keys for role, keys in roles.items()}
-        for person, roles in result.items()
-    }
+            grouped.setdefault((role.person, role.head, role.former, role.modifiers, role.rank), []).append(
+                (role, claim.key)
+            )
+    result: dict[str, dict[Role, list[int]]] = {}
+    for given in grouped.values():
+        wordings = Counter(role.description for role, _ in given)
+        # the wording most sentences give, and of those the fullest, then the first
+        told = max((role for role, _ in given), key=lambda role: (wordings[role.description], len(role.description)))
+        then = all(role.then for role, _ in given)
+        result.setdefault(told.person, {})[replace(told, then=then)] = list(dict.fromkeys(key for _, key in given))
+    return result
 
 
 def title_conflicts(

@@ -234,6 +234,18 @@ def one_given_name(a: str, b: str, nicknames: NickNamer) -> bool:
     return a == b or b in nicknames.nicknames_of(a) or a in nicknames.nicknames_of(b)
 
 
+def _by_middle_name(a: str, b: str) -> bool:
+    """Whether one full form gives as its given name the other's middle name, written out or as
+    its initial: "Frank McKenzie" and "Kenneth F. McKenzie Jr.", "Scott Fitzgerald" and
+    "F. Scott Fitzgerald" (the same surname is the caller's)."""
+    words_a, words_b = name_words(a), name_words(b)
+    for given, middle in ((words_a[0], words_b[1:-1]), (words_b[0], words_a[1:-1])):
+        for word in (w.rstrip(".") for w in middle):
+            if word.lower() == given.lower() or (len(word) == 1 and given[:1].upper() == word.upper()):
+                return True
+    return False
+
+
 def _by_surname(forms: Counter[str] | dict[str, int], nicknames: NickNamer) -> dict[str, str]:
     by_surname: dict[str, list[str]] = defaultdict(list)
     for form in forms:
@@ -242,8 +254,13 @@ def _by_surname(forms: Counter[str] | dict[str, int], nicknames: NickNamer) -> d
     for variants in by_surname.values():
         full = sorted((v for v in variants if len(name_words(v)) > 1), key=lambda v: (-forms[v], -len(v), v))
         for variant in full:
-            # "Anna Okafor", "Anna M. Okafor" and "Annie Okafor" are one person; "Daniel Okafor" another.
-            aliases[variant] = next(f for f in full if one_given_name(f.split()[0], variant.split()[0], nicknames))
+            # "Anna Okafor", "Anna M. Okafor" and "Annie Okafor" are one person; "Daniel Okafor" another;
+            # "Frank McKenzie" is "Kenneth F. McKenzie Jr.", called by his middle name.
+            aliases[variant] = next(
+                f
+                for f in full
+                if one_given_name(f.split()[0], variant.split()[0], nicknames) or _by_middle_name(f, variant)
+            )
         persons = {aliases[v] for v in full}
         for variant in variants:
             if len(name_words(variant)) == 1 and len(persons) == 1:
