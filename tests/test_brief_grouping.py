@@ -471,3 +471,26 @@ def test_two_agreements_sharing_one_amount_are_two_facts(nlp: Pipeline) -> None:
         claims, similarity, clusters, texts, HashEmbedder(), SupportSettings(), settings, facts
     )
     assert len(agreements) == 2
+
+
+LEAF_BLOWERS = [
+    Claim(1, "On Monday the Harlow council banned gas leaf blowers, which neighbours had complained of.", position=0),
+    Claim(2, "Harlow's council voted on Monday to ban gas-powered leaf blowers from next spring.", position=0),
+    Claim(3, "Landscapers said switching to electric blowers would cost each crew thousands of dollars.", position=0),
+]
+
+
+def test_a_fact_is_told_in_its_agreements_wording(nlp: Pipeline) -> None:
+    facts = read_facts(LEAF_BLOWERS, nlp, {1: "2026-03-03", 2: "2026-03-03", 3: "2026-03-03"}, None)
+    similarity = np.array([[1.0, 0.7, 0.2], [0.7, 1.0, 0.2], [0.2, 0.2, 1.0]])
+    agreed = {0: 1, 1: 1}  # both outlets' sentences of the ban: the agreement is worded by the second
+    summary = summarize_claims(LEAF_BLOWERS, similarity, BriefSettings(), facts, wording=agreed)
+    assert [s.text for s in summary] == [LEAF_BLOWERS[1].text, LEAF_BLOWERS[2].text]
+
+
+def test_a_fact_whose_agreement_wording_leans_on_its_neighbours_keeps_its_own(nlp: Pipeline) -> None:
+    leaning = [*LEAF_BLOWERS[:1], Claim(2, "That ban takes effect next spring, the council said.", position=0)]
+    facts = read_facts(leaning, nlp, {1: "2026-03-03", 2: "2026-03-03"}, None)
+    similarity = np.array([[1.0, 0.7], [0.7, 1.0]])
+    summary = summarize_claims(leaning, similarity, BriefSettings(), facts, wording={0: 1, 1: 1})
+    assert [s.text for s in summary] == [leaning[0].text]

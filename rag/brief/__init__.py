@@ -138,6 +138,21 @@ def cited_as_agreed(statements: list[Statement], agreements: list[Agreement]) ->
     return cited
 
 
+def agreed_wordings(claims: list[Claim], agreements: list[Agreement]) -> dict[int, int]:
+    """Each claim of an agreement's group (a sentence an outlet words the fact in), mapped to
+    the claim that words the agreement: the one wording a summary tells the fact in."""
+    index = {(c.text, c.key): i for i, c in enumerate(claims)}
+    wording: dict[int, int] = {}
+    for agreement in agreements:  # most sources first: a sentence may join two groups
+        chosen = next((index[(agreement.text, k)] for k in agreement.citations if (agreement.text, k) in index), None)
+        if chosen is None:
+            continue
+        for quote in agreement.quotes:
+            if quote.citations and (member := index.get((quote.text, quote.citations[0]))) is not None:
+                wording.setdefault(member, chosen)
+    return wording
+
+
 def shown_similarity(
     claims: list[Claim],
     facts: list[ClaimFacts],
@@ -227,7 +242,8 @@ def build_briefing(
     timeline = build_timeline(relevant, facts, similarity, settings)
     shown = shown_similarity(relevant, facts, vectors, embedder, sources)
     one_fact = same_figures(facts, shown, settings) | same_tally(facts) | grouped_as_one_fact(clusters, len(relevant))
-    summary = summarize_claims(relevant, shown, settings, facts, one_fact, opinion)
+    wording = agreed_wordings(relevant, agreements)
+    summary = summarize_claims(relevant, shown, settings, facts, one_fact, opinion, wording)
     named = people_named_in([*summary, *agreements, *single], relevant, facts, nicknames, every_fact)
     people = person_entries(claims, every_fact, roles_by_person(claims, every_fact), discrepancies, named)
     summary = dated_days(cited_as_agreed(summary, agreements), relevant, facts)

@@ -275,8 +275,11 @@ def summarize_claims(
     facts: list[ClaimFacts] | None = None,
     anchored: np.ndarray | None = None,
     opinion: frozenset[int] = frozenset(),
+    wording: dict[int, int] | None = None,
 ) -> list[Statement]:
     """What most outlets report, then each outlet's main point, in about `summary_words` words.
+    A fact is told in the wording chosen for it (`wording`: each claim of an agreement's group to
+    the claim that words the agreement), when that wording stands alone.
 
     A claim counts for as many other articles as say something close to it, for its place in
     its article (news leads with what matters) and for its closeness to what the others say;
@@ -297,20 +300,30 @@ def summarize_claims(
         key=lambda i: (claims[i].key in opinion, -(echoed[i] + central[i] + 1.0 / (1 + claims[i].position)), i),
     )
     picked: list[int] = []
+    covered: set[int] = set()  # the outlets whose main point is told: in their words or an agreement's
     words = 0
 
-    def take(index: int) -> bool:
+    def fits(index: int) -> bool:
+        return (
+            len(claims[index].text.split()) >= settings.summary_sentence_words
+            and (facts is None or facts[index].standalone)
+            and all(similarity[index, p] < settings.summary_redundancy for p in picked)
+            and (anchored is None or not any(anchored[index, p] or anchored[p, index] for p in picked))
+        )
+
+    def take(candidate: int) -> bool:
+        # A fact is chosen as before, by its own sentence, and told in its agreement's wording.
         nonlocal words
-        length = len(claims[index].text.split())
-        if length < settings.summary_sentence_words or (picked and words + length > settings.summary_words):
+        length = len(claims[candidate].text.split())
+        if (picked and words + length > settings.summary_words) or not fits(candidate):
             return False
-        if facts is not None and not facts[index].standalone:
+        index = (wording or {}).get(candidate, candidate)
+        if index in picked:  # its fact is told already, in its agreement's wording
             return False
-        if any(similarity[index, p] >= settings.summary_redundancy for p in picked):
-            return False
-        if anchored is not None and any(anchored[index, p] or anchored[p, index] for p in picked):
-            return False
+        if not fits(index):
+            index = candidate
         picked.append(index)
+        covered.update((claims[candidate].key, claims[index].key))
         words += length
         return True
 
@@ -318,7 +331,7 @@ def summarize_claims(
         if echoed[index] and len(picked) < settings.summary_sentences:
             take(index)
     for key in dict.fromkeys(c.key for c in claims):  # each outlet's main point
-        if not any(claims[p].key == key for p in picked):
+        if key not in covered:
             for index in order:
                 if claims[index].key == key and take(index):
                     break
