@@ -281,6 +281,17 @@ def one_source_only(first: str, nlp: Pipeline, alike: float, agreements: list[Ag
     return [s.text for s in single_source_claims(claims, facts, similarity, clusters, BriefSettings(), agreements)]
 
 
+def agreements_of(claims: list[Claim], similarity: np.ndarray, nlp: Pipeline, date: str) -> tuple[int, list[Agreement]]:
+    """How many groups two outlets' claims (keys 1 and 2, all of `date`) form, and the agreements listed."""
+    facts = read_facts(claims, nlp, {1: date, 2: date}, None)
+    texts = {key: " ".join(c.text for c in claims if c.key == key) for key in (1, 2)}
+    settings = BriefSettings()
+    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), None, facts)
+    support = SupportSettings()
+    agreements = find_agreements(claims, similarity, clusters, texts, HashEmbedder(), support, settings, facts)
+    return len(clusters), agreements
+
+
 def test_a_tally_two_outlets_give_twice_is_listed_as_one_agreement(nlp: Pipeline) -> None:
     claims = [
         Claim(1, "The state senate voted 27-14 on Tuesday to close three prisons."),
@@ -288,15 +299,9 @@ def test_a_tally_two_outlets_give_twice_is_listed_as_one_agreement(nlp: Pipeline
         Claim(1, "The vote, held by secret ballot, was 27-14."),
         Claim(2, "The vote, held by secret ballot, was 27-14 in the end."),
     ]
-    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
     similarity = np.array([[1.0, 0.9, 0.2, 0.2], [0.9, 1.0, 0.2, 0.2], [0.2, 0.2, 1.0, 0.9], [0.2, 0.2, 0.9, 1.0]])
-    texts = {key: " ".join(c.text for c in claims if c.key == key) for key in (1, 2)}
-    settings = BriefSettings()
-    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), None, facts)
-    agreements = find_agreements(
-        claims, similarity, clusters, texts, HashEmbedder(), SupportSettings(), settings, facts
-    )
-    assert len(clusters) == 2 and len(agreements) == 1
+    clusters, agreements = agreements_of(claims, similarity, nlp, "2026-03-06")
+    assert clusters == 2 and len(agreements) == 1
 
 
 def test_the_wording_of_an_agreement_is_not_also_reported_by_one_source_only(nlp: Pipeline) -> None:
@@ -352,24 +357,28 @@ SENATE_LEADS = (
 )
 
 
-@pytest.fixture(scope="module")
-def leading_alike(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Briefing:
-    """A briefing of two outlets that lead with one event in other words (less alike in their
-    words than an agreement needs), each going on to something of its own."""
-    others = ("Critics said the plan would mostly help large companies.", "The measure now goes to the House.")
+def briefing_of(
+    tmp_path_factory: pytest.TempPathFactory, minilm: Embedder, title: str, date: str, texts: tuple[str, ...]
+) -> Briefing:
+    """The briefing of one article per text, each from an outlet of its own, ingested and briefed."""
     folder = tmp_path_factory.mktemp("news")
-    for number, (outlet, lead, other) in enumerate(
-        zip(("Capitol Ledger", "Valley Wire"), SENATE_LEADS, others, strict=True)
-    ):
-        (folder / f"{number}.txt").write_text(
-            f"Title: Senate passes science bill\nSource: {outlet}\nDate: 2026-05-27\n\n{lead} {other}"
-        )
+    for number, (outlet, text) in enumerate(zip(("Capitol Ledger", "Valley Wire"), texts, strict=True)):
+        (folder / f"{number}.txt").write_text(f"Title: {title}\nSource: {outlet}\nDate: {date}\n\n{text}")
     store = Store.open(tmp_path_factory.mktemp("index") / "index", manifest_for(minilm, ChunkParams()), create=True)
     store.acquire_lock()
     ingest(store, minilm, [folder], ChunkParams())
     briefing = build_briefing(store, minilm)
     store.close()
     return briefing
+
+
+@pytest.fixture(scope="module")
+def leading_alike(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Briefing:
+    """A briefing of two outlets that lead with one event in other words (less alike in their
+    words than an agreement needs), each going on to something of its own."""
+    others = ("Critics said the plan would mostly help large companies.", "The measure now goes to the House.")
+    texts = tuple(f"{lead} {other}" for lead, other in zip(SENATE_LEADS, others, strict=True))
+    return briefing_of(tmp_path_factory, minilm, "Senate passes science bill", "2026-05-27", texts)
 
 
 def test_an_outlet_is_not_cited_for_a_leads_words_it_does_not_bear_out(leading_alike: Briefing) -> None:
@@ -393,17 +402,7 @@ VAN_ORDERS = (
 @pytest.fixture(scope="module")
 def figures_alike(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Briefing:
     """A briefing of two outlets giving one quarter's figures in words of their own."""
-    folder = tmp_path_factory.mktemp("news")
-    for number, (outlet, text) in enumerate(zip(("Capitol Ledger", "Valley Wire"), VAN_ORDERS, strict=True)):
-        (folder / f"{number}.txt").write_text(
-            f"Title: Brenton van orders fall\nSource: {outlet}\nDate: 2026-03-03\n\n{text}"
-        )
-    store = Store.open(tmp_path_factory.mktemp("index") / "index", manifest_for(minilm, ChunkParams()), create=True)
-    store.acquire_lock()
-    ingest(store, minilm, [folder], ChunkParams())
-    briefing = build_briefing(store, minilm)
-    store.close()
-    return briefing
+    return briefing_of(tmp_path_factory, minilm, "Brenton van orders fall", "2026-03-03", VAN_ORDERS)
 
 
 def test_a_summary_sentence_worded_as_an_agreement_cites_every_outlet_it_does(figures_alike: Briefing) -> None:
@@ -442,15 +441,9 @@ def test_two_agreements_worded_by_two_outlets_leads_alike_as_one_storys_are_list
         Claim(2, "Republican lawmakers on Thursday unveiled their counteroffer to the White House.", position=0),
         Claim(1, "Republican lawmakers on Thursday presented their counteroffer to the White House.", position=5),
     ]
-    facts = read_facts(claims, nlp, {1: "2026-05-28", 2: "2026-05-28"}, None)
     similarity = np.array([[1.0, 0.9, 0.7, 0.5], [0.9, 1.0, 0.5, 0.5], [0.7, 0.5, 1.0, 0.9], [0.5, 0.5, 0.9, 1.0]])
-    texts = {key: " ".join(c.text for c in claims if c.key == key) for key in (1, 2)}
-    settings = BriefSettings()
-    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), None, facts)
-    agreements = find_agreements(
-        claims, similarity, clusters, texts, HashEmbedder(), SupportSettings(), settings, facts
-    )
-    assert len(clusters) == 2 and len(agreements) == 1
+    clusters, agreements = agreements_of(claims, similarity, nlp, "2026-05-28")
+    assert clusters == 2 and len(agreements) == 1
 
 
 def test_two_agreements_sharing_one_amount_are_two_facts(nlp: Pipeline) -> None:
@@ -461,15 +454,9 @@ def test_two_agreements_sharing_one_amount_are_two_facts(nlp: Pipeline) -> None:
         Claim(1, "All 41 prisoners are over 65 or seriously ill, her office said.", position=3),
         Claim(2, "Her office said all 41 prisoners are over 65 or seriously ill.", position=2),
     ]
-    facts = read_facts(claims, nlp, {1: "2026-12-24", 2: "2026-12-24"}, None)
     far = 0.55
     similarity = np.array([[1, 0.9, far, far], [0.9, 1, far, far], [far, far, 1, 0.9], [far, far, 0.9, 1]])
-    texts = {key: " ".join(c.text for c in claims if c.key == key) for key in (1, 2)}
-    settings = BriefSettings()
-    clusters = cluster_claims(claims, similarity, settings, SupportSettings(), None, facts)
-    agreements = find_agreements(
-        claims, similarity, clusters, texts, HashEmbedder(), SupportSettings(), settings, facts
-    )
+    _, agreements = agreements_of(claims, similarity, nlp, "2026-12-24")
     assert len(agreements) == 2
 
 

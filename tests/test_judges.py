@@ -17,11 +17,14 @@ def nlp() -> Pipeline:
     return Pipeline()
 
 
-def repeats(summary: list[str], embedder: Embedder, nlp: Pipeline, articles: list[str] | None = None) -> int:
+def judged(
+    embedder: Embedder, nlp: Pipeline, summary: list[str], agreed: tuple[str, ...] = (), articles: tuple[str, ...] = ()
+) -> JudgeTally:
+    """The judge's tally of a briefing with these summary sentences and agreements (each agreed by two)."""
     briefing = Briefing(
         topic=None,
         summary=tuple(Statement(text, (1,)) for text in summary),
-        agreements=(),
+        agreements=tuple(Agreement(text, (1, 2), 2) for text in agreed),
         discrepancies=(),
         single_source=(),
         timeline=(),
@@ -29,8 +32,12 @@ def repeats(summary: list[str], embedder: Embedder, nlp: Pipeline, articles: lis
         sources=(),
     )
     tally = JudgeTally()
-    judge_briefing(briefing, articles or [], embedder, nlp, tally)
-    return tally.repeating
+    judge_briefing(briefing, list(articles), embedder, nlp, tally)
+    return tally
+
+
+def repeats(summary: list[str], embedder: Embedder, nlp: Pipeline, articles: list[str] | None = None) -> int:
+    return judged(embedder, nlp, summary, articles=tuple(articles or ())).repeating
 
 
 def test_the_same_amount_told_twice_in_other_words_is_a_repeat(minilm: Embedder, nlp: Pipeline) -> None:
@@ -85,16 +92,5 @@ def test_an_agreement_giving_the_fact_of_one_listed_before_it_is_a_repeat(minilm
         "Unemployment claims fell to 498,000 last week, a new low since the pandemic began.",
         "Economists had expected about 540,000 new claims.",
     ]
-    briefing = Briefing(
-        topic=None,
-        summary=(),
-        agreements=tuple(Agreement(text, (1, 2), 2) for text in agreed),
-        discrepancies=(),
-        single_source=(),
-        timeline=(),
-        people=(),
-        sources=(),
-    )
-    tally = JudgeTally()
-    judge_briefing(briefing, [], minilm, nlp, tally)
+    tally = judged(minilm, nlp, [], tuple(agreed))
     assert (tally.agreements, tally.agreements_repeating) == (3, 1)
