@@ -15,23 +15,13 @@ from typing import Any
 
 from nicknames import NickNamer
 
+from rag.brief.date_roles import bounds_a_period, depth_of, describes_a_thing, measured_from
 from rag.brief.model import Claim
 from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import bound_of, with_digits
 from rag.brief.roles import Role, apposed_role, role_of
 from rag.brief.standalone import reports_speech, said_by, stands_alone
-from rag.dates import (
-    DateMention,
-    DateResolver,
-    an_age,
-    bounds_a_period,
-    day_spans,
-    depth_of,
-    describes_a_thing,
-    duration,
-    measured_from,
-    tense_of,
-)
+from rag.dates import DateMention, DateResolver, an_age, day_spans, duration, tense_of
 from rag.nlp import Pipeline
 from rag.text import STOPWORDS, content_stems, normalize, stem
 
