@@ -125,9 +125,10 @@ def find_agreements(
     against every article it cites (in its words, or, with `facts`, in its own sentence giving
     the same people, organisations, amounts, written dates or lengths of time, as close in
     meaning as an agreement needs); most sources
-    first, and none that repeats one before it (the same wording, or one fact by the summary's
-    tests: wordings as alike as one fact, the same amount close in meaning, the same tally, or
-    two outlets' leads as alike as one story's; a sentence may join two groups)."""
+    first, and none that repeats one before it (the same wording, wordings as alike as one fact,
+    the same tally, or two outlets' leads as alike as one story's; a sentence may join two
+    groups). The same amount close in meaning is no test here: two facts can share a number
+    ("commuted the sentences of 41 inmates", "all 41 prisoners are over 65")."""
     found: list[tuple[Agreement, int]] = []
     for cluster in clusters:
         if len(cluster.citations) < 2:
@@ -149,7 +150,7 @@ def find_agreements(
             own = tuple(Statement(claims[m].text, (claims[m].key,)) for m in _members_of(cluster, claims, verified))
             found.append((Agreement(claims[best].text, tuple(verified), len(verified), own), best))
     found.sort(key=lambda item: (-item[0].source_count, item[0].citations))
-    # The summary's tests of one fact: the same amount close in meaning, a tally, two leads alike.
+    # Two of the summary's tests of one fact: a tally told twice, two outlets' leads alike.
     one_fact = (
         same_tally(facts) | same_lead(claims, facts, similarity, settings)
         if facts is not None

@@ -238,8 +238,8 @@ def attribution_conflicts(
 def roles_by_person(claims: list[Claim], facts: list[ClaimFacts]) -> dict[str, dict[Role, list[int]]]:
     """Each person's descriptions, one entry per distinct description (the same office, in the
     wording most sentences give, and of those the fullest: "Marine Corps general" and "general"
-    once each are "Marine Corps general"), with the articles giving it; a
-    description is of an earlier time (`Role.then`) only if every sentence giving it tells of one."""
+    once each are "Marine Corps general"), with the articles giving it; a description is of an
+    earlier time (`Role.then`) only if every sentence giving it tells of one."""
     grouped: dict[tuple[str, str, bool, frozenset[str], frozenset[str]], list[tuple[Role, int]]] = {}
     for claim, fact in zip(claims, facts, strict=True):
         for role in fact.roles:
