@@ -204,8 +204,10 @@ class DateResolver:
     ) -> DateMention | None:
         """The date `text` names, counted from the article's date: a weekday or a date without
         a year is the most recent one for an event told in the past, the next one for what is
-        to come (`tense`), and the nearest when the tense is not known. A day named with an
-        hour dateparser cannot read ("early Friday", "11:59 p.m. Saturday") is that day."""
+        to come (`tense`), and the nearest when the tense is not known (a weekday, the last:
+        news tells what happened, and "voted to advance the bill on Wednesday" has no tense of
+        its own in the parse). A day named with an hour dateparser cannot read ("early Friday",
+        "11:59 p.m. Saturday") is that day."""
         found = self._resolve(text, article_date, reference_year, tense)
         day_word = next((w for w in re.findall(r"[a-z]+", text.lower()) if w in RELATIVE_DAYS), None)
         if found is None and day_word is not None and day_word != text.lower():
