@@ -427,11 +427,19 @@ def test_the_json_of_a_summary_sentence_gives_each_outlets_own_words(figures_ali
 
 
 def test_the_eval_checks_each_outlet_of_an_agreed_summary_sentence_in_its_own_words() -> None:
+    from rag.eval.stories import cited_words
+
+    agreed = Statement("Orders fell by 1,800 to 23,400.", (1, 2), (Statement("Orders fell.", (1,)),))
+    briefing = Briefing(None, (agreed,), (), (), (), (), (), ())
+    assert cited_words(briefing) == [("Orders fell.", 1), ("Orders fell by 1,800 to 23,400.", 2)]
+
+
+def test_the_eval_reads_a_summary_sentence_in_the_words_it_shows() -> None:
     from rag.eval.stories import statements_of
 
     agreed = Statement("Orders fell by 1,800 to 23,400.", (1, 2), (Statement("Orders fell.", (1,)),))
     briefing = Briefing(None, (agreed,), (), (), (), (), (), ())
-    assert statements_of(briefing) == [("Orders fell.", (1,)), ("Orders fell by 1,800 to 23,400.", (2,))]
+    assert statements_of(briefing) == [("Orders fell by 1,800 to 23,400.", (1, 2))]
 
 
 def test_two_agreements_worded_by_two_outlets_leads_alike_as_one_storys_are_listed_once(nlp: Pipeline) -> None:

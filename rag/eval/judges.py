@@ -91,11 +91,10 @@ def judge_briefing(
     for pair in _repeats(agreed, lead_vectors, embedder, nlp, settings):
         tally.agreements_repeating += 1
         tally.example("agreement repeating", pair)
-    if summary:
-        for text, doc in zip(summary, nlp.parse(summary), strict=True):
-            if not stands_alone(text, doc):
-                tally.not_standalone += 1
-                tally.example("not standing alone", text)
+    for text, doc in zip(summary, nlp.parse(summary), strict=True):
+        if not stands_alone(text, doc):
+            tally.not_standalone += 1
+            tally.example("not standing alone", text)
     events = [e.event for e in briefing.timeline]
     tally.timeline_entries += len(events)
     for text, doc in zip(events, nlp.parse(events), strict=True):

@@ -20,15 +20,25 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 
 def statements_of(briefing: Any) -> list[tuple[str, tuple[int, ...]]]:
-    """Every statement a briefing makes, with the article keys it cites."""
-    found = [(s.text, s.citations) for s in briefing.single_source]
-    for statement in briefing.summary:  # an agreement's wording: each source checked against its own words
-        own = {q.citations[0]: q.text for q in statement.quotes if q.citations}
-        found += [(own.get(k, statement.text), (k,)) for k in statement.citations]
+    """Every statement a briefing makes, with the article keys it cites, the summary first."""
+    found = [(s.text, s.citations) for s in (*briefing.summary, *briefing.single_source)]
     for agreement in briefing.agreements:  # each source checked against what it says itself
         found += [(q.text, q.citations) for q in agreement.quotes] or [(agreement.text, agreement.citations)]
     found += [(e.event, e.citations) for e in briefing.timeline]
     found += [(p.text, p.citations) for d in briefing.discrepancies for p in d.positions]
+    return found
+
+
+def cited_words(briefing: Any) -> list[tuple[str, int]]:
+    """Each citation a briefing makes, with the words its article must bear out: a summary
+    sentence worded as an agreement is checked, outlet by outlet, against what each says itself
+    (as the agreement is), any other statement in its own words."""
+    found = []
+    for statement in briefing.summary:
+        own = {q.citations[0]: q.text for q in statement.quotes if q.citations}
+        found += [(own.get(k, statement.text), k) for k in statement.citations]
+    for text, keys in statements_of(briefing)[len(briefing.summary) :]:
+        found += [(text, k) for k in keys]
     return found
 
 
@@ -112,15 +122,14 @@ def eval_stories(
             score_briefing(briefing, labels[story.story_id], editor)
         people.append(len(briefing.people))
         discrepancies.append(len(briefing.discrepancies))
-        for statement in briefing.summary:
-            for key in (k for k in statement.citations if k in texts):
-                summary_cited += 1
-                summary_worded += support(statement.text, texts[key], embedder, settings).supported
-        for text, keys in statements:
-            for key in keys:
-                if key in texts:
-                    cited += 1
-                    supported += support(text, texts[key], embedder, settings).supported
+        worded = [(s.text, k) for s in briefing.summary for k in s.citations if k in texts]
+        checked = [(text, k) for text, k in cited_words(briefing) if k in texts]
+        # each sentence checked once against each article it cites
+        borne_out = {(t, k): support(t, texts[k], embedder, settings).supported for t, k in {*worded, *checked}}
+        summary_cited += len(worded)
+        summary_worded += sum(borne_out[pair] for pair in worded)
+        cited += len(checked)
+        supported += sum(borne_out[pair] for pair in checked)
         if on_story:
             on_story(number, len(stories))
     return {
@@ -164,10 +173,9 @@ def stories_markdown(figures: dict[str, Any]) -> str:
         rows.append(f"| {label} | " + " | ".join("" if c is None else f"{c:.3f}" for c in cells) + " |")
     rows.append(
         f"\ncoverage of the reference summaries {figures['coverage']}, citation precision "
-        f"{figures['citation_precision']} (the summary's own wording "
-        f"{figures.get('summary_wording_precision')}), people per story {figures['people_per_story']}, "
-        "discrepancies per "
-        f"story {figures['discrepancies_per_story']} (stories with any: {figures['stories_with_discrepancies']})"
+        f"{figures['citation_precision']} (the summary's own wording {figures.get('summary_wording_precision')}), "
+        f"people per story {figures['people_per_story']}, discrepancies per story "
+        f"{figures['discrepancies_per_story']} (stories with any: {figures['stories_with_discrepancies']})"
     )
     if judged := figures.get("judged"):
         rows.append(
