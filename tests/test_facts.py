@@ -29,6 +29,20 @@ def test_a_surname_alone_is_the_person_named_in_full_elsewhere(nlp: Pipeline) ->
     assert facts[0].people == ["Maria Lindqvist"] and facts[1].people == ["Maria Lindqvist"]
 
 
+def test_a_name_written_only_after_a_title_is_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(
+        nlp,
+        "President Okonkwo vetoed the housing bill on Monday.",
+        "The veto by President Okonkwo surprised the coalition.",
+    )
+    assert facts[0].people == ["Okonkwo"] and facts[0].roles[0].description == "President"
+
+
+def test_a_word_before_a_one_word_name_once_is_no_proof_of_a_person(nlp: Pipeline) -> None:
+    facts = facts_of(nlp, "President Okonkwo vetoed the housing bill on Monday.", "The coalition was surprised.")
+    assert facts[0].people == []
+
+
 def test_a_person_called_by_the_middle_name_is_one_person(nlp: Pipeline) -> None:
     facts = facts_of(
         nlp,

@@ -11,7 +11,9 @@ The evidence is the parse's and the recogniser's own, over every mention in the 
 - a name followed by ", which" in any mention, or whose own clause goes on with "its" ("Baxter
   Whitfield said its proposal scored highest"), is not a person;
 - a name given only as one word, never in full, is not listed as a person (it may be a place, a
-  firm or a ship; news names a person in full at first mention);
+  firm or a ship; news names a person in full at first mention), unless a title stands before
+  it in two mentions or more ("President Biden", "Mr. Zarif": no place or firm is written so;
+  once may be the parse's slip);
 - full names with one surname and given names that are one name's forms ("Robert Kessler" and
   "Bobby Kessler", "Phillip J. Danvers" and "Phil Danvers", by the `nicknames` table) are one
   person;
@@ -28,7 +30,7 @@ from typing import Any
 
 from nicknames import NickNamer
 
-from rag.brief.titles import is_abbreviated_title
+from rag.brief.titles import HONORIFICS, is_abbreviated_title
 
 # Prepositions that put what follows them on a map ("in Corbin Falls", "off Cape Marrick").
 _PLACE_PREPOSITIONS = frozenset({"in", "near", "off", "across", "outside", "inside", "throughout", "around"})
@@ -152,7 +154,9 @@ def person_aliases(docs: Iterable[Any], nicknames: NickNamer | None = None) -> d
     as_thing: Counter[str] = Counter()
     told_as_thing: defaultdict[str, bool] = defaultdict(bool)
     labelled_thing: Counter[str] = Counter()
+    titled: Counter[str] = Counter()
     lower_words: set[str] = set()
+    nicknames = nicknames or NickNamer()
     for doc in docs:
         lower_words.update(t.text for t in doc if t.pos_ == "NOUN" and t.is_alpha and t.text.islower())
         for entity in doc.ents:
@@ -167,20 +171,44 @@ def person_aliases(docs: Iterable[Any], nicknames: NickNamer | None = None) -> d
             elif plausible_person(tokens):
                 forms[form] += 1
                 as_thing[form] += _written_as_thing(entity)
+                titled[form] += _after_a_title(entity, nicknames)
     people = {
         form: count
         for form, count in forms.items()
         if labelled_thing[form] <= count and 2 * as_thing[form] < count and not told_as_thing[form]
     }
-    nicknames = nicknames or NickNamer()
-    titled = _titled_forms(people, lower_words, nicknames)
-    for form, bare in titled.items():
+    with_title = _titled_forms(people, lower_words, nicknames)
+    for form, bare in with_title.items():
         people[bare] = people.get(bare, 0) + people.pop(form)
     aliases = _by_surname(people, nicknames)
-    for form, bare in titled.items():
+    for form, bare in with_title.items():
         if bare in aliases:
             aliases[form] = aliases[bare]
+    for form in people:
+        if form not in aliases and len(name_words(form)) == 1 and titled[form] >= 2:
+            aliases[form] = form
     return aliases
+
+
+def _after_a_title(entity: Any, nicknames: NickNamer) -> bool:
+    """ "President Biden", "Mr. Zarif", "Sen. Manchin": a capitalised word written into the
+    name's phrase just before it, itself no name and no given name (in "Ed Lavandera" the
+    recogniser left the given name out)."""
+    if entity.start == 0:
+        return False
+    word = entity.doc[entity.start - 1]
+    if word.lower_ in HONORIFICS or is_abbreviated_title(word.text):
+        return not word.ent_type_
+    return (
+        word.pos_ == "PROPN"
+        and word.tag_ == "NNP"
+        and word.is_alpha
+        and word.text[:1].isupper()
+        and word.dep_ == "compound"
+        and entity.start <= word.head.i < entity.end
+        and not word.ent_type_
+        and not _given_name(word.text, nicknames)
+    )
 
 
 def begins_with_a_given_name(name: str, nicknames: NickNamer) -> bool:

@@ -11,15 +11,11 @@ from typing import Any
 from nicknames import NickNamer
 
 from rag.brief.names import one_given_name
-from rag.brief.titles import TITLE_ABBREVIATIONS, is_abbreviated_title
+from rag.brief.titles import HONORIFICS, TITLE_ABBREVIATIONS, is_abbreviated_title
 from rag.dates import in_the_past
 from rag.text import inside_quotation, normalize
 
 _FORMER = re.compile(r"^(?:former|ex|then)$|^ex-", re.IGNORECASE)
-# How English news abbreviates the titles it writes before names (AP style), and the honorifics
-# that name no office at all. A plural title names each of the people it comes before by the
-# singular ("Sens. Joe Manchin and Kyrsten Sinema": each a senator).
-_HONORIFICS = frozenset({"mr.", "mrs.", "ms.", "miss", "mx.", "dr.", "mr", "mrs", "ms", "dr", "sir", "dame"})
 
 
 @dataclass(frozen=True)
@@ -53,7 +49,7 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
         for t in _title_before(entity)
         if t.text not in name.split()
         and not t.is_punct  # "Sens" "." when the parse splits off a plural title's full stop
-        and t.lower_ not in _HONORIFICS
+        and t.lower_ not in HONORIFICS
         and not (nicknames is not None and t.pos_ == "PROPN" and one_given_name(t.text, given, nicknames))
     ]
     # "Secretary of State Antony Blinken", "Chief of Staff Carter Cornick": the office before
@@ -68,7 +64,7 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
     # A title the recogniser took into the name ("Councilwoman Teresa Vail"), which the
     # briefing's names left out of it.
     first = next((t.i for t in entity if t.text == name.split()[0]), entity.start)
-    written_in = [t for t in entity if t.i < first and t.is_alpha and t.lower_ not in _HONORIFICS]
+    written_in = [t for t in entity if t.i < first and t.is_alpha and t.lower_ not in HONORIFICS]
     if written_in and written_in[-1].pos_ in ("NOUN", "PROPN") and not _plural(written_in[-1]):
         return _role(name, [*title, *written_in], written_in[-1])
     if (apposed := apposed_role(entity, name)) is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# A plural title names each of the people it comes before by the singular ("Sens. Joe Manchin
+# and Kyrsten Sinema": each a senator).
 TITLE_ABBREVIATIONS = {
     "sen.": "senator",
     "sens.": "senator",
@@ -28,6 +30,9 @@ TITLE_ABBREVIATIONS = {
     "sec.": "secretary",
     "amb.": "ambassador",
 }
+
+# Titles of courtesy, which say a name is a person's but name no office.
+HONORIFICS = frozenset({"mr.", "mrs.", "ms.", "miss", "mx.", "dr.", "mr", "mrs", "ms", "dr", "sir", "dame"})
 
 
 def is_abbreviated_title(word: str) -> bool:
