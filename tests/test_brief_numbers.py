@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rag.brief.compare import number_conflicts
+from rag.brief.compare import number_conflicts, tell_figures_apart
 from rag.brief.facts import read_facts
 from rag.brief.model import BriefSettings, Claim
 from rag.brief.numbers import bound_of, rounds_to, spelled_number, with_digits
@@ -91,6 +91,33 @@ def test_a_bound_that_rules_out_the_other_amount_is_a_disagreement(nlp: Pipeline
     first = "Police said about 12,000 people marched through the capital on Saturday."
     second = "Organizers said more than 45,000 people marched through the capital on Saturday."
     assert differences(nlp, first, second) == ["number"]
+
+
+def test_two_lengths_of_one_time_in_one_unit_differ(nlp: Pipeline) -> None:
+    first = "The council agreed to extend the curfew for two weeks."
+    second = "The council voted to extend the curfew for three weeks."
+    assert differences(nlp, first, second) == ["number"]
+
+
+def test_a_length_given_as_a_bound_is_no_disagreement(nlp: Pipeline) -> None:
+    first = "The council agreed to extend the curfew for three weeks."
+    second = "The council voted to extend the curfew for more than two weeks."
+    assert differences(nlp, first, second) == []
+
+
+def test_two_lengths_of_one_time_are_not_grouped_as_one_fact(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The council agreed to extend the curfew for two weeks."),
+        Claim(2, "The council voted to extend the curfew for three weeks."),
+    ]
+    first, second = read_facts(claims, nlp, {1: DAY, 2: DAY}, None)
+    assert tell_figures_apart(first, second)
+
+
+def test_an_ordinal_period_is_no_length(nlp: Pipeline) -> None:
+    first = "Output grew 6.5% in the second quarter."
+    second = "Output grew 6.5% in the third quarter."
+    assert differences(nlp, first, second) == []
 
 
 def test_two_counts_of_one_thing_worded_apart_differ(nlp: Pipeline, minilm: Embedder) -> None:

@@ -175,12 +175,25 @@ def _comparable_figures(a: ClaimFacts, b: ClaimFacts) -> list[tuple[str, set[str
         ):
             continue  # "more than $25" and "as much as $120" can both be true
         pairs.append((label, values_a, values_b))
+    # Lengths of time in one unit, none in common ("for two months" against "for three months").
+    for unit in {_unit(x) for x in a.exact_lengths} & {_unit(y) for y in b.exact_lengths} - {""}:
+        lengths_a = {x for x in a.exact_lengths if _unit(x) == unit}
+        lengths_b = {y for y in b.exact_lengths if _unit(y) == unit}
+        if not (lengths_a & b.lengths or lengths_b & a.lengths):
+            pairs.append(("DURATION", lengths_a, lengths_b))
     for verb in {d.of for d in a.dates if d.of} & {d.of for d in b.dates if d.of}:
         days_a = {d.date for d in a.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}
         days_b = {d.date for d in b.dates if d.of == verb and d.precision == "day" and _names_a_day(d.text)}
         if days_a and days_b:
             pairs.append(("DATE", days_a, days_b))
     return pairs
+
+
+def _unit(length: str) -> str:
+    """The unit of a length counted in whole numbers ("month" of "2 month"); "" for an ordinal's
+    ("the second quarter" is a time, not a length)."""
+    amount, _, unit = length.rpartition(" ")
+    return unit if number_of(amount) is not None else ""
 
 
 def tell_figures_apart(a: ClaimFacts, b: ClaimFacts) -> bool:

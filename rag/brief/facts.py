@@ -68,6 +68,7 @@ class ClaimFacts:
     by_surname: frozenset[str] = frozenset()  # the people it calls by their surname alone ("Bush" for Cori Bush)
     says: frozenset[str] = frozenset()  # the people it quotes: the subject of its verb of saying
     lengths: frozenset[str] = frozenset()  # the lengths of time it gives ("5 year" for "five years")
+    exact_lengths: frozenset[str] = frozenset()  # those of `lengths` no bound ("more than") qualifies
     # Its content words, stemmed from their lemmas when the pipeline gives them ("wrote" and
     # "writing" are one word), else from the words as written.
     stems: frozenset[str] = frozenset()
@@ -126,10 +127,12 @@ def read_facts(
                     facts.figures.append(Figure(entity.label_, value, entity.text, counted, bound, *frame_of(entity)))
         for span in unlabelled_amounts(doc):
             facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span), "", *frame_of(span)))
-        lengths = set()
+        lengths, exact = set(), set()
         for span in day_spans(doc):
             if duration(span) and (length := figure_value(span)):
                 lengths.add(f"{length} {stem(span.root.lower_)}")
+                if not _bounded(span):
+                    exact.add(f"{length} {stem(span.root.lower_)}")
             if not duration(span) and not an_age(span):
                 mention = resolver.resolve(span.text, dates_by_key.get(claim.key), reference_year, tense_of(span))
                 if mention is not None:
@@ -160,6 +163,7 @@ def read_facts(
         named = {person_key(e) for e in doc.ents if e.label_ in ("ORG", "GPE", "FAC", "LOC", "NORP")}
         facts.names = frozenset({*facts.people, *named} - {""})
         facts.lengths = frozenset(lengths)
+        facts.exact_lengths = frozenset(exact)
         facts.stems = _content_stems(claim.text, doc, nlp.lemmas(doc))
         facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)))
         found.append(facts)
@@ -180,6 +184,12 @@ def _content_stems(text: str, doc: Any, lemmas: list[str] | None) -> frozenset[s
 
 
 # -- figures --------------------------------------------------------------------------
+
+
+def _bounded(span: Any) -> bool:
+    """ "more than two months", "for up to 90 days": a bound written in the span or just before it."""
+    doc = span.doc
+    return any(bound_of(doc[start : span.end].text) for start in range(max(0, span.start - 3), span.start + 1))
 
 
 def unlabelled_amounts(doc: Any) -> list[Any]:
