@@ -345,6 +345,24 @@ def test_a_plural_title_gives_each_person_the_singular_office(nlp: Pipeline) -> 
     assert role(nlp, "GOP Sens. Tomas Berg and Ana Ruiz voted against the bill.").description == "GOP senator"
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Sens. Mark Holloway and Karen Whitfield opposed the plan.",
+        "The panel heard Reps. David Marsh of Iowa and Laura Benson of Ohio on Tuesday.",
+        "The speaker refused to seat Reps. Laura Benson (R-OH) and David Marsh (R-IA) on the panel.",
+    ],
+)
+def test_a_plural_title_names_everyone_listed_after_it(nlp: Pipeline, sentence: str) -> None:
+    [fact] = facts_of(nlp, sentence)
+    assert len(fact.people) == 2 and {r.person for r in fact.roles} == set(fact.people)
+
+
+def test_a_singular_title_names_only_the_name_it_stands_before(nlp: Pipeline) -> None:
+    [fact] = facts_of(nlp, "Sen. Mark Holloway and Karen Whitfield opposed the plan.")
+    assert [r.person for r in fact.roles] == ["Mark Holloway"]
+
+
 def test_an_abbreviated_title_is_spelled_out() -> None:
     from rag.brief.roles import _spelled_out
 

@@ -61,6 +61,8 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
         return _role(name, [*before, office, office.nbor(1), *title], office)
     if title and _is_office(title[-1]):
         return _role(name, title, title[-1])
+    if not title and (shared := _plural_title_before_the_first(entity)):
+        return _role(name, shared, shared[-1])
     # A title the recogniser took into the name ("Councilwoman Teresa Vail"), which the
     # briefing's names left out of it.
     first = next((t.i for t in entity if t.text == name.split()[0]), entity.start)
@@ -84,6 +86,51 @@ def role_of(entity: Any, name: str, nicknames: NickNamer | None = None) -> Role 
                     if target.dep_ == "pobj" and _is_described(target):
                         return _role(name, _phrase(target), target)
     return None
+
+
+def _plural_title_before_the_first(entity: Any) -> list[Any]:
+    """The plural title written before the first of the names this one is listed with ("Sens."
+    in "Sens. Joe Manchin and Kyrsten Sinema", "Reps. Jim Banks of Indiana and Jim Jordan of
+    Ohio", "Reps. Jim Jordan (R-OH) and Jim Banks (R-IN)"): it names each of them."""
+    doc = entity.doc
+    index = entity.start - 1
+    while index >= 0:
+        token = doc[index]
+        if token.lower_ in ("and", ",", "&"):
+            index -= 1
+        elif token.text == ")":  # a party or a state in brackets after the name before
+            while index >= 0 and doc[index].text != "(":
+                index -= 1
+            index -= 1
+        elif token.ent_type_ == "GPE":  # "Jim Banks of Indiana"
+            index = _entity_start(token) - 1
+            if index < 0 or doc[index].lower_ != "of":
+                return []
+            index -= 1
+        elif token.ent_type_ == "PERSON":
+            start = _entity_start(token)
+            title = [t for t in _title_before(doc[start : index + 1]) if not t.is_punct]
+            if title and _plural_abbreviation(title[-1].text):
+                return title
+            if title:
+                return []
+            index = start - 1
+        else:
+            return []
+    return []
+
+
+def _entity_start(token: Any) -> int:
+    index = token.i
+    while index > 0 and token.doc[index].ent_iob_ == "I":
+        index -= 1
+    return index
+
+
+def _plural_abbreviation(word: str) -> bool:
+    """ "Sens.", "Reps": a title's abbreviation in the plural, whose singular is one too."""
+    bare = word.lower().rstrip(".")
+    return bare.endswith("s") and is_abbreviated_title(word) and is_abbreviated_title(bare[:-1])
 
 
 def apposed_role(entity: Any, name: str) -> Role | None:
@@ -155,13 +202,20 @@ def _title_before(entity: Any) -> list[Any]:
     index = entity.start - 1
     while index >= 0:
         token = doc[index]
-        hyphen = token.text == "-" and index > 0 and not token.whitespace_ and not doc[index - 1].whitespace_
+        # A hyphen inside a word, or the full stop the parse split off an abbreviated title ("Reps" ".")
+        joined = token.text == "-" and index > 0 and not token.whitespace_ and not doc[index - 1].whitespace_
+        joined |= (
+            token.text == "."
+            and index > 0
+            and not doc[index - 1].whitespace_
+            and is_abbreviated_title(doc[index - 1].text)
+        )
         # A participle describes a name only as its modifier ("state-appointed financier"); one
         # that governs the name is a verb ("challenging President Putin"), not part of a title.
         described = token.pos_ in ("NOUN", "PROPN", "ADJ", "NUM") or (
             token.tag_ in ("VBN", "VBG") and token.dep_ in ("amod", "compound")
         )
-        if not hyphen and (not described or token.ent_type_ == "PERSON"):
+        if not joined and (not described or token.ent_type_ == "PERSON"):
             break
         if token.tag_ == "POS" or token.lower_ in ("'s", "’s"):
             break
