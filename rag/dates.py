@@ -231,7 +231,9 @@ class DateResolver:
         if when is None or not _calendar_words(text):
             return None
         has_year = states_year(text)
-        if not has_year and base is not None and period in ("day", "month"):
+        # A month's day without its year takes the year the tense gives it; a weekday or a
+        # relative day ("tomorrow", "this morning") is counted from the article whatever the tense.
+        if not has_year and base is not None and period in ("day", "month") and _names_the_calendar(text):
             if inferred_base:
                 when = _nearest_year(when, dt.date(base.year, when.month, 1))  # the stories' year
             else:

@@ -255,10 +255,32 @@ def test_a_day_before_its_time_of_day_is_the_day_of_the_event(nlp: Pipeline) -> 
 
 
 def test_a_date_written_into_a_quotation_is_in_square_brackets(nlp: Pipeline) -> None:
-    claim = Claim(1, 'Biden said he expects "a significant de-escalation today on the path to a ceasefire," aides said')
-    facts = read_facts([claim], nlp, {1: "2021-05-19"}, None)
+    claim = Claim(
+        1, 'Biden said he expected "a significant de-escalation today on the path to a ceasefire," aides said Wednesday'
+    )
+    facts = read_facts([claim], nlp, {1: "2021-05-20"}, None)
     shown = dated_days([Statement(claim.text, (1,))], [claim], facts)[0].text
     assert '"a significant de-escalation today [May 19] on the path' in shown
+
+
+def test_a_speakers_relative_day_counts_from_the_day_they_spoke(nlp: Pipeline) -> None:
+    claim = Claim(1, "“Tomorrow we will send 50 troops to the border,” the governor wrote on Monday.")
+    facts = read_facts([claim], nlp, {1: "2021-06-30"}, None)
+    assert [d.date for d in facts[0].dates] == ["2021-06-29", "2021-06-28"]
+
+
+def test_a_speakers_relative_day_on_an_unknown_day_is_not_dated_and_does_not_stand_alone(nlp: Pipeline) -> None:
+    claim = Claim(1, "“Today, the agency is updating its guidance for travellers,” the director told reporters.")
+    facts = read_facts([claim], nlp, {1: "2021-05-14"}, None)
+    assert facts[0].dates == [] and facts[0].standalone is False
+
+
+@pytest.mark.parametrize("tense", [None, "past", "future", "present"])
+def test_a_relative_day_is_counted_from_the_article_whatever_the_tense(tense: str | None) -> None:
+    assert [DateResolver().resolve(day, "2021-06-29", None, tense).date for day in ("tomorrow", "yesterday")] == [
+        "2021-06-30",
+        "2021-06-28",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from rag.brief.roles import Role, apposed_role, role_of
 from rag.brief.standalone import reports_speech, said_by, stands_alone
 from rag.dates import DateMention, DateResolver, an_age, day_spans, duration, tense_of
 from rag.nlp import Pipeline
-from rag.text import STOPWORDS, content_stems, normalize, stem
+from rag.text import STOPWORDS, content_stems, inside_quotation, normalize, stem
 
 FIGURE_LABELS = frozenset({"MONEY", "CARDINAL", "PERCENT", "QUANTITY"})
 _QUOTE = re.compile(r"[\"“]([^\"“”]{20,300})[\"”]")
@@ -127,14 +127,22 @@ def read_facts(
                     facts.figures.append(Figure(entity.label_, value, entity.text, counted, bound, *frame_of(entity)))
         for span in unlabelled_amounts(doc):
             facts.figures.append(Figure("CARDINAL", figure_value(span), span.text, _counted(span), "", *frame_of(span)))
-        lengths, exact = set(), set()
+        lengths, exact, undated = set(), set(), False
         for span in day_spans(doc):
             if duration(span) and (length := figure_value(span)):
                 lengths.add(f"{length} {stem(span.root.lower_)}")
                 if not _bounded(span):
                     exact.add(f"{length} {stem(span.root.lower_)}")
             if not duration(span) and not an_age(span):
-                mention = resolver.resolve(span.text, dates_by_key.get(claim.key), reference_year, tense_of(span))
+                counted_from = dates_by_key.get(claim.key)
+                if _said_relative_day(span):
+                    # A speaker's "today" is the day they spoke: the day the sentence gives their
+                    # words, else unknown (the article may be of the next day).
+                    counted_from = _day_of_saying(doc, resolver, counted_from, reference_year)
+                    undated |= counted_from is None
+                    if counted_from is None:
+                        continue
+                mention = resolver.resolve(span.text, counted_from, reference_year, tense_of(span))
                 if mention is not None:
                     facts.dates.append(
                         replace(
@@ -165,7 +173,7 @@ def read_facts(
         facts.lengths = frozenset(lengths)
         facts.exact_lengths = frozenset(exact)
         facts.stems = _content_stems(claim.text, doc, nlp.lemmas(doc))
-        facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)))
+        facts.standalone = stands_alone(claim.text, doc, days_dated=bool(dates_by_key.get(claim.key)) and not undated)
         found.append(facts)
     return found
 
@@ -184,6 +192,27 @@ def _content_stems(text: str, doc: Any, lemmas: list[str] | None) -> frozenset[s
 
 
 # -- figures --------------------------------------------------------------------------
+
+
+SPEAKERS_DAYS = frozenset({"today", "tonight", "tomorrow", "yesterday"})
+
+
+def _said_relative_day(span: Any) -> bool:
+    """ "“Today, the agency is updating its guidance,” she said": a day named relative to now, in
+    someone's words."""
+    return any(t.lower_ in SPEAKERS_DAYS for t in span) and inside_quotation(span.doc.text, span.start_char)
+
+
+def _day_of_saying(doc: Any, resolver: DateResolver, article_date: str | None, year: int | None) -> str | None:
+    """The day a sentence says its quoted words were said: its first day outside the quotation
+    ("…,” the governor tweeted on Monday)."""
+    for span in day_spans(doc):
+        if duration(span) or an_age(span) or inside_quotation(doc.text, span.start_char):
+            continue
+        mention = resolver.resolve(span.text, article_date, year, tense_of(span))
+        if mention is not None and mention.precision == "day":
+            return mention.date
+    return None
 
 
 def _bounded(span: Any) -> bool:
