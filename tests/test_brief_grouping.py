@@ -176,6 +176,17 @@ def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: P
     assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
 
 
+def test_a_summary_keeps_a_sentence_right_after_the_one_it_follows_in_its_article(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "Early ballot returns show twice as many Democrats as Republicans have voted so far.", position=0),
+        Claim(2, "The challenger released campaign advertisements in Spanish on Saturday.", position=0),
+        Claim(1, "The early numbers are good news for the governor ahead of the vote.", position=1),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    summary = summarize_claims(claims, np.eye(3), BriefSettings(), facts)
+    assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
+
+
 def test_a_summary_leads_with_what_news_reports_and_gives_columns_views_after_it(nlp: Pipeline) -> None:
     claims = [
         Claim(1, "The cease-fire between the two rebel factions did not come a moment too soon.", position=0),

@@ -265,6 +265,22 @@ def single_source_claims(
     return [Statement(claims[i].text, (claims[i].key,)) for _, i in chosen]
 
 
+def _told_in_sequence(picked: list[int], claims: list[Claim]) -> list[int]:
+    """`picked` with each run of one article's consecutive sentences kept together and in the
+    article's order, where the run's first member stands: a sentence reads on from the one
+    before it in its article ("The early numbers provide good news for …"). The first of
+    `picked` stays first."""
+    at = {(claims[i].key, claims[i].position): i for i in picked}
+    runs: dict[int, list[int]] = {}  # a run's first sentence → the run
+    for index in sorted(picked, key=lambda i: (claims[i].key, claims[i].position)):
+        before = at.get((claims[index].key, claims[index].position - 1)) if index != picked[0] else None
+        start = next((head for head, run in runs.items() if before in run), None) if before is not None else None
+        runs.setdefault(index if start is None else start, []).append(index)
+    rank = {index: place for place, index in enumerate(picked)}
+    ordered = sorted(runs.values(), key=lambda run: min(rank[i] for i in run))
+    return [index for run in ordered for index in run]
+
+
 def _values(fact: ClaimFacts) -> set[str]:
     return {f.value for f in fact.figures if f.label in ("MONEY", "PERCENT", "QUANTITY")}
 
@@ -344,7 +360,8 @@ def summarize_claims(
         lead = next((i for i in picked if claims[i].key not in opinion), picked[0])
         rest = [i for i in picked if i != lead]
         views = {i for i in rest if facts[i].reaction or claims[i].key in opinion}
-        picked = [lead] + [i for i in rest if i not in views] + [i for i in rest if i in views]
+        told = _told_in_sequence([lead] + [i for i in rest if i not in views], claims)
+        picked = told + _told_in_sequence([i for i in rest if i in views], claims)
     statements = []
     support_settings = SupportSettings()
     for index in picked:
