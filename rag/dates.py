@@ -30,16 +30,23 @@ class DateMention:
 RELATIVE_DAYS = frozenset(
     "today tonight tomorrow yesterday monday tuesday wednesday thursday friday saturday sunday".split()
 )
+# Parts of the day news names relative to its own date ("last night", "this morning"), in lower
+# case but for a first letter ("CBS This Morning" is a show).
+RELATIVE_PARTS_OF_DAY = r"(?-i:[Ll]ast night|[Tt]his (?:morning|afternoon|evening))"
+
+
+def names_a_relative_day(text: str) -> bool:
+    """ "on Tuesday", "tomorrow", "last night": a day named relative to the article's date."""
+    named = RELATIVE_DAYS & set(re.findall(r"[a-z]+", text.lower()))
+    return bool(named or re.search(rf"\b{RELATIVE_PARTS_OF_DAY}\b", text))
 
 
 def day_spans(doc: Any) -> list[Any]:
     """The parts of a parsed sentence that name a day: its DATE entities, the TIME entities
-    that name one ("Wednesday night", "later today"), and day words the recogniser left out
+    that name one ("Wednesday night", "later today", "last night"), and day words the recogniser left out
     ("in a three-hour period Wednesday")."""
-    spans = [
-        e for e in doc.ents if e.label_ == "DATE" or (e.label_ == "TIME" and any(t.lower_ in RELATIVE_DAYS for t in e))
-    ]
-    spans += [doc[t.i : t.i + 1] for t in doc if t.lower_ in RELATIVE_DAYS and not t.ent_type_]
+    spans = [e for e in doc.ents if e.label_ == "DATE" or (e.label_ == "TIME" and names_a_relative_day(e.text))]
+    spans += [doc[t.i : t.i + 1] for t in doc if t.lower_ in RELATIVE_DAYS and (not t.ent_type_ or _opens(t))]
     spans = sorted(spans, key=lambda span: span.start)
     # "on Super Tuesday in March 2020": the day of the month and year that follow, not the
     # Tuesday before the article.
@@ -51,6 +58,13 @@ def day_spans(doc: Any) -> list[Any]:
         or _names_the_calendar(span.text)
         or not _names_the_calendar(following.text)
     ]
+
+
+def _opens(token: Any) -> bool:
+    """Whether a day word opens its sentence, or the quotation that does, inside an entity of
+    another kind ("“Today I'm announcing …”", which the recogniser may take for a title): there
+    it is the day, not a show's name."""
+    return token.ent_type_ not in ("DATE", "TIME") and all(t.is_punct for t in token.doc[: token.i])
 
 
 def _joined(span: Any, following: Any) -> bool:

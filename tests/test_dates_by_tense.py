@@ -113,6 +113,18 @@ def test_a_summary_writes_the_date_of_a_day_named_relative_to_its_article(nlp: P
     assert shown[0].text == "The council approved the budget on Tuesday (March 11) after a long debate."
 
 
+def test_a_summary_writes_the_date_of_last_night(nlp: Pipeline) -> None:
+    claim = Claim(1, "The senator gave the party's reply to the governor's speech last night.")
+    facts = read_facts([claim], nlp, {1: FRIDAY}, None)
+    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)
+    assert shown[0].text == "The senator gave the party's reply to the governor's speech last night (March 13)."
+
+
+def test_last_night_in_an_undated_article_does_not_stand_alone(nlp: Pipeline) -> None:
+    claim = Claim(1, "The senator gave the party's reply to the governor's speech last night.")
+    assert read_facts([claim], nlp, {1: None}, None)[0].standalone is False
+
+
 def test_the_date_of_a_possessive_day_follows_its_possessive(nlp: Pipeline) -> None:
     claim = Claim(1, "The plan was approved in Tuesday's vote of 285-120.")
     facts = read_facts([claim], nlp, {1: FRIDAY}, None)
@@ -273,6 +285,11 @@ def test_a_speakers_relative_day_on_an_unknown_day_is_not_dated_and_does_not_sta
     claim = Claim(1, "“Today, the agency is updating its guidance for travellers,” the director told reporters.")
     facts = read_facts([claim], nlp, {1: "2021-05-14"}, None)
     assert facts[0].dates == [] and facts[0].standalone is False
+
+
+def test_a_day_word_opening_a_quotation_is_a_day_whatever_the_recogniser_calls_it(nlp: Pipeline) -> None:
+    claim = Claim(1, '"Today I\'m announcing that I intend to file cloture on the bill on Monday," Schumer said.')
+    assert read_facts([claim], nlp, {1: "2021-07-15"}, None)[0].standalone is False
 
 
 @pytest.mark.parametrize("tense", [None, "past", "future", "present"])

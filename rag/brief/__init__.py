@@ -12,7 +12,6 @@ writes the summary; all are checked against the articles.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -47,7 +46,7 @@ from rag.brief.same_fact import same_figures, same_lead, same_particulars, same_
 from rag.brief.select import bearing_claims, claim_sentences, select_articles
 from rag.brief.timeline import build_timeline, reference_year_of
 from rag.cite import SupportSettings
-from rag.dates import RELATIVE_DAYS
+from rag.dates import names_a_relative_day
 from rag.embed import Embedder
 from rag.errors import RagError
 from rag.ingest.boilerplate import boilerplate_of
@@ -88,7 +87,7 @@ def dated_days(statements: list[Statement], claims: list[Claim], facts: list[Cla
             after = cursor = at + len(mention.text)
             if text[after : after + 2] in ("'s", "’s"):  # "Tuesday's (June 29) vote", not "Tuesday (June 29)'s"
                 after = cursor = after + 2
-            if mention.precision == "day" and RELATIVE_DAYS & set(re.findall(r"[a-z]+", mention.text.lower())):
+            if mention.precision == "day" and names_a_relative_day(mention.text):
                 if text[after : after + 2] not in (" (", " ["):  # not dated already
                     day = dt.date.fromisoformat(mention.date)
                     # Inside a quotation, in square brackets: the words in brackets are not the speaker's.

@@ -21,7 +21,7 @@ from rag.brief.names import person_aliases, person_key
 from rag.brief.numbers import bound_of, with_digits
 from rag.brief.roles import Role, apposed_role, role_of
 from rag.brief.standalone import reports_speech, said_by, stands_alone
-from rag.dates import DateMention, DateResolver, an_age, day_spans, duration, tense_of
+from rag.dates import RELATIVE_PARTS_OF_DAY, DateMention, DateResolver, an_age, day_spans, duration, tense_of
 from rag.nlp import Pipeline
 from rag.text import STOPWORDS, content_stems, inside_quotation, normalize, stem
 
@@ -200,7 +200,8 @@ SPEAKERS_DAYS = frozenset({"today", "tonight", "tomorrow", "yesterday"})
 def _said_relative_day(span: Any) -> bool:
     """ "“Today, the agency is updating its guidance,” she said": a day named relative to now, in
     someone's words."""
-    return any(t.lower_ in SPEAKERS_DAYS for t in span) and inside_quotation(span.doc.text, span.start_char)
+    named = any(t.lower_ in SPEAKERS_DAYS for t in span) or re.search(RELATIVE_PARTS_OF_DAY, span.text)
+    return bool(named) and inside_quotation(span.doc.text, span.start_char)
 
 
 def _day_of_saying(doc: Any, resolver: DateResolver, article_date: str | None, year: int | None) -> str | None:

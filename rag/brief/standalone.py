@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rag.dates import MONTHS, RELATIVE_DAYS
+from rag.dates import MONTHS, RELATIVE_DAYS, RELATIVE_PARTS_OF_DAY
 from rag.text import inside_quotation
 
 _SAY = frozenset({"say", "says", "said", "saying"})  # the pipeline runs without its lemmatizer
@@ -34,7 +34,7 @@ _LABEL = re.compile(r"^[^:.!?]{1,40}:\s")
 # in brackets (square ones inside a quotation) or as the month and day it falls on ("Tuesday, March 3",
 # "Tuesday in March 2020").
 _RELATIVE_DAY = re.compile(
-    rf"\b({'|'.join(sorted(RELATIVE_DAYS))})\b(?!(['’]s)?(\s+(morning|afternoon|evening|night))?\s*[(\[])"
+    rf"\b({'|'.join(sorted(RELATIVE_DAYS))}|{RELATIVE_PARTS_OF_DAY})\b(?!(['’]s)?(\s+(morning|afternoon|evening|night))?\s*[(\[])"
     rf"(?!,?\s+(in\s+)?({'|'.join(MONTHS)})[a-z]*\.?\s+\d)",
     re.IGNORECASE,
 )
