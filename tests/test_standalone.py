@@ -89,6 +89,7 @@ def test_a_sentence_speaking_to_its_reader_does_not_stand_alone(nlp: Pipeline, t
     [
         "Take, for example, the harbour master, who has run the port for thirty years.",
         "Call that a good harvest, since prices held up all autumn.",
+        "Take the mayor’s claim that the new bridge was “built for nobody who lives here.”",
     ],
 )
 def test_a_sentence_bidding_its_reader_does_not_stand_alone(nlp: Pipeline, text: str) -> None:

@@ -137,8 +137,17 @@ def _bids_the_reader(text: str, tokens: list[Any]) -> bool:
 
 def _ends_a_quotation(text: str, position: int) -> bool:
     """Whether `position` lies in a quotation begun in an earlier sentence: a quotation mark
-    closes after it, and none opens before it ('Not a decision I wanted to make," she told …')."""
-    return not any(c in '"“' for c in text[:position]) and any(c in '"”' for c in text[position:])
+    closes after it before any opens, and none opens before it ('Not a decision I wanted to
+    make," she told …', not 'Take Wallace's contention that it was “delivered from a planet …”')."""
+    if any(c in '"“' for c in text[:position]):
+        return False
+    for at in range(position, len(text)):
+        if text[at] in "“”":
+            return text[at] == "”"
+        if text[at] == '"':  # a straight quote opens where a word starts after it
+            starts_a_word = at == 0 or text[at - 1].isspace() or text[at - 1] in "([{—–-"
+            return not (starts_a_word and text[at + 1 : at + 2].strip() != "")
+    return False
 
 
 def _co_arguments(pronoun: Any) -> list[Any]:
