@@ -66,6 +66,10 @@ def test_two_people_sharing_a_surname_stay_two_people(nlp: Pipeline) -> None:
         ("Former finance minister Tomas Berg declined to comment.", "Former finance minister"),
         ("Secretary of State Tomas Berg declined to comment.", "Secretary of State"),
         (
+            "Federal Aviation and Rail Administration chief Tomas Berg declined to comment.",
+            "Federal Aviation and Rail Administration chief",
+        ),
+        (
             "The panel subpoenaed Tomas Berg, a former Harbour Department official under Governor Ana M. Ruiz who was "
             "involved in the sale of the port.",
             "former Harbour Department official under Governor Ana M. Ruiz",

@@ -233,15 +233,26 @@ def _title_before(entity: Any) -> list[Any]:
         words.insert(0, token)
         index -= 1
     # A title does not begin halfway through another name, one the run stopped at the "of" of
-    # ("Chairman of the Joint Chiefs of Staff Gen. Mark Milley" gives "Gen.", not "Staff Gen.").
+    # ("Chairman of the Joint Chiefs of Staff Gen. Mark Milley" gives "Gen.", not "Staff Gen."),
+    # and an organisation that opens the title is in it whole ("Centers for Disease Control and
+    # Prevention director Rochelle Walensky", "Food and Drug Administration chief Janet Woodcock").
     cut = next((e for e in doc.ents if words and e.start < words[0].i < e.end), None)
-    if cut is not None and any(t.pos_ == "ADP" for t in doc[cut.start : words[0].i]):
+    if cut is not None and cut.label_ == "ORG" and _opens_a_title(cut):
+        words = [*doc[cut.start : words[0].i], *words]
+    elif cut is not None and any(t.pos_ == "ADP" for t in doc[cut.start : words[0].i]):
         words = [w for w in words if w.i >= cut.end]
     if words and words[0].text == "-" and index >= 0 and doc[index].lower_ == "then" and not doc[index].whitespace_:
         return [doc[index], *words]  # "then-President": a title held then, as "former" says one held before
     while words and (words[0].text == "-" or words[0].pos_ == "NUM"):
         words = words[1:]
     return words
+
+
+def _opens_a_title(organisation: Any) -> bool:
+    """Whether an organisation's name stands at the head of a title, not as what an office before
+    it is "of" ("Chairman of the Joint Chiefs of Staff")."""
+    before = [t for t in organisation.doc[max(0, organisation.start - 2) : organisation.start] if t.pos_ != "DET"]
+    return not before or before[-1].lower_ != "of"
 
 
 def _is_office(token: Any) -> bool:
