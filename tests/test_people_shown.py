@@ -7,10 +7,11 @@ import pytest
 from nicknames import NickNamer
 
 from rag.brief import people_named_in
-from rag.brief.facts import read_facts
+from rag.brief.facts import ClaimFacts, read_facts
 from rag.brief.model import Claim, Statement
 from rag.brief.names import begins_with_a_given_name
 from rag.brief.people import person_entries
+from rag.brief.roles import Role
 from rag.nlp import Pipeline
 
 SENTENCE = "Maggie Nichols testified for an hour near Quarry Lane."
@@ -60,3 +61,14 @@ def test_someone_a_shown_sentence_quotes_is_listed_whatever_their_given_name(nlp
     facts = read_facts(claims, nlp, {1: "2021-07-16"}, None)
     assert not begins_with_a_given_name("Sipho Dlamini", NickNamer())
     assert people_named_in([Statement(sentence, (1,))], claims, facts, NickNamer()) == {"Sipho Dlamini"}
+
+
+def test_one_description_is_listed_once_however_the_parse_told_it_apart() -> None:
+    claims = [Claim(1, "Sentence one."), Claim(2, "Sentence two.")]
+    facts = [ClaimFacts(people=["Tomas Berg"]), ClaimFacts(people=["Tomas Berg"])]
+    apart = {
+        Role("Tomas Berg", "Labour MP", "mp", False, frozenset()): [1],
+        Role("Tomas Berg", "Labour MP", "mp", False, frozenset({"labour"})): [2],
+    }
+    [entry] = person_entries(claims, facts, {"Tomas Berg": apart}, [])
+    assert [(s.text, s.citations) for s in entry.descriptions] == [("Labour MP", (1, 2))]

@@ -33,9 +33,12 @@ def person_entries(
         descriptions = by_person.get(person, {})
         if not descriptions and len(articles[person]) < 2 and person not in speakers and person not in shown:
             continue
+        worded: dict[str, set[int]] = {}  # one wording once, however the parse told its offices apart
+        for role, keys in descriptions.items():
+            worded.setdefault(role.description, set()).update(keys)
         statements = tuple(
-            Statement(role.description, tuple(sorted(keys)))
-            for role, keys in sorted(descriptions.items(), key=lambda item: (-len(item[1]), item[0].description))
+            Statement(description, tuple(sorted(keys)))
+            for description, keys in sorted(worded.items(), key=lambda item: (-len(item[1]), item[0]))
         )
         entries.append(PersonEntry(person, statements, person in conflicted))
     return entries
