@@ -187,6 +187,16 @@ def test_a_summary_keeps_a_sentence_right_after_the_one_it_follows_in_its_articl
     assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
 
 
+def test_a_summary_reports_one_quotation_once(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, 'The mayor said on Monday the council "will not let delays stand in the way" of the new pier.'),
+        Claim(2, '"We will not let these delays stand in the way of that pier," the mayor told reporters Monday.'),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    summary = summarize_claims(claims, np.eye(2), BriefSettings(), facts)
+    assert len(summary) == 1
+
+
 def test_a_summary_leads_with_what_news_reports_and_gives_columns_views_after_it(nlp: Pipeline) -> None:
     claims = [
         Claim(1, "The cease-fire between the two rebel factions did not come a moment too soon.", position=0),

@@ -64,6 +64,24 @@ def test_a_tally_told_twice_is_a_repeat_however_else_the_sentences_differ(minilm
     assert repeats(summary, minilm, nlp) == 1
 
 
+PIER_QUOTE = [
+    'At the harbour on Monday, the mayor vowed the council "will not let delays stand in the way" of rebuilding.',
+    '"We will not let these delays stand in the way of that," she said after engineers found cracks in the pilings.',
+]
+
+
+def test_one_quotation_reported_twice_is_a_repeat(minilm: Embedder, nlp: Pipeline) -> None:
+    assert repeats(PIER_QUOTE, minilm, nlp) == 1
+
+
+def test_a_set_phrase_two_speakers_quote_is_no_repeat(minilm: Embedder, nlp: Pipeline) -> None:
+    summary = [
+        'The governor said the ruling upheld "the rule of law" in the state.',
+        'Protesters outside the court chanted that the judges had abandoned "the rule of law."',
+    ]
+    assert repeats(summary, minilm, nlp) == 0
+
+
 SCIENCE_BILL = [
     "Senators have approved a massive spending plan to boost technology research and production.",
     "The Senate passed sweeping legislation on Tuesday that invests billions of dollars in science and technology.",

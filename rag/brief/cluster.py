@@ -12,7 +12,7 @@ import numpy as np
 from rag.brief.compare import tell_figures_apart
 from rag.brief.facts import ClaimFacts
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
-from rag.brief.same_fact import same_lead, same_tally
+from rag.brief.same_fact import quote_the_same_words, same_lead, same_tally
 from rag.cite import SupportSettings, support
 from rag.embed import Embedder
 
@@ -326,6 +326,7 @@ def summarize_claims(
             and (facts is None or facts[index].standalone)
             and all(similarity[index, p] < settings.summary_redundancy for p in picked)
             and (anchored is None or not any(anchored[index, p] or anchored[p, index] for p in picked))
+            and not any(quote_the_same_words(claims[index].text, claims[p].text) for p in picked)
         )
 
     def take(candidate: int) -> bool:

@@ -4,6 +4,8 @@ two articles on one story."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from rag.brief.facts import ClaimFacts
@@ -89,3 +91,25 @@ def same_lead(
 
 def _days(fact: ClaimFacts) -> set[str]:
     return {d.date for d in fact.dates if d.precision == "day"}
+
+
+_QUOTED = re.compile(r'[“"]([^”"]+)[”"]')
+# Words in a row that two sentences quote alike for them to quote one statement: fewer can be a
+# set phrase two speakers share ("the rule of law", "in the national interest").
+QUOTED_RUN = 5
+
+
+def quote_the_same_words(a: str, b: str) -> bool:
+    """Whether two sentences quote the same words, `QUOTED_RUN` or more in a row: one statement
+    reported twice ('said the panel “will not let" GOP "antics stand in the way”' and '“… we
+    will not let their antics stand in the way of that,” Pelosi said')."""
+    runs_a, runs_b = _quoted_runs(a), _quoted_runs(b)
+    return bool(runs_a & runs_b)
+
+
+def _quoted_runs(text: str) -> set[tuple[str, ...]]:
+    runs = set()
+    for quoted in _QUOTED.findall(text):
+        words = re.findall(r"[a-z0-9’']+", quoted.lower())
+        runs |= {tuple(words[i : i + QUOTED_RUN]) for i in range(len(words) - QUOTED_RUN + 1)}
+    return runs

@@ -5,7 +5,8 @@
   money, a count, a percentage, a quantity, with its scale: "100 million" is not 100) and close
   in meaning, or giving two amounts in common (a tally told twice: "a 67-32 vote"), or the
   leads of two articles as alike as the lead test below holds one fact (a story's main event
-  told once per outlet); and an agreement that repeats one listed before it, by the same tests;
+  told once per outlet), or quoting the same words, five or more in a row (one statement
+  reported twice); and an agreement that repeats one listed before it, by the same tests;
 - a summary sentence that does not stand alone: it opens on a pronoun or a connective whose
   referent is in another sentence ("He said…", "But…"), it is a question, a label ("What's
   happening:"), a quotation with no speaker, or it names a day only relative to the article
@@ -28,6 +29,7 @@ import numpy as np
 from rag.brief.facts import FIGURE_LABELS, figure_value, unlabelled_amounts
 from rag.brief.facts import amounts as figure_amounts
 from rag.brief.model import Briefing, BriefSettings
+from rag.brief.same_fact import quote_the_same_words
 from rag.brief.standalone import stands_alone
 from rag.embed import Embedder
 from rag.nlp import Pipeline
@@ -141,6 +143,7 @@ def _repeats(
                 or (amounts[i] & amounts[j] and similarity[i, j] >= settings.same_figure_similarity)
                 or len(tallies[i] & tallies[j]) >= 2  # a tally told twice ("67-32")
                 or _one_lead_fact(lead_of[i], lead_of[j], lead_vectors, settings)
+                or quote_the_same_words(texts[i], texts[j])  # one statement reported twice
             ):
                 found.append(f"{texts[j]} || {texts[i]}")
                 break
