@@ -22,6 +22,7 @@ def alone(nlp: Pipeline, text: str, days_dated: bool = False) -> bool:
     [
         "He said the plan would cost too much.",
         "But the council voted against the measure.",
+        "By contrast, the harbour board voted to keep the ferry running.",
         "That was the third closure this year.",
         "This warming has already cost the region two ski seasons.",
         "These measures will take effect only after a second vote.",
@@ -127,6 +128,14 @@ def test_we_in_a_quotation_and_the_us_in_capitals_stand_alone(nlp: Pipeline, tex
     ],
 )
 def test_a_first_person_someone_is_quoted_saying_stands_alone(nlp: Pipeline, text: str) -> None:
+    assert alone(nlp, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["In March, the harbour board voted to keep the ferry running.", "In a statement, the board said it would appeal."],
+)
+def test_a_sentence_opening_on_a_date_or_a_described_noun_stands_alone(nlp: Pipeline, text: str) -> None:
     assert alone(nlp, text)
 
 

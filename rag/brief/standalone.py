@@ -1,7 +1,7 @@
 """Whether a sentence makes sense without its neighbours: what a summary may quote.
 
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
-another sentence ("He said…", "This warming…", "But…", "That was…"), when a pronoun means a
+another sentence ("He said…", "This warming…", "But…", "By contrast, …", "That was…"), when a pronoun means a
 person the sentence does not name ("'We won,' she said.") or a thing it does not ("Taxes would
 pay for much of it."), when its "I" is the writer's (a column's, an essay's), when it is a piece
 of one (a subordinate clause alone, or text cut after its start), when it is a question, an
@@ -67,6 +67,8 @@ def stands_alone(text: str, doc: Any, days_dated: bool = False) -> bool:
         return False
     if first.pos_ == "CCONJ" or (first.pos_ == "ADV" and len(tokens) > 1 and tokens[1].text == ","):
         return False
+    if _linking_phrase(tokens):  # "By contrast, …", "In addition, …"
+        return False
     if text.rstrip().endswith(("?", ":")) or _LABEL.match(text):  # ":" leads in to what it does not show
         return False
     stripped = text.strip()
@@ -118,6 +120,21 @@ def _writer_speaks(text: str, tokens: list[Any]) -> bool:
         and not inside_quotation(text, t.idx)
         and not _ends_a_quotation(text, t.idx)
         for t in tokens
+    )
+
+
+def _linking_phrase(tokens: list[Any]) -> bool:
+    """An opening preposition with a bare common noun, set off by a comma ("By contrast,", "In
+    addition,", "In fact,"): a link to what the sentence before said, as "But" is. A date, a
+    place or a noun with its determiner ("In March,", "In a statement,") names something itself."""
+    return (
+        len(tokens) > 3
+        and tokens[0].pos_ == "ADP"
+        and tokens[1].pos_ == "NOUN"
+        and tokens[1].tag_ == "NN"
+        and tokens[1].head.i == tokens[0].i
+        and not tokens[1].ent_type_
+        and tokens[2].text == ","
     )
 
 
