@@ -197,6 +197,19 @@ def test_a_summary_reports_one_quotation_once(nlp: Pipeline) -> None:
     assert len(summary) == 1
 
 
+def test_a_summary_gives_the_main_event_after_its_articles_lead_when_both_are_chosen(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "Commuters in the capital woke up to empty platforms and shuttered ticket offices.", position=0),
+        Claim(1, "Rail workers began a three-day national strike on Monday over pay and pensions.", position=1),
+        Claim(2, "Train drivers walked out across the country on Monday in a dispute over wages.", position=0),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
+    similarity = np.eye(3)
+    similarity[1, 2] = similarity[2, 1] = 0.6  # the strike, told by both outlets
+    summary = summarize_claims(claims, similarity, BriefSettings(), facts)
+    assert [s.text for s in summary][:2] == [claims[0].text, claims[1].text]
+
+
 def test_a_summary_leads_with_what_news_reports_and_gives_columns_views_after_it(nlp: Pipeline) -> None:
     claims = [
         Claim(1, "The cease-fire between the two rebel factions did not come a moment too soon.", position=0),

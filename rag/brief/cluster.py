@@ -269,11 +269,13 @@ def _told_in_sequence(picked: list[int], claims: list[Claim]) -> list[int]:
     """`picked` with each run of one article's consecutive sentences kept together and in the
     article's order, where the run's first member stands: a sentence reads on from the one
     before it in its article ("The early numbers provide good news for …"). The first of
-    `picked` stays first."""
+    `picked` comes first, or right after its article's lead sentence when that is chosen too."""
     at = {(claims[i].key, claims[i].position): i for i in picked}
     runs: dict[int, list[int]] = {}  # a run's first sentence → the run
     for index in sorted(picked, key=lambda i: (claims[i].key, claims[i].position)):
-        before = at.get((claims[index].key, claims[index].position - 1)) if index != picked[0] else None
+        before = at.get((claims[index].key, claims[index].position - 1))
+        if index == picked[0] and claims[index].position != 1:
+            before = None  # the main event goes first, after its article's lead at most
         start = next((head for head, run in runs.items() if before in run), None) if before is not None else None
         runs.setdefault(index if start is None else start, []).append(index)
     rank = {index: place for place, index in enumerate(picked)}
