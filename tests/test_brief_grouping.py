@@ -165,15 +165,21 @@ def test_outlets_naming_one_judge_in_other_forms_of_a_verb_state_one_fact(
     assert {0, 1} in groups(sentences, minilm, nlp_with_lemmas)
 
 
+def summary_of(nlp: Pipeline, claims: list[Claim], similarity: np.ndarray | None = None) -> list[str]:
+    """The summary's sentences of these claims, each article dated 2026-03-06, as alike as
+    `similarity` says (each alike only to itself, without it)."""
+    facts = read_facts(claims, nlp, dict.fromkeys({c.key for c in claims}, "2026-03-06"), None)
+    alike = similarity if similarity is not None else np.eye(len(claims))
+    return [s.text for s in summarize_claims(claims, alike, BriefSettings(), facts)]
+
+
 def test_a_summary_gives_the_event_then_its_context_then_what_people_said(nlp: Pipeline) -> None:
     claims = [
         Claim(1, "The county board voted 5-4 on Tuesday to close three elementary schools.", position=0),
         Claim(1, '"This is a sad day for our neighborhood," said parent Dana Ortiz at the meeting.', position=1),
         Claim(1, "The three schools are running at less than half of their capacity this year.", position=2),
     ]
-    facts = read_facts(claims, nlp, {1: "2026-03-06"}, None)
-    summary = summarize_claims(claims, np.eye(3), BriefSettings(), facts)
-    assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
+    assert summary_of(nlp, claims) == [claims[0].text, claims[2].text, claims[1].text]
 
 
 def test_a_summary_keeps_a_sentence_right_after_the_one_it_follows_in_its_article(nlp: Pipeline) -> None:
@@ -182,9 +188,7 @@ def test_a_summary_keeps_a_sentence_right_after_the_one_it_follows_in_its_articl
         Claim(2, "The challenger released campaign advertisements in Spanish on Saturday.", position=0),
         Claim(1, "The early numbers are good news for the governor ahead of the vote.", position=1),
     ]
-    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
-    summary = summarize_claims(claims, np.eye(3), BriefSettings(), facts)
-    assert [s.text for s in summary] == [claims[0].text, claims[2].text, claims[1].text]
+    assert summary_of(nlp, claims) == [claims[0].text, claims[2].text, claims[1].text]
 
 
 def test_a_summary_reports_one_quotation_once(nlp: Pipeline) -> None:
@@ -192,9 +196,7 @@ def test_a_summary_reports_one_quotation_once(nlp: Pipeline) -> None:
         Claim(1, 'The mayor said on Monday the council "will not let delays stand in the way" of the new pier.'),
         Claim(2, '"We will not let these delays stand in the way of that pier," the mayor told reporters Monday.'),
     ]
-    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
-    summary = summarize_claims(claims, np.eye(2), BriefSettings(), facts)
-    assert len(summary) == 1
+    assert len(summary_of(nlp, claims)) == 1
 
 
 def test_a_summary_gives_the_main_event_after_its_articles_lead_when_both_are_chosen(nlp: Pipeline) -> None:
@@ -203,11 +205,9 @@ def test_a_summary_gives_the_main_event_after_its_articles_lead_when_both_are_ch
         Claim(1, "Rail workers began a three-day national strike on Monday over pay and pensions.", position=1),
         Claim(2, "Train drivers walked out across the country on Monday in a dispute over wages.", position=0),
     ]
-    facts = read_facts(claims, nlp, {1: "2026-03-06", 2: "2026-03-06"}, None)
     similarity = np.eye(3)
     similarity[1, 2] = similarity[2, 1] = 0.6  # the strike, told by both outlets
-    summary = summarize_claims(claims, similarity, BriefSettings(), facts)
-    assert [s.text for s in summary][:2] == [claims[0].text, claims[1].text]
+    assert summary_of(nlp, claims, similarity)[:2] == [claims[0].text, claims[1].text]
 
 
 def test_a_summary_leads_with_what_news_reports_and_gives_columns_views_after_it(nlp: Pipeline) -> None:

@@ -28,6 +28,13 @@ def dated(nlp: Pipeline, sentence: str, article_date: str = FRIDAY) -> str | Non
     return mention.date if mention else None
 
 
+def as_shown(nlp: Pipeline, sentence: str, article_date: str | None = FRIDAY) -> str:
+    """The sentence as a summary shows it, the dates of its relative days written in."""
+    claim = Claim(1, sentence)
+    facts = read_facts([claim], nlp, {1: article_date}, None)
+    return dated_days([Statement(claim.text, (1,))], [claim], facts)[0].text
+
+
 @pytest.mark.parametrize(
     ("sentence", "date"),
     [
@@ -106,18 +113,17 @@ def test_a_past_event_earlier_in_the_year_stays_in_it(nlp: Pipeline) -> None:
 
 
 def test_a_summary_writes_the_date_of_a_day_named_relative_to_its_article(nlp: Pipeline) -> None:
-
-    claim = Claim(1, "The council approved the budget on Tuesday after a long debate.")
-    facts = read_facts([claim], nlp, {1: FRIDAY}, None)
-    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)
-    assert shown[0].text == "The council approved the budget on Tuesday (March 11) after a long debate."
+    assert (
+        as_shown(nlp, "The council approved the budget on Tuesday after a long debate.")
+        == "The council approved the budget on Tuesday (March 11) after a long debate."
+    )
 
 
 def test_a_summary_writes_the_date_of_last_night(nlp: Pipeline) -> None:
-    claim = Claim(1, "The senator gave the party's reply to the governor's speech last night.")
-    facts = read_facts([claim], nlp, {1: FRIDAY}, None)
-    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)
-    assert shown[0].text == "The senator gave the party's reply to the governor's speech last night (March 13)."
+    assert (
+        as_shown(nlp, "The senator gave the party's reply to the governor's speech last night.")
+        == "The senator gave the party's reply to the governor's speech last night (March 13)."
+    )
 
 
 def test_last_night_in_an_undated_article_does_not_stand_alone(nlp: Pipeline) -> None:
@@ -126,10 +132,10 @@ def test_last_night_in_an_undated_article_does_not_stand_alone(nlp: Pipeline) ->
 
 
 def test_the_date_of_a_possessive_day_follows_its_possessive(nlp: Pipeline) -> None:
-    claim = Claim(1, "The plan was approved in Tuesday's vote of 285-120.")
-    facts = read_facts([claim], nlp, {1: FRIDAY}, None)
-    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)
-    assert shown[0].text == "The plan was approved in Tuesday's (March 11) vote of 285-120."
+    assert (
+        as_shown(nlp, "The plan was approved in Tuesday's vote of 285-120.")
+        == "The plan was approved in Tuesday's (March 11) vote of 285-120."
+    )
 
 
 def test_an_age_after_a_name_is_not_a_date(nlp: Pipeline) -> None:
@@ -145,9 +151,7 @@ def test_a_date_that_qualifies_a_noun_is_not_on_the_timeline(nlp: Pipeline) -> N
 
 
 def test_a_day_the_sentence_names_twice_is_dated_both_times(nlp: Pipeline) -> None:
-    claim = Claim(1, "The general spoke on Thursday during a briefing Thursday afternoon.")
-    facts = read_facts([claim], nlp, {1: "2021-06-09"}, None)
-    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)[0].text
+    shown = as_shown(nlp, "The general spoke on Thursday during a briefing Thursday afternoon.", "2021-06-09")
     assert shown.count("(June 3)") == 2
 
 
@@ -267,11 +271,11 @@ def test_a_day_before_its_time_of_day_is_the_day_of_the_event(nlp: Pipeline) -> 
 
 
 def test_a_date_written_into_a_quotation_is_in_square_brackets(nlp: Pipeline) -> None:
-    claim = Claim(
-        1, 'Biden said he expected "a significant de-escalation today on the path to a ceasefire," aides said Wednesday'
+    shown = as_shown(
+        nlp,
+        'Biden said he expected "a significant de-escalation today on the path to a ceasefire," aides said Wednesday',
+        "2021-05-20",
     )
-    facts = read_facts([claim], nlp, {1: "2021-05-20"}, None)
-    shown = dated_days([Statement(claim.text, (1,))], [claim], facts)[0].text
     assert '"a significant de-escalation today [May 19] on the path' in shown
 
 
