@@ -191,16 +191,16 @@ def _content_stems(text: str, doc: Any, lemmas: list[str] | None) -> frozenset[s
 # -- people ---------------------------------------------------------------------------------
 
 
-# -- figures --------------------------------------------------------------------------
+# -- days -----------------------------------------------------------------------------
 
 
-SPEAKERS_DAYS = frozenset({"today", "tonight", "tomorrow", "yesterday"})
+_SPEAKERS_DAYS = frozenset({"today", "tonight", "tomorrow", "yesterday"})
 
 
 def _said_relative_day(span: Any) -> bool:
     """ "“Today, the agency is updating its guidance,” she said": a day named relative to now, in
     someone's words."""
-    named = any(t.lower_ in SPEAKERS_DAYS for t in span) or re.search(RELATIVE_PARTS_OF_DAY, span.text)
+    named = any(t.lower_ in _SPEAKERS_DAYS for t in span) or re.search(RELATIVE_PARTS_OF_DAY, span.text)
     return bool(named) and inside_quotation(span.doc.text, span.start_char)
 
 
@@ -214,6 +214,9 @@ def _day_of_saying(doc: Any, resolver: DateResolver, article_date: str | None, y
         if mention is not None and mention.precision == "day":
             return mention.date
     return None
+
+
+# -- figures --------------------------------------------------------------------------
 
 
 def _bounded(span: Any) -> bool:
