@@ -43,8 +43,9 @@ def names_a_relative_day(text: str) -> bool:
 
 def day_spans(doc: Any) -> list[Any]:
     """The parts of a parsed sentence that name a day: its DATE entities, the TIME entities
-    that name one ("Wednesday night", "later today", "last night"), and day words the recogniser left out
-    ("in a three-hour period Wednesday")."""
+    that name one ("Wednesday night", "later today", "last night"), and day words the recogniser
+    left out ("in a three-hour period Wednesday") or took into an entity of another kind at the
+    sentence's start."""
     spans = [e for e in doc.ents if e.label_ == "DATE" or (e.label_ == "TIME" and names_a_relative_day(e.text))]
     spans += [doc[t.i : t.i + 1] for t in doc if t.lower_ in RELATIVE_DAYS and (not t.ent_type_ or _opens(t))]
     spans = sorted(spans, key=lambda span: span.start)

@@ -1,9 +1,9 @@
 """Whether a sentence makes sense without its neighbours: what a summary may quote.
 
 It does not when it opens on a pronoun, a demonstrative or a connective whose referent is in
-another sentence ("He said…", "This warming…", "But…", "By contrast, …", "That was…"), when a pronoun means a
-person the sentence does not name ("'We won,' she said.") or a thing it does not ("Taxes would
-pay for much of it."), when its "I" is the writer's (a column's, an essay's), when it is a piece
+another sentence ("He said…", "This warming…", "But…", "By contrast, …", "That was…"), when a
+pronoun means a person the sentence does not name ("'We won,' she said.") or a thing it does
+not ("Taxes would pay for much of it."), when its "I" is the writer's (a column's, an essay's), when it is a piece
 of one (a subordinate clause alone, or text cut after its start), when it is a question, an
 outlet's label ("What's happening:") or a lead-in to what follows it (ending on a colon), when
 it is a quotation with no speaker or the end of one begun before, or when it names a day only
