@@ -338,6 +338,17 @@ def test_a_tally_two_outlets_give_twice_is_listed_as_one_agreement(nlp: Pipeline
     assert clusters == 2 and len(agreements) == 1
 
 
+def test_an_amount_another_outlet_gives_as_a_bound_it_meets_is_no_figure_of_one_source(nlp: Pipeline) -> None:
+    claims = [
+        Claim(1, "The governor declared a state of emergency on Tuesday and committed almost $139 million to it."),
+        Claim(2, "The governor declared a disaster emergency on Tuesday and announced $138 million in new spending."),
+    ]
+    facts = read_facts(claims, nlp, {1: "2026-06-14", 2: "2026-06-14"}, None)
+    similarity = np.array([[1.0, 0.9], [0.9, 1.0]])
+    clusters = cluster_claims(claims, similarity, BriefSettings(), SupportSettings(), None, facts)
+    assert single_source_claims(claims, facts, similarity, clusters, BriefSettings(), []) == []
+
+
 def test_the_wording_of_an_agreement_is_not_also_reported_by_one_source_only(nlp: Pipeline) -> None:
     agreed = "The drill, about 300 miles west of Hawaii, came days before the summit in Geneva."
     assert agreed not in one_source_only(agreed, nlp, 0.5, [Agreement(agreed, (1, 2), 2)])

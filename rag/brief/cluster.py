@@ -9,8 +9,8 @@ from functools import partial
 
 import numpy as np
 
-from rag.brief.compare import tell_figures_apart
-from rag.brief.facts import ClaimFacts
+from rag.brief.compare import share_an_amount, tell_figures_apart
+from rag.brief.facts import ClaimFacts, Figure
 from rag.brief.model import Agreement, BriefSettings, Claim, Statement
 from rag.brief.same_fact import quote_the_same_words, same_lead, same_tally
 from rag.cite import SupportSettings, support
@@ -249,9 +249,11 @@ def single_source_claims(
         if len(cluster.citations) < 2:
             continue
         for index in cluster.members:
-            others = [_values(facts[m]) for m in cluster.members if claims[m].key != claims[index].key]
-            own = _values(facts[index])
-            if own and not any(own & figures for figures in others):
+            # An amount another outlet's member gives too, or meets with its bound, is no figure of
+            # this outlet's own ("$138 million" beside "almost $139 million").
+            others = [_amounts(facts[m]) for m in cluster.members if claims[m].key != claims[index].key]
+            own = _amounts(facts[index])
+            if own and not any(share_an_amount(own, figures) for figures in others):
                 candidates.append((claims[index].relevance, index))
     agreed = {a.text for a in agreements}
     candidates = sorted(
@@ -283,8 +285,8 @@ def _told_in_sequence(picked: list[int], claims: list[Claim]) -> list[int]:
     return [index for run in ordered for index in run]
 
 
-def _values(fact: ClaimFacts) -> set[str]:
-    return {f.value for f in fact.figures if f.label in ("MONEY", "PERCENT", "QUANTITY")}
+def _amounts(fact: ClaimFacts) -> list[Figure]:
+    return [f for f in fact.figures if f.label in ("MONEY", "PERCENT", "QUANTITY")]
 
 
 def summarize_claims(

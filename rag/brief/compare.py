@@ -202,6 +202,12 @@ def tell_figures_apart(a: ClaimFacts, b: ClaimFacts) -> bool:
     return any(not (x & y or _shared_amount(x, y)) for _, x, y in _comparable_figures(a, b))
 
 
+def share_an_amount(a: Sequence[Figure], b: Sequence[Figure]) -> bool:
+    """Whether two claims' figures have an amount in common: the same, or a bound that the other
+    meets ("almost $139 million" and "$138 million")."""
+    return _shared_amount({f.value for f in a}, {f.value for f in b}) or _bounds_meet(list(a), list(b))
+
+
 def _shared_amount(a: set[str], b: set[str]) -> bool:
     return bool({x for v in a for x in amounts(v)} & {x for v in b for x in amounts(v)})
 
