@@ -158,6 +158,10 @@ def tense_of(entity: Any) -> str | None:
             return "past" if any(_have(h) for h in helpers) else "future"  # ... unless "would have"
         if any(h.tag_ == "TO" for h in helpers):
             if verb.dep_ in ("acl", "relcl") or (verb.dep_ == "xcomp" and verb.head.dep_ in ("acl", "relcl")):
+                if head.dep_ == "prep" and head.lower_ in _END_BOUNDS and head.head.i == verb.i:
+                    # "an effort to evacuate allies before Aug. 31", "a proposal to fund the
+                    # government into December": the end a plan sets, whenever the plan was told
+                    return None
                 # "a contract to run the center": what the noun is for, not when; "the first
                 # to report it on Thursday", "migrants trying to cross in June": who did it,
                 # as the verb it hangs on tells
@@ -184,6 +188,10 @@ def tense_of(entity: Any) -> str | None:
         if verb.tag_ == "VBN":
             return "past"  # "the complaint, filed Monday"
     return None
+
+
+# Prepositions that make a date the end of a span ("before Aug. 31", "into December").
+_END_BOUNDS = frozenset({"before", "until", "till", "into", "through"})
 
 
 def _present_copula(verb: Any) -> bool:

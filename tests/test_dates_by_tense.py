@@ -108,6 +108,19 @@ def test_a_deadline_without_a_year_is_in_the_year_after_when_its_month_is_earlie
     assert dated(nlp, "The agency will publish its findings by Jan. 20.", "2025-11-04") == "2026-01-20"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "article_date", "date"),
+    [
+        ("The ministry has been engaged in an effort to move the archive before Aug. 31.", "2025-08-25", "2025-08-31"),
+        ("The council rejected a plan to fund the libraries into December.", "2025-09-27", "2025-12"),
+    ],
+)
+def test_the_end_a_plan_sets_is_the_nearest_whatever_the_tense_of_its_telling(
+    nlp: Pipeline, sentence: str, article_date: str, date: str
+) -> None:
+    assert dated(nlp, sentence, article_date) == date
+
+
 def test_a_past_event_earlier_in_the_year_stays_in_it(nlp: Pipeline) -> None:
     assert dated(nlp, "The company announced the merger on Feb. 2.", "2025-03-14") == "2025-02-02"
 
