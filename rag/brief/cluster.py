@@ -274,12 +274,13 @@ def _told_in_sequence(picked: list[int], claims: list[Claim]) -> list[int]:
     `picked` comes first, or right after its article's lead sentence when that is chosen too."""
     at = {(claims[i].key, claims[i].position): i for i in picked}
     runs: dict[int, list[int]] = {}  # a run's first sentence → the run
+    head_of: dict[int, int] = {}  # each sentence → its run's first
     for index in sorted(picked, key=lambda i: (claims[i].key, claims[i].position)):
         before = at.get((claims[index].key, claims[index].position - 1))
         if index == picked[0] and claims[index].position != 1:
             before = None  # the main event goes first, after its article's lead at most
-        start = next((head for head, run in runs.items() if before in run), None) if before is not None else None
-        runs.setdefault(index if start is None else start, []).append(index)
+        head_of[index] = head_of[before] if before is not None else index
+        runs.setdefault(head_of[index], []).append(index)
     rank = {index: place for place, index in enumerate(picked)}
     ordered = sorted(runs.values(), key=lambda run: min(rank[i] for i in run))
     return [index for run in ordered for index in run]
